@@ -1,0 +1,175 @@
+"""Who and where: courses, people, their memberships, and configured activities.
+
+These are the records every activity hangs its own data on. A course and a
+person belong to one platform (one agency's Moodle): the same Moodle course id
+or user id on two platforms are two different rows, never mixed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import secrets
+from typing import Optional
+
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, select
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+
+from .db import Base, utcnow
+
+
+class Role(str, enum.Enum):
+    """What a person may do in a course, in Padu's terms (mapped from LTI roles)."""
+
+    STAFF = "staff"  # course designer, teacher, administrator
+    FACILITATOR = "facilitator"  # facilitator, coach, teaching assistant, mentor
+    LEARNER = "learner"
+
+    @property
+    def is_staff(self) -> bool:
+        return self is Role.STAFF
+
+    @property
+    def can_facilitate(self) -> bool:
+        return self in (Role.STAFF, Role.FACILITATOR)
+
+
+class Course(Base):
+    """An LTI context (a Moodle course) of one platform."""
+
+    __tablename__ = "course"
+    __table_args__ = (UniqueConstraint("platform_id", "lti_context_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform_id: Mapped[int] = mapped_column(ForeignKey("lti_platform.id", ondelete="CASCADE"), index=True)
+    lti_context_id: Mapped[str] = mapped_column(String(255))
+    label: Mapped[str] = mapped_column(String(255), default="")
+    title: Mapped[str] = mapped_column(String(500), default="")
+    #: NRPS context_memberships_url last seen in a launch, if the platform offers NRPS.
+    memberships_url: Mapped[Optional[str]] = mapped_column(Text, nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Person(Base):
+    """A user of one platform, identified by the platform's ``sub``."""
+
+    __tablename__ = "person"
+    __table_args__ = (UniqueConstraint("platform_id", "sub"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform_id: Mapped[int] = mapped_column(ForeignKey("lti_platform.id", ondelete="CASCADE"), index=True)
+    sub: Mapped[str] = mapped_column(String(255))
+    name: Mapped[str] = mapped_column(String(500), default="")
+    email: Mapped[str] = mapped_column(String(500), default="")
+    username: Mapped[str] = mapped_column(String(255), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.username or self.email or f"#{self.sub}"
+
+
+class Membership(Base):
+    """A person's role in a course, learned from a launch or from the NRPS roster."""
+
+    __tablename__ = "membership"
+    __table_args__ = (UniqueConstraint("course_id", "person_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("course.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(20))
+    #: "launch" once the person has opened Padu in this course; "roster" if only NRPS knows them.
+    source: Mapped[str] = mapped_column(String(20), default="launch")
+    last_launch_at: Mapped[Optional[dt.datetime]] = mapped_column(nullable=True)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    person: Mapped[Person] = relationship(lazy="joined")
+
+
+class Activity(Base):
+    """One Padu activity placed in a course: a resource link and its configuration.
+
+    ``kind`` is empty until staff set the activity up; ``key`` travels in the
+    resource link's custom parameters (``padu_key``) so that a link made by
+    Deep Linking finds its configuration at the first launch.
+    """
+
+    __tablename__ = "activity"
+    __table_args__ = (UniqueConstraint("course_id", "resource_link_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True, default=lambda: secrets.token_urlsafe(12))
+    course_id: Mapped[int] = mapped_column(ForeignKey("course.id", ondelete="CASCADE"), index=True)
+    resource_link_id: Mapped[Optional[str]] = mapped_column(String(255), nullable=True)
+    kind: Mapped[str] = mapped_column(String(40), default="")
+    title: Mapped[str] = mapped_column(String(500), default="")
+    settings: Mapped[dict] = mapped_column(default=dict)
+    score_maximum: Mapped[float] = mapped_column(default=100.0)
+    #: AGS line item URL of this activity's gradebook column, once known.
+    lineitem_url: Mapped[Optional[str]] = mapped_column(Text, nullable=True)
+    #: AGS line items container of the course, to find or create the column.
+    lineitems_url: Mapped[Optional[str]] = mapped_column(Text, nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    course: Mapped[Course] = relationship(lazy="joined")
+
+    @property
+    def is_configured(self) -> bool:
+        return bool(self.kind)
+
+
+def upsert_course(session: Session, platform_id: int, lti_context_id: str, label: str = "", title: str = "") -> Course:
+    course = session.scalar(
+        select(Course).where(Course.platform_id == platform_id, Course.lti_context_id == lti_context_id)
+    )
+    if course is None:
+        course = Course(platform_id=platform_id, lti_context_id=lti_context_id)
+        session.add(course)
+    course.label = label or course.label
+    course.title = title or course.title
+    session.flush()
+    return course
+
+
+def upsert_person(session: Session, platform_id: int, sub: str, **profile: str) -> Person:
+    person = session.scalar(select(Person).where(Person.platform_id == platform_id, Person.sub == sub))
+    if person is None:
+        person = Person(platform_id=platform_id, sub=sub)
+        session.add(person)
+    for field_name in ("name", "email", "username"):
+        value = profile.get(field_name)
+        if value:
+            setattr(person, field_name, value)
+    session.flush()
+    return person
+
+
+def upsert_membership(
+    session: Session, course: Course, person: Person, role: Role, *, source: str = "launch"
+) -> Membership:
+    """Record a role. A launch is the truth and marks the person as having launched;
+    a roster entry never downgrades what a launch said."""
+    membership = session.scalar(
+        select(Membership).where(Membership.course_id == course.id, Membership.person_id == person.id)
+    )
+    if membership is None:
+        membership = Membership(course_id=course.id, person_id=person.id, role=role.value, source=source)
+        session.add(membership)
+    if source == "launch":
+        membership.role = role.value
+        membership.source = "launch"
+        membership.last_launch_at = utcnow()
+    elif membership.source != "launch":
+        membership.role = role.value
+    session.flush()
+    return membership
+
+
+def members(session: Session, course_id: int, role: Role | None = None) -> list[Membership]:
+    """Everyone known in a course (launched or from the roster), by name."""
+    query = select(Membership).where(Membership.course_id == course_id).join(Membership.person)
+    if role is not None:
+        query = query.where(Membership.role == role.value)
+    return list(session.scalars(query.order_by(Person.name, Person.sub)))

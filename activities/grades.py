@@ -1,0 +1,207 @@
+"""The grade outbox: every result that belongs in the gradebook, kept until delivered.
+
+A domain service calls :func:`record_grade` in the same transaction that stores
+the result itself, so a grade can never be lost between "saved" and "sent".
+The delivery (AGS over HTTP) lives in ``lti_tool``; this module only knows the
+rows and their states.
+
+States: ``pending`` (to send, maybe after ``next_attempt_at``), ``delivered``,
+``superseded`` (a newer result for the same learner and column replaced it, or
+the platform already holds a newer one), ``failed`` (the platform refused it for
+a reason that retrying will not fix; staff may retry after fixing the cause).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Optional
+
+from sqlalchemy import ForeignKey, Index, String, Text, func, select, update
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+
+from .core import Activity, Person
+from .db import Base, utcnow
+
+
+class ActivityProgress(str, enum.Enum):
+    """AGS ``activityProgress`` values (LTI AGS 2.0 §3.4.6)."""
+
+    INITIALIZED = "Initialized"
+    STARTED = "Started"
+    IN_PROGRESS = "InProgress"
+    SUBMITTED = "Submitted"
+    COMPLETED = "Completed"
+
+
+class GradingProgress(str, enum.Enum):
+    """AGS ``gradingProgress`` values (LTI AGS 2.0 §3.4.7). Moodle stores a
+    null grade unless the value is ``FullyGraded``."""
+
+    FULLY_GRADED = "FullyGraded"
+    PENDING = "Pending"
+    PENDING_MANUAL = "PendingManual"
+    FAILED = "Failed"
+    NOT_READY = "NotReady"
+
+
+class OutboxStatus(str, enum.Enum):
+    PENDING = "pending"
+    DELIVERED = "delivered"
+    SUPERSEDED = "superseded"
+    FAILED = "failed"
+
+
+class GradeOutbox(Base):
+    __tablename__ = "grade_outbox"
+    __table_args__ = (
+        Index("ix_grade_outbox_due", "status", "next_attempt_at"),
+        Index("ix_grade_outbox_pair", "activity_id", "person_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    activity_id: Mapped[int] = mapped_column(ForeignKey("activity.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
+    score_given: Mapped[Optional[float]] = mapped_column(nullable=True)
+    score_maximum: Mapped[float]
+    activity_progress: Mapped[str] = mapped_column(String(20))
+    grading_progress: Mapped[str] = mapped_column(String(20))
+    comment: Mapped[Optional[str]] = mapped_column(Text, nullable=True)
+    #: The AGS score timestamp; strictly increasing per (activity, person), see record_grade.
+    timestamp: Mapped[dt.datetime]
+    status: Mapped[str] = mapped_column(String(20), default=OutboxStatus.PENDING.value)
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    #: A worker's claim: nobody else sends this row before the lease ends.
+    leased_until: Mapped[Optional[dt.datetime]] = mapped_column(nullable=True)
+    leased_by: Mapped[Optional[str]] = mapped_column(String(100), nullable=True)
+    last_error: Mapped[Optional[str]] = mapped_column(Text, nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    delivered_at: Mapped[Optional[dt.datetime]] = mapped_column(nullable=True)
+
+    activity: Mapped[Activity] = relationship(lazy="joined")
+    person: Mapped[Person] = relationship(lazy="joined")
+
+    def as_score(self) -> dict:
+        """The AGS Score JSON body (LTI AGS 2.0 §3.4), without ``userId``."""
+        body = {
+            "timestamp": self.timestamp.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            "activityProgress": self.activity_progress,
+            "gradingProgress": self.grading_progress,
+        }
+        if self.score_given is not None:
+            body["scoreGiven"] = self.score_given
+            body["scoreMaximum"] = self.score_maximum
+        if self.comment:
+            body["comment"] = self.comment
+        return body
+
+
+def record_grade(
+    session: Session,
+    activity: Activity,
+    person: Person,
+    *,
+    score_given: float | None,
+    activity_progress: ActivityProgress,
+    grading_progress: GradingProgress,
+    score_maximum: float | None = None,
+    comment: str | None = None,
+) -> GradeOutbox:
+    """Queue a result for the gradebook, inside the caller's transaction.
+
+    Older undelivered rows for the same learner and column are superseded: only
+    the newest result matters. The timestamp is strictly later, by at least one
+    second, than any earlier one for the pair, because Moodle refuses (409) a
+    score whose timestamp is older than *or in the same second as* the stored
+    one — two results within a second must both count, in order.
+    """
+    if score_given is not None and score_given < 0:
+        raise ValueError("score_given must not be negative")
+    maximum = activity.score_maximum if score_maximum is None else score_maximum
+    last = session.scalar(
+        select(func.max(GradeOutbox.timestamp)).where(
+            GradeOutbox.activity_id == activity.id, GradeOutbox.person_id == person.id
+        )
+    )
+    now = utcnow().replace(microsecond=0)
+    if last is not None:
+        last = last if last.tzinfo else last.replace(tzinfo=dt.timezone.utc)
+        now = max(now, last.replace(microsecond=0) + dt.timedelta(seconds=1))
+    session.execute(
+        update(GradeOutbox)
+        .where(
+            GradeOutbox.activity_id == activity.id,
+            GradeOutbox.person_id == person.id,
+            GradeOutbox.status == OutboxStatus.PENDING.value,
+        )
+        .values(status=OutboxStatus.SUPERSEDED.value, last_error="replaced by a newer result")
+    )
+    row = GradeOutbox(
+        activity_id=activity.id,
+        person_id=person.id,
+        score_given=score_given,
+        score_maximum=maximum,
+        activity_progress=ActivityProgress(activity_progress).value,
+        grading_progress=GradingProgress(grading_progress).value,
+        comment=comment,
+        timestamp=now,
+        status=OutboxStatus.PENDING.value,
+        next_attempt_at=utcnow(),
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def status_counts(session: Session, activity_id: int) -> dict[str, int]:
+    """How many grades of an activity are in each state (for the staff page)."""
+    rows = session.execute(
+        select(GradeOutbox.status, func.count()).where(GradeOutbox.activity_id == activity_id).group_by(GradeOutbox.status)
+    )
+    counts = {status.value: 0 for status in OutboxStatus}
+    counts.update({status: n for status, n in rows})
+    return counts
+
+
+def failed_rows(session: Session, activity_id: int | None = None) -> list[GradeOutbox]:
+    query = select(GradeOutbox).where(GradeOutbox.status == OutboxStatus.FAILED.value)
+    if activity_id is not None:
+        query = query.where(GradeOutbox.activity_id == activity_id)
+    return list(session.scalars(query.order_by(GradeOutbox.id)))
+
+
+def retry_failed(session: Session, activity_id: int | None = None) -> int:
+    """Put failed rows back in the queue, unless a newer result replaced them.
+
+    Returns how many rows will be sent again.
+    """
+    count = 0
+    for row in failed_rows(session, activity_id):
+        newer = session.scalar(
+            select(func.count()).where(
+                GradeOutbox.activity_id == row.activity_id,
+                GradeOutbox.person_id == row.person_id,
+                GradeOutbox.id > row.id,
+            )
+        )
+        if newer:
+            row.status = OutboxStatus.SUPERSEDED.value
+            continue
+        row.status = OutboxStatus.PENDING.value
+        row.attempts = 0
+        row.next_attempt_at = utcnow()
+        row.leased_until = None
+        count += 1
+    session.flush()
+    return count
+
+
+def latest_status(session: Session, activity_id: int, person_id: int) -> GradeOutbox | None:
+    """The newest outbox row of a learner for an activity (what Moodle should show)."""
+    return session.scalar(
+        select(GradeOutbox)
+        .where(GradeOutbox.activity_id == activity_id, GradeOutbox.person_id == person_id)
+        .order_by(GradeOutbox.id.desc())
+        .limit(1)
+    )

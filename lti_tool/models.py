@@ -1,0 +1,126 @@
+"""The LTI registry: platforms, deployments, tool keys, login states, nonces, launch sessions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Optional
+
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from activities.db import Base, utcnow
+
+
+class Platform(Base):
+    """One registration of Padu on an LMS: an issuer and the client_id it gave Padu.
+
+    Many platforms (many agencies' Moodles) live side by side; every course and
+    person row belongs to exactly one of them.
+    """
+
+    __tablename__ = "lti_platform"
+    __table_args__ = (UniqueConstraint("issuer", "client_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    issuer: Mapped[str] = mapped_column(String(500))
+    client_id: Mapped[str] = mapped_column(String(255))
+    name: Mapped[str] = mapped_column(String(255), default="")
+    auth_login_url: Mapped[str] = mapped_column(Text)
+    auth_token_url: Mapped[str] = mapped_column(Text)
+    key_set_url: Mapped[str] = mapped_column(Text)
+    #: The audience of the client_assertion at the token endpoint (defaults to the token URL).
+    auth_audience: Mapped[Optional[str]] = mapped_column(Text, nullable=True)
+    #: "manual" or "dynamic".
+    registered_by: Mapped[str] = mapped_column(String(20), default="manual")
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    deployments: Mapped[list["Deployment"]] = relationship(
+        back_populates="platform", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    @property
+    def deployment_ids(self) -> list[str]:
+        return sorted(d.deployment_id for d in self.deployments)
+
+
+class Deployment(Base):
+    __tablename__ = "lti_deployment"
+    __table_args__ = (UniqueConstraint("platform_id", "deployment_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform_id: Mapped[int] = mapped_column(ForeignKey("lti_platform.id", ondelete="CASCADE"), index=True)
+    deployment_id: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    platform: Mapped[Platform] = relationship(back_populates="deployments")
+
+
+class ToolKey(Base):
+    """Padu's RSA signing keys. Kept in the database so that every process and
+    host signs with the same key; a retired key stays in the JWKS for a while so
+    that tokens signed just before a rotation still verify."""
+
+    __tablename__ = "lti_tool_key"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kid: Mapped[str] = mapped_column(String(64), unique=True)
+    private_pem: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    retired_at: Mapped[Optional[dt.datetime]] = mapped_column(nullable=True)
+
+
+class LoginState(Base):
+    """A pending OIDC login: the ``state`` Padu handed the platform and the nonce
+    bound to it. Server-side and single-use, because the login and the launch
+    run inside Moodle's iframe where a state cookie is often blocked."""
+
+    __tablename__ = "lti_login_state"
+
+    state: Mapped[str] = mapped_column(String(128), primary_key=True)
+    nonce: Mapped[str] = mapped_column(String(128))
+    platform_id: Mapped[int] = mapped_column(ForeignKey("lti_platform.id", ondelete="CASCADE"))
+    target_link_uri: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(index=True)
+
+
+class UsedNonce(Base):
+    """Every id_token nonce ever accepted, until it could no longer be replayed.
+    The primary key makes "use once" atomic across processes and hosts."""
+
+    __tablename__ = "lti_used_nonce"
+
+    platform_id: Mapped[int] = mapped_column(ForeignKey("lti_platform.id", ondelete="CASCADE"), primary_key=True)
+    nonce: Mapped[str] = mapped_column(String(255), primary_key=True)
+    expires_at: Mapped[dt.datetime] = mapped_column(index=True)
+
+
+class LaunchSession(Base):
+    """What a verified launch established: who, where, with which role and services.
+
+    Its id travels, signed, in Padu's links, forms and fetch headers.
+    """
+
+    __tablename__ = "lti_launch_session"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    platform_id: Mapped[int] = mapped_column(ForeignKey("lti_platform.id", ondelete="CASCADE"))
+    deployment_id: Mapped[str] = mapped_column(String(255))
+    course_id: Mapped[int] = mapped_column(ForeignKey("course.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
+    activity_id: Mapped[Optional[int]] = mapped_column(ForeignKey("activity.id", ondelete="CASCADE"), nullable=True)
+    message_type: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(20))
+    lti_roles: Mapped[list] = mapped_column(default=list)
+    locale: Mapped[str] = mapped_column(String(20), default="id")
+    #: The AGS endpoint claim, the NRPS claim and the deep-linking settings, as sent.
+    ags: Mapped[Optional[dict]] = mapped_column(nullable=True)
+    nrps: Mapped[Optional[dict]] = mapped_column(nullable=True)
+    deep_linking: Mapped[Optional[dict]] = mapped_column(nullable=True)
+    return_url: Mapped[Optional[str]] = mapped_column(Text, nullable=True)
+    #: Server-side session values (e.g. the CSRF secret).
+    data: Mapped[dict] = mapped_column(default=dict)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(index=True)
+
+    platform: Mapped[Platform] = relationship(lazy="joined")

@@ -173,3 +173,43 @@ def members(session: Session, course_id: int, role: Role | None = None) -> list[
     if role is not None:
         query = query.where(Membership.role == role.value)
     return list(session.scalars(query.order_by(Person.name, Person.sub)))
+
+
+def bind_resource_link(
+    session: Session,
+    course: Course,
+    resource_link_id: str,
+    *,
+    key: str | None = None,
+    kind_hint: str = "",
+    title: str = "",
+) -> Activity:
+    """The activity behind a resource link, made or found on its launch.
+
+    Order: a link already bound; else the activity Deep Linking made (its
+    ``key`` came back in the custom parameters) if it is in this course and not
+    yet bound; else a copy of that activity's configuration (Moodle copied the
+    link with a course backup or import); else a new, unconfigured activity,
+    whose kind may come from a custom parameter a teacher typed.
+    """
+    activity = session.scalar(
+        select(Activity).where(Activity.course_id == course.id, Activity.resource_link_id == resource_link_id)
+    )
+    if activity is not None:
+        return activity
+    source = session.scalar(select(Activity).where(Activity.key == key)) if key else None
+    if source is not None and source.course_id == course.id and source.resource_link_id is None:
+        source.resource_link_id = resource_link_id
+        session.flush()
+        return source
+    activity = Activity(course_id=course.id, resource_link_id=resource_link_id, title=title)
+    if source is not None:
+        activity.kind = source.kind
+        activity.settings = dict(source.settings or {})
+        activity.score_maximum = source.score_maximum
+        activity.title = source.title or title
+    elif kind_hint:
+        activity.kind = kind_hint
+    session.add(activity)
+    session.flush()
+    return activity

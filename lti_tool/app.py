@@ -1,0 +1,113 @@
+"""The Flask application factory."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+
+from flask import Flask, g, render_template, request
+from flask_babel import Babel, get_locale
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from config import Settings, load_settings
+
+from . import activity_types
+from .exceptions import LtiError
+from .i18n import select_locale
+from .runtime import Runtime, close_db
+from .sessions import TOKEN_PARAM, LaunchSessionInterface
+
+log = logging.getLogger("padu")
+csrf = CSRFProtect()
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    settings = settings or load_settings()
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        MAX_CONTENT_LENGTH=settings.max_upload_bytes + 64 * 1024,
+        MAX_FORM_MEMORY_SIZE=settings.max_form_bytes,
+        PADU_SESSION_LIFETIME=settings.session_lifetime,
+        WTF_CSRF_TIME_LIMIT=settings.session_lifetime,
+        WTF_CSRF_SSL_STRICT=False,  # the Referer is Moodle's page inside its iframe
+        BABEL_DEFAULT_LOCALE="id",
+        BABEL_TRANSLATION_DIRECTORIES="translations",
+        TEMPLATES_AUTO_RELOAD=False,
+    )
+    if settings.proxy_count:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_count, x_proto=settings.proxy_count,
+                                x_host=settings.proxy_count, x_port=settings.proxy_count)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    app.extensions["padu"] = Runtime.build(settings)
+    app.session_interface = LaunchSessionInterface()
+    csrf.init_app(app)
+    Babel(app, locale_selector=select_locale)
+    app.jinja_env.globals["get_locale"] = get_locale
+    app.teardown_appcontext(close_db)
+
+    @app.url_defaults
+    def _carry_session_token(endpoint, values):
+        # Every URL Padu renders carries the launch session (see sessions.py).
+        token = g.get("launch_token")
+        if token and TOKEN_PARAM not in values and endpoint != "static":
+            values[TOKEN_PARAM] = token
+
+    @app.after_request
+    def _headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        # Padu runs inside the LMS's iframe, so framing is allowed; nothing else is.
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "form-action *; frame-ancestors *; base-uri 'none'; object-src 'none'",
+        )
+        if request.endpoint != "static":
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    _register_error_pages(app)
+
+    from .views import deep_linking, lti, registration, setup
+
+    for blueprint in (lti.bp, registration.bp, setup.bp, deep_linking.bp):
+        app.register_blueprint(blueprint)
+    for module_name in activity_types.ACTIVITY_MODULES:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as error:
+            if error.name != module_name:
+                raise
+            log.debug("activity module %s is not installed", module_name)
+            continue
+        app.register_blueprint(module.bp)
+    return app
+
+
+def _register_error_pages(app: Flask) -> None:
+    @app.errorhandler(LtiError)
+    def _lti_error(error: LtiError):
+        log.warning("LTI refused (%s): %s [%s %s]", error.code, error.reason, request.method, request.path)
+        return render_template("error.html", code=error.code, status=error.status, kind="lti"), error.status
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(error: CSRFError):
+        log.warning("CSRF refused: %s [%s]", error.description, request.path)
+        return render_template("error.html", code="csrf", status=400, kind="csrf"), 400
+
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException):
+        if request.accept_mimetypes.best == "application/json" or request.is_json:
+            return {"error": error.name, "detail": error.description}, error.code
+        return render_template("error.html", code=str(error.code), status=error.code, kind="http",
+                               name=error.name), error.code
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception):
+        # A last line so that a person never sees a bare stack trace page; the
+        # traceback goes to the log, where it must be fixed.
+        log.exception("unexpected error on %s %s", request.method, request.path)
+        return render_template("error.html", code="500", status=500, kind="server"), 500

@@ -1,0 +1,69 @@
+"""Who may do what: every view after the launch goes through here.
+
+``requires(*roles)`` checks a live launch session and its role; ``activity_in_context``
+loads an activity only if it belongs to the launch's course (and, for an
+activity-bound launch, is that activity or one of its course). Objects from
+another course or platform are a 404, never a leak.
+"""
+
+from __future__ import annotations
+
+import functools
+
+from flask import abort, g, session
+
+from activities.core import Activity, Course, Person, Role
+
+from .exceptions import Forbidden, SessionMissing
+from .models import LaunchSession
+from .runtime import db
+
+
+def current_launch() -> LaunchSession:
+    launch = getattr(session, "launch", None)
+    if launch is None:
+        raise SessionMissing("no valid launch session came with the request")
+    return launch
+
+
+def current_role() -> Role:
+    return Role(current_launch().role)
+
+
+def current_person() -> Person:
+    if "person" not in g:
+        g.person = db().get(Person, current_launch().person_id)
+    return g.person
+
+
+def current_course() -> Course:
+    if "course" not in g:
+        g.course = db().get(Course, current_launch().course_id)
+    return g.course
+
+
+def requires(*roles: Role):
+    """Only a launch with one of ``roles`` may call the view (any role if none given)."""
+
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapper(*args, **kwargs):
+            launch = current_launch()
+            if roles and Role(launch.role) not in roles:
+                raise Forbidden(f"role {launch.role} may not use {view.__name__}")
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def activity_in_context(activity_id: int, kind: str | None = None) -> Activity:
+    """The activity, if it belongs to the launch's course (and is of ``kind``)."""
+    launch = current_launch()
+    activity = db().get(Activity, activity_id)
+    if activity is None or activity.course_id != launch.course_id:
+        abort(404)
+    if kind is not None and activity.kind != kind:
+        abort(404)
+    return activity

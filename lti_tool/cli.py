@@ -1,0 +1,195 @@
+"""The ``padu`` command: serve, worker, database, platforms, keys, grades."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import click
+
+from config import SettingsError, load_settings
+
+
+def _settings():
+    try:
+        return load_settings()
+    except SettingsError as error:
+        raise click.ClickException(str(error)) from error
+
+
+def _session(settings):
+    from activities.db import make_engine, make_session_factory
+
+    return make_session_factory(make_engine(settings.sqlalchemy_url))()
+
+
+@click.group()
+@click.option("--log-level", default=None, help="DEBUG, INFO, WARNING …")
+def main(log_level):
+    """Padu: blended-learning activities for Moodle, over LTI 1.3."""
+    level = log_level or "INFO"
+    logging.basicConfig(level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--threads", default=8, show_default=True, type=int, help="Request threads.")
+def serve(host, port, threads):
+    """Run Padu on one machine: web server, and the grade worker as a thread."""
+    from .migrations import upgrade
+    from .server import serve as run_server
+
+    settings = _settings()
+    if settings.is_sqlite:
+        upgrade(settings)
+    _print_connection_values(settings)
+    run_server(settings, host=host, port=port, threads=threads)
+
+
+def _print_connection_values(settings) -> None:
+    click.echo("")
+    click.echo("Padu is starting. To connect a Moodle site:")
+    click.echo(f"  Dynamic Registration URL : {settings.url('/lti/register')}")
+    click.echo("  or, for manual configuration:")
+    click.echo(f"  Tool URL / Redirection URI: {settings.url('/lti/launch')}")
+    click.echo(f"  Initiate login URL        : {settings.url('/lti/login')}")
+    click.echo(f"  Public keyset URL         : {settings.url('/.well-known/jwks.json')}")
+    click.echo(f"  Database                  : {settings.sqlalchemy_url.split('@')[-1]}")
+    click.echo("")
+
+
+@main.command()
+@click.option("--once", is_flag=True, help="Deliver what is due now, then exit.")
+def worker(once):
+    """Deliver the grade outbox (run any number of these next to PostgreSQL)."""
+    from .grade_worker import run_forever, run_once
+    from .runtime import Runtime
+
+    runtime = Runtime.build(_settings())
+    if once:
+        click.echo(f"delivered or settled {run_once(runtime)} grade(s)")
+    else:
+        run_forever(runtime)
+
+
+@main.group()
+def db():
+    """Database schema."""
+
+
+@db.command("upgrade")
+def db_upgrade():
+    """Bring the database schema up to date (Alembic)."""
+    from .migrations import upgrade
+
+    settings = _settings()
+    upgrade(settings)
+    click.echo("database is up to date")
+
+
+@main.group()
+def platform():
+    """Moodle sites (LTI platforms) Padu accepts launches from."""
+
+
+@platform.command("add")
+@click.option("--issuer", required=True, help="Moodle's Platform ID, e.g. https://lms.example.go.id")
+@click.option("--client-id", required=True, help="Moodle's Client ID for Padu")
+@click.option("--auth-login-url", help="Authentication request URL (default: ISSUER/mod/lti/auth.php)")
+@click.option("--token-url", help="Access token URL (default: ISSUER/mod/lti/token.php)")
+@click.option("--keyset-url", help="Public keyset URL (default: ISSUER/mod/lti/certs.php)")
+@click.option("--deployment-id", "deployment_ids", multiple=True, required=True, help="Deployment ID (repeatable)")
+@click.option("--name", default="", help="A name for people, e.g. the agency")
+def platform_add(issuer, client_id, auth_login_url, token_url, keyset_url, deployment_ids, name):
+    """Register a Moodle by hand, with the values Moodle shows for the tool."""
+    from .registry import RegistryError, add_platform
+
+    settings = _settings()
+    issuer = issuer.rstrip("/")
+    session = _session(settings)
+    try:
+        added = add_platform(
+            session, issuer=issuer, client_id=client_id,
+            auth_login_url=auth_login_url or f"{issuer}/mod/lti/auth.php",
+            auth_token_url=token_url or f"{issuer}/mod/lti/token.php",
+            key_set_url=keyset_url or f"{issuer}/mod/lti/certs.php",
+            deployment_ids=deployment_ids, name=name,
+        )
+        session.commit()
+    except RegistryError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"platform {added.id}: {added.issuer} client_id={added.client_id} deployments={','.join(added.deployment_ids)}")
+
+
+@platform.command("list")
+def platform_list():
+    """Show the registered platforms."""
+    from .registry import list_platforms
+
+    session = _session(_settings())
+    platforms = list_platforms(session)
+    if not platforms:
+        click.echo("no platforms registered yet")
+    for p in platforms:
+        click.echo(f"{p.id}\t{p.issuer}\t{p.client_id}\tdeployments={','.join(p.deployment_ids)}\t{p.registered_by}\t{p.name}")
+
+
+@platform.command("remove")
+@click.argument("platform_id", type=int)
+@click.confirmation_option(prompt="Remove this platform and every course, activity and result of it?")
+def platform_remove(platform_id):
+    """Remove a platform and all its data."""
+    from .registry import RegistryError, remove_platform
+
+    session = _session(_settings())
+    try:
+        removed = remove_platform(session, platform_id)
+        session.commit()
+    except RegistryError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"removed platform {platform_id} ({removed.issuer})")
+
+
+@main.group()
+def keys():
+    """Padu's signing keys."""
+
+
+@keys.command("rotate")
+def keys_rotate():
+    """Make a new signing key; the old one stays published for 7 days."""
+    from . import keys as tool_keys
+
+    key = tool_keys.rotate(_session(_settings()))
+    click.echo(f"new signing key kid={key.kid}")
+
+
+@main.group()
+def grades():
+    """The grade outbox."""
+
+
+@grades.command("status")
+def grades_status():
+    """Grades delivered, pending and failed, per activity; failures with their reason."""
+    from .grade_admin import status_lines
+
+    for line in status_lines(_session(_settings())):
+        click.echo(line)
+
+
+@grades.command("retry")
+@click.option("--activity", "activity_id", type=int, default=None, help="Only this activity id")
+def grades_retry(activity_id):
+    """Queue failed grades again (after fixing the cause, e.g. enrolling the learner)."""
+    from activities.grades import retry_failed
+
+    session = _session(_settings())
+    count = retry_failed(session, activity_id)
+    session.commit()
+    click.echo(f"{count} grade(s) queued again")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,245 @@
+"""The one place that verifies an LTI launch (LTI 1.3 §5.1.3; Security Framework §5.1.3).
+
+``verify_launch`` takes the posted form and returns a :class:`VerifiedLaunch`
+or raises one of :mod:`lti_tool.exceptions`. Nothing after it re-checks a token.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+
+import jwt
+from pylti1p3.exception import LtiException
+from pylti1p3.message_validators import get_validators
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from activities.db import utcnow
+from config import Settings
+
+from . import exceptions as exc
+from .models import LoginState, Platform, UsedNonce
+from .platform_keys import PlatformKeys
+
+CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
+AGS_CLAIM = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
+NRPS_CLAIM = "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice"
+DL_CLAIM = "https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"
+
+RESOURCE_LINK_REQUEST = "LtiResourceLinkRequest"
+DEEP_LINKING_REQUEST = "LtiDeepLinkingRequest"
+SUPPORTED_MESSAGES = {RESOURCE_LINK_REQUEST, DEEP_LINKING_REQUEST}
+
+#: An id_token from Moodle is 3 to 5 KB; anything near this is an attack or a bug.
+MAX_TOKEN_BYTES = 64 * 1024
+#: A nonce is remembered at least as long as a token carrying it could still be valid.
+NONCE_MEMORY = dt.timedelta(hours=2)
+
+
+@dataclasses.dataclass(frozen=True)
+class VerifiedLaunch:
+    platform: Platform
+    claims: dict
+
+    def claim(self, name: str, default=None):
+        return self.claims.get(CLAIM + name, default)
+
+    @property
+    def message_type(self) -> str:
+        return self.claim("message_type")
+
+    @property
+    def deployment_id(self) -> str:
+        return self.claim("deployment_id")
+
+    @property
+    def roles(self) -> list[str]:
+        return self.claim("roles", [])
+
+    @property
+    def context(self) -> dict:
+        return self.claim("context") or {}
+
+    @property
+    def resource_link(self) -> dict:
+        return self.claim("resource_link") or {}
+
+    @property
+    def custom(self) -> dict:
+        return self.claim("custom") or {}
+
+    @property
+    def ags(self) -> dict | None:
+        return self.claims.get(AGS_CLAIM)
+
+    @property
+    def nrps(self) -> dict | None:
+        return self.claims.get(NRPS_CLAIM)
+
+    @property
+    def deep_linking(self) -> dict | None:
+        return self.claims.get(DL_CLAIM)
+
+    @property
+    def locale(self) -> str:
+        presentation = self.claim("launch_presentation") or {}
+        return str(presentation.get("locale") or self.claims.get("locale") or "")
+
+    @property
+    def return_url(self) -> str | None:
+        presentation = self.claim("launch_presentation") or {}
+        return presentation.get("return_url")
+
+
+def _consume_state(session: Session, state: str) -> LoginState:
+    """Delete the login state and return it; only one request can ever get it."""
+    row = session.execute(
+        delete(LoginState)
+        .where(LoginState.state == state)
+        .returning(LoginState.nonce, LoginState.platform_id, LoginState.expires_at)
+    ).first()
+    session.commit()
+    if row is None:
+        raise exc.StateInvalid("state is unknown or was already used")
+    nonce, platform_id, expires_at = row
+    if expires_at.tzinfo is None:
+        expires_at = expires_at.replace(tzinfo=dt.timezone.utc)
+    if expires_at < utcnow():
+        raise exc.StateInvalid("state expired before the launch arrived")
+    return LoginState(state=state, nonce=nonce, platform_id=platform_id, expires_at=expires_at)
+
+
+def _header(token: str) -> dict:
+    try:
+        header = jwt.get_unverified_header(token)
+    except jwt.exceptions.DecodeError as error:
+        raise exc.TokenMalformed(f"id_token is not a JWT: {error}") from error
+    # Security Framework §5.1.3 step 4: RS256 only. Refusing everything else here
+    # closes "alg: none" and HS256-signed-with-the-public-key tricks.
+    if header.get("alg") != "RS256":
+        raise exc.SignatureInvalid(f"id_token alg {header.get('alg')!r} is not RS256")
+    if not isinstance(header.get("kid"), str) or not header["kid"]:
+        raise exc.KeyNotFound("id_token header has no kid")
+    return header
+
+
+def _decode(token: str, platform: Platform, keys: PlatformKeys, settings: Settings, kid: str) -> dict:
+    key = keys.key_for(platform.key_set_url, kid)
+    try:
+        return jwt.decode(
+            token,
+            key,
+            algorithms=["RS256"],
+            audience=platform.client_id,
+            issuer=platform.issuer,
+            leeway=settings.jwt_leeway,
+            options={"require": ["exp", "iat", "iss", "aud", "nonce"]},
+        )
+    except jwt.exceptions.InvalidSignatureError as error:
+        raise exc.SignatureInvalid("id_token signature does not verify with the platform key") from error
+    except jwt.exceptions.ExpiredSignatureError as error:
+        raise exc.TokenExpired("id_token has expired") from error
+    except jwt.exceptions.ImmatureSignatureError as error:
+        raise exc.TokenExpired("id_token iat is in the future") from error
+    except jwt.exceptions.InvalidAudienceError as error:
+        raise exc.ClaimInvalid(f"id_token aud does not include client_id {platform.client_id}") from error
+    except jwt.exceptions.InvalidIssuerError as error:
+        raise exc.ClaimInvalid(f"id_token iss is not {platform.issuer}") from error
+    except jwt.exceptions.MissingRequiredClaimError as error:
+        raise exc.ClaimInvalid(f"id_token lacks claim {error.claim!r}") from error
+    except jwt.exceptions.DecodeError as error:
+        raise exc.TokenMalformed(f"id_token cannot be decoded: {error}") from error
+    except jwt.exceptions.InvalidTokenError as error:
+        raise exc.ClaimInvalid(f"id_token is invalid: {error}") from error
+
+
+def _check_types(claims: dict, platform: Platform) -> None:
+    """Claim shapes LTI 1.3 §5.3 and §5.4 require; pylti1p3 checks presence only."""
+    aud = claims.get("aud")
+    if isinstance(aud, list) and len(aud) > 1 and claims.get("azp") != platform.client_id:
+        # Security Framework §5.1.3 step 3-4: several audiences need azp = our client_id.
+        raise exc.ClaimInvalid("id_token has several audiences and azp is not our client_id")
+    if not isinstance(claims.get("sub"), str) or not claims["sub"]:
+        raise exc.ClaimInvalid("sub must be a non-empty string")
+    roles = claims.get(CLAIM + "roles")
+    if not isinstance(roles, list) or not all(isinstance(role, str) for role in roles):
+        raise exc.ClaimInvalid("roles must be a list of strings")
+    version = claims.get(CLAIM + "version")
+    if version != "1.3.0":
+        raise exc.ClaimInvalid(f"LTI version {version!r} is not 1.3.0")
+    context = claims.get(CLAIM + "context")
+    if not isinstance(context, dict) or not isinstance(context.get("id"), str) or not context["id"]:
+        raise exc.ClaimInvalid("context claim with a string id is required")
+    for name in ("custom", "launch_presentation", "resource_link"):
+        value = claims.get(CLAIM + name)
+        if value is not None and not isinstance(value, dict):
+            raise exc.ClaimInvalid(f"{name} claim must be an object")
+    for name in (AGS_CLAIM, NRPS_CLAIM, DL_CLAIM):
+        value = claims.get(name)
+        if value is not None and not isinstance(value, dict):
+            raise exc.ClaimInvalid(f"{name} must be an object")
+
+
+def _use_nonce(session: Session, platform: Platform, nonce: str) -> None:
+    """Record the nonce; the primary key makes a second use fail atomically,
+    whichever process or host sees it (no check-then-insert race)."""
+    now = utcnow()
+    session.execute(delete(UsedNonce).where(UsedNonce.expires_at < now))
+    session.add(UsedNonce(platform_id=platform.id, nonce=nonce, expires_at=now + NONCE_MEMORY))
+    try:
+        session.commit()
+    except IntegrityError as error:
+        session.rollback()
+        raise exc.NonceReused("nonce was already used") from error
+
+
+def verify_launch(session: Session, settings: Settings, keys: PlatformKeys, form) -> VerifiedLaunch:
+    token = form.get("id_token") or ""
+    state = form.get("state") or ""
+    if not token:
+        raise exc.LaunchRequestInvalid("no id_token in the launch")
+    if len(token) > MAX_TOKEN_BYTES:
+        raise exc.LaunchRequestInvalid(f"id_token is {len(token)} bytes, more than {MAX_TOKEN_BYTES}")
+    if not state:
+        raise exc.StateInvalid("no state in the launch")
+    header = _header(token)
+    login = _consume_state(session, state)
+    platform = session.get(Platform, login.platform_id)
+    if platform is None:
+        raise exc.UnknownPlatform("the platform of this login was removed")
+
+    claims = _decode(token, platform, keys, settings, header["kid"])
+    if claims.get("nonce") != login.nonce:
+        raise exc.ClaimInvalid("nonce does not match the one sent with this state")
+    message_type = claims.get(CLAIM + "message_type")
+    if message_type not in SUPPORTED_MESSAGES:
+        raise exc.MessageTypeUnsupported(f"message type {message_type!r} is not supported")
+    _check_types(claims, platform)
+    deployment_id = claims.get(CLAIM + "deployment_id")
+    if not isinstance(deployment_id, str) or deployment_id not in platform.deployment_ids:
+        raise exc.DeploymentUnknown(f"deployment {deployment_id!r} is not registered for this platform")
+    for validator in get_validators():
+        if validator.can_validate(claims):
+            try:
+                validator.validate(claims)
+            except LtiException as error:
+                raise exc.ClaimInvalid(str(error)) from error
+    if message_type == RESOURCE_LINK_REQUEST and not isinstance((claims.get(CLAIM + "resource_link") or {}).get("id"), str):
+        raise exc.ClaimInvalid("resource_link id must be a string")
+    _use_nonce(session, platform, claims["nonce"])
+    return VerifiedLaunch(platform=platform, claims=claims)
+
+
+def describe(claims: dict) -> str:
+    """A compact one-line summary of a launch for the log (no personal data)."""
+    return json.dumps(
+        {
+            "iss": claims.get("iss"),
+            "sub": claims.get("sub"),
+            "context": (claims.get(CLAIM + "context") or {}).get("id"),
+            "message_type": claims.get(CLAIM + "message_type"),
+        }
+    )

@@ -1,0 +1,87 @@
+"""OIDC third-party login initiation (LTI 1.3 §5.1.1, IMS Security Framework §5.1.1).
+
+The platform (Moodle posts a form) names itself and the user; Padu answers with
+a redirect to the platform's authorization endpoint carrying a fresh ``state``
+and ``nonce``. Both are remembered server-side, single-use, because the login
+and the launch run inside Moodle's iframe where cookies are often blocked.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from urllib.parse import urlencode, urlparse
+
+from sqlalchemy import delete
+from sqlalchemy.orm import Session
+
+from activities.db import utcnow
+from config import Settings
+
+from .exceptions import LoginRequestInvalid
+from .models import LoginState
+from .registry import find_platform
+
+#: How long the platform may take between the login redirect and the launch POST.
+STATE_LIFETIME = dt.timedelta(minutes=10)
+MAX_FIELD_LENGTH = 4096
+
+
+def _field(params, name: str, required: bool = True) -> str | None:
+    value = params.get(name)
+    if value is None or value == "":
+        if required:
+            raise LoginRequestInvalid(f"login initiation lacks {name!r}")
+        return None
+    if len(value) > MAX_FIELD_LENGTH:
+        raise LoginRequestInvalid(f"login initiation field {name!r} is too long")
+    return value
+
+
+def begin_login(session: Session, settings: Settings, params) -> str:
+    """Check the login initiation and return the authorization URL to redirect to."""
+    issuer = _field(params, "iss")
+    login_hint = _field(params, "login_hint")
+    target_link_uri = _field(params, "target_link_uri")
+    client_id = _field(params, "client_id", required=False)
+    message_hint = _field(params, "lti_message_hint", required=False)
+    deployment_id = _field(params, "lti_deployment_id", required=False)
+
+    # §5.1.1: the tool must check target_link_uri is one of its own, or it
+    # becomes an open redirector for whoever can post to it.
+    ours = urlparse(settings.base_url)
+    target = urlparse(target_link_uri)
+    if (target.scheme, target.netloc) != (ours.scheme, ours.netloc):
+        raise LoginRequestInvalid(f"target_link_uri {target_link_uri!r} is not on {settings.base_url}")
+
+    platform = find_platform(session, issuer, client_id)
+    if deployment_id and deployment_id not in platform.deployment_ids:
+        raise LoginRequestInvalid(f"deployment {deployment_id!r} is not registered for {issuer} / {platform.client_id}")
+
+    now = utcnow()
+    session.execute(delete(LoginState).where(LoginState.expires_at < now))
+    state = secrets.token_urlsafe(32)
+    nonce = secrets.token_urlsafe(32)
+    session.add(
+        LoginState(
+            state=state, nonce=nonce, platform_id=platform.id, target_link_uri=target_link_uri,
+            expires_at=now + STATE_LIFETIME,
+        )
+    )
+    session.commit()
+
+    query = {
+        "scope": "openid",
+        "response_type": "id_token",
+        "response_mode": "form_post",
+        "prompt": "none",
+        "client_id": platform.client_id,
+        "redirect_uri": settings.url("/lti/launch"),
+        "state": state,
+        "nonce": nonce,
+        "login_hint": login_hint,
+    }
+    if message_hint:
+        query["lti_message_hint"] = message_hint
+    separator = "&" if "?" in platform.auth_login_url else "?"
+    return platform.auth_login_url + separator + urlencode(query)

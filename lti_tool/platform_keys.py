@@ -1,0 +1,69 @@
+"""Platform public keys, fetched from the platform's JWKS URL and cached by ``kid``.
+
+An unknown ``kid`` triggers one refetch (a platform may have rotated its key),
+but at most once per ``jwks_refetch_interval`` per platform, so a flood of
+tokens with made-up kids cannot make Padu hammer the platform.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import jwt
+import requests
+
+from config import Settings
+
+from .cache import Cache
+from .exceptions import KeyNotFound, PlatformUnreachable
+
+log = logging.getLogger(__name__)
+
+
+class PlatformKeys:
+    def __init__(self, settings: Settings, cache: Cache, http: requests.Session | None = None):
+        self._settings = settings
+        self._cache = cache
+        self._http = http or requests.Session()
+
+    def _fetch(self, url: str) -> dict:
+        try:
+            response = self._http.get(url, timeout=self._settings.http_timeout)
+        except requests.RequestException as exc:
+            raise PlatformUnreachable(f"cannot fetch JWKS {url}: {exc}") from exc
+        if response.status_code != 200:
+            raise PlatformUnreachable(f"JWKS {url} answered HTTP {response.status_code}")
+        try:
+            document = response.json()
+        except ValueError as exc:
+            raise PlatformUnreachable(f"JWKS {url} is not JSON") from exc
+        if not isinstance(document, dict) or not isinstance(document.get("keys"), list):
+            raise PlatformUnreachable(f"JWKS {url} has no 'keys' list")
+        self._cache.set("jwks:" + url, document, self._settings.jwks_cache_seconds)
+        return document
+
+    def key_for(self, key_set_url: str, kid: str):
+        """The public key with ``kid``, as an object PyJWT verifies with."""
+        document = self._cache.get("jwks:" + key_set_url)
+        if document is None:
+            document = self._fetch(key_set_url)
+        jwk = _find(document, kid)
+        if jwk is None and self._cache.add("jwks-refetch:" + key_set_url, 1, self._settings.jwks_refetch_interval):
+            log.info("unknown kid %s: refetching %s", kid, key_set_url)
+            jwk = _find(self._fetch(key_set_url), kid)
+        if jwk is None:
+            raise KeyNotFound(f"no key with kid {kid!r} in {key_set_url}")
+        if jwk.get("kty") != "RSA":
+            raise KeyNotFound(f"key {kid!r} is not an RSA key")
+        try:
+            return jwt.algorithms.RSAAlgorithm.from_jwk(json.dumps(jwk))
+        except (ValueError, KeyError, jwt.exceptions.InvalidKeyError) as exc:
+            raise KeyNotFound(f"key {kid!r} in {key_set_url} is unusable: {exc}") from exc
+
+
+def _find(document: dict, kid: str) -> dict | None:
+    for jwk in document.get("keys", []):
+        if isinstance(jwk, dict) and jwk.get("kid") == kid:
+            return jwk
+    return None

@@ -1,0 +1,140 @@
+"""LTI Dynamic Registration 1.0: the admin pastes one URL, Padu registers itself.
+
+Moodle opens ``/lti/register?openid_configuration=…&registration_token=…``
+(§3.3). Padu fetches the platform's OpenID configuration (§3.4), checks it
+(§3.5.1: the issuer must be the prefix of the configuration URL's origin),
+POSTs its own configuration with the registration token as a Bearer token
+(§3.5.2), and stores the client_id and deployment_id the platform returns (§3.6).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlparse
+
+import requests
+from sqlalchemy.orm import Session
+
+from config import Settings
+
+from .exceptions import PlatformUnreachable, RegistrationFailed
+from .models import Platform
+from .registry import RegistryError, add_platform
+
+PLATFORM_CONFIG = "https://purl.imsglobal.org/spec/lti-platform-configuration"
+TOOL_CONFIG = "https://purl.imsglobal.org/spec/lti-tool-configuration"
+SCOPES = (
+    "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem",
+    "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem.readonly",
+    "https://purl.imsglobal.org/spec/lti-ags/scope/result.readonly",
+    "https://purl.imsglobal.org/spec/lti-ags/scope/score",
+    "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly",
+)
+MAX_DOCUMENT_BYTES = 256 * 1024
+
+
+def tool_configuration(settings: Settings) -> dict:
+    """Padu's registration request body (§3.5.2, §3.5.3)."""
+    launch_url = settings.url("/lti/launch")
+    return {
+        "application_type": "web",
+        "response_types": ["id_token"],
+        "grant_types": ["implicit", "client_credentials"],
+        "initiate_login_uri": settings.url("/lti/login"),
+        "redirect_uris": [launch_url],
+        "client_name": "Padu",
+        "jwks_uri": settings.url("/.well-known/jwks.json"),
+        "logo_uri": settings.url("/static/padu-logo.svg"),
+        "token_endpoint_auth_method": "private_key_jwt",
+        "scope": " ".join(SCOPES),
+        TOOL_CONFIG: {
+            "domain": urlparse(settings.base_url).netloc,
+            "description": "Padu: phase gating, digital readiness and coaching for blended training",
+            "target_link_uri": launch_url,
+            "claims": ["iss", "sub", "name", "given_name", "family_name", "email"],
+            "messages": [
+                {"type": "LtiResourceLinkRequest", "target_link_uri": launch_url},
+                {"type": "LtiDeepLinkingRequest", "target_link_uri": launch_url, "label": "Padu"},
+            ],
+        },
+    }
+
+
+def _get_json(http: requests.Session, url: str, timeout: float) -> dict:
+    try:
+        response = http.get(url, timeout=timeout, headers={"Accept": "application/json"})
+    except requests.RequestException as error:
+        raise PlatformUnreachable(f"cannot fetch the OpenID configuration {url}: {error}") from error
+    if response.status_code != 200:
+        raise RegistrationFailed(f"OpenID configuration {url} answered HTTP {response.status_code}")
+    if len(response.content) > MAX_DOCUMENT_BYTES:
+        raise RegistrationFailed("OpenID configuration is too large")
+    try:
+        document = response.json()
+    except ValueError as error:
+        raise RegistrationFailed(f"OpenID configuration {url} is not JSON") from error
+    if not isinstance(document, dict):
+        raise RegistrationFailed("OpenID configuration is not a JSON object")
+    return document
+
+
+def _check_configuration(config_url: str, document: dict) -> None:
+    for name in ("issuer", "authorization_endpoint", "token_endpoint", "jwks_uri", "registration_endpoint"):
+        value = document.get(name)
+        if not isinstance(value, str) or urlparse(value).scheme not in ("http", "https"):
+            raise RegistrationFailed(f"OpenID configuration lacks a valid {name}")
+    issuer = urlparse(document["issuer"])
+    config = urlparse(config_url)
+    if (issuer.scheme, issuer.netloc) != (config.scheme, config.netloc):
+        raise RegistrationFailed(
+            f"issuer {document['issuer']} does not match the configuration URL's origin {config.netloc}"
+        )
+    platform_config = document.get(PLATFORM_CONFIG)
+    if not isinstance(platform_config, dict):
+        raise RegistrationFailed("OpenID configuration lacks the LTI platform configuration")
+
+
+def register(session: Session, settings: Settings, http: requests.Session, config_url: str, token: str | None) -> Platform:
+    if not config_url or urlparse(config_url).scheme not in ("http", "https"):
+        raise RegistrationFailed("openid_configuration must be an http(s) URL")
+    document = _get_json(http, config_url, settings.http_timeout)
+    _check_configuration(config_url, document)
+    headers = {"Content-Type": "application/json", "Accept": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    try:
+        response = http.post(
+            document["registration_endpoint"], json=tool_configuration(settings), headers=headers,
+            timeout=settings.http_timeout,
+        )
+    except requests.RequestException as error:
+        raise PlatformUnreachable(f"cannot reach the registration endpoint: {error}") from error
+    if response.status_code not in (200, 201):
+        raise RegistrationFailed(
+            f"the platform refused the registration: HTTP {response.status_code} {response.text[:300]}"
+        )
+    try:
+        answer = response.json()
+    except ValueError as error:
+        raise RegistrationFailed("the registration answer is not JSON") from error
+    client_id = answer.get("client_id") if isinstance(answer, dict) else None
+    if not isinstance(client_id, str) or not client_id:
+        raise RegistrationFailed("the registration answer has no client_id")
+    tool_config = answer.get(TOOL_CONFIG) or {}
+    deployment_id = tool_config.get("deployment_id") if isinstance(tool_config, dict) else None
+    platform_config = document[PLATFORM_CONFIG]
+    try:
+        platform = add_platform(
+            session,
+            issuer=document["issuer"],
+            client_id=client_id,
+            auth_login_url=document["authorization_endpoint"],
+            auth_token_url=document["token_endpoint"],
+            key_set_url=document["jwks_uri"],
+            deployment_ids=[str(deployment_id)] if deployment_id else [],
+            name=str(platform_config.get("product_family_code") or ""),
+            registered_by="dynamic",
+        )
+    except RegistryError as error:
+        raise RegistrationFailed(str(error)) from error
+    session.commit()
+    return platform

@@ -1,0 +1,87 @@
+"""The platform registry: which LMS registrations Padu knows, by issuer and client_id."""
+
+from __future__ import annotations
+
+from urllib.parse import urlparse
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .exceptions import UnknownPlatform
+from .models import Deployment, Platform
+
+
+class RegistryError(ValueError):
+    """A registration value is unusable; the message says which and why."""
+
+
+def _check_url(name: str, value: str) -> str:
+    parsed = urlparse(value or "")
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise RegistryError(f"{name} must be an http(s) URL, not {value!r}")
+    return value
+
+
+def find_platform(session: Session, issuer: str, client_id: str | None) -> Platform:
+    """The registration for ``issuer`` and ``client_id``.
+
+    LTI 1.3 §5.1.1 makes ``client_id`` optional in the login initiation; without
+    it the issuer must be registered exactly once.
+    """
+    query = select(Platform).where(Platform.issuer == issuer)
+    if client_id:
+        platform = session.scalar(query.where(Platform.client_id == client_id))
+        if platform is None:
+            raise UnknownPlatform(f"no registration for issuer {issuer!r} and client_id {client_id!r}")
+        return platform
+    platforms = list(session.scalars(query))
+    if len(platforms) != 1:
+        raise UnknownPlatform(f"issuer {issuer!r} has {len(platforms)} registrations and no client_id was sent")
+    return platforms[0]
+
+
+def add_platform(
+    session: Session,
+    *,
+    issuer: str,
+    client_id: str,
+    auth_login_url: str,
+    auth_token_url: str,
+    key_set_url: str,
+    deployment_ids: list[str] | tuple[str, ...] = (),
+    name: str = "",
+    registered_by: str = "manual",
+) -> Platform:
+    """Register a platform, or add deployments to an existing registration."""
+    _check_url("issuer", issuer)
+    if not client_id or len(client_id) > 255:
+        raise RegistryError("client_id must be 1 to 255 characters")
+    platform = session.scalar(select(Platform).where(Platform.issuer == issuer, Platform.client_id == client_id))
+    if platform is None:
+        platform = Platform(issuer=issuer, client_id=client_id, registered_by=registered_by)
+        session.add(platform)
+    platform.name = name or platform.name or urlparse(issuer).netloc
+    platform.auth_login_url = _check_url("auth login URL", auth_login_url)
+    platform.auth_token_url = _check_url("token URL", auth_token_url)
+    platform.key_set_url = _check_url("keyset URL", key_set_url)
+    known = set(platform.deployment_ids)
+    for deployment_id in deployment_ids:
+        deployment_id = str(deployment_id).strip()
+        if deployment_id and deployment_id not in known:
+            platform.deployments.append(Deployment(deployment_id=deployment_id))
+            known.add(deployment_id)
+    session.flush()
+    return platform
+
+
+def list_platforms(session: Session) -> list[Platform]:
+    return list(session.scalars(select(Platform).order_by(Platform.id)))
+
+
+def remove_platform(session: Session, platform_id: int) -> Platform:
+    platform = session.get(Platform, platform_id)
+    if platform is None:
+        raise RegistryError(f"no platform with id {platform_id}")
+    session.delete(platform)
+    session.flush()
+    return platform

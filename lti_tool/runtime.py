@@ -1,0 +1,64 @@
+"""What one running Padu holds: settings, database, caches, HTTP client.
+
+Made once by the app factory (or by ``padu worker``) and reached through
+``current()`` inside a request; the database session of a request is ``db()``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import requests
+from flask import current_app, g
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from activities.db import make_engine, make_session_factory
+from config import Settings
+
+from .cache import Cache, make_cache
+from .platform_keys import PlatformKeys
+
+USER_AGENT = "Padu/0.1 (+LTI 1.3 tool)"
+
+
+@dataclasses.dataclass
+class Runtime:
+    settings: Settings
+    engine: Engine
+    session_factory: sessionmaker[Session]
+    cache: Cache
+    http: requests.Session
+    platform_keys: PlatformKeys
+
+    @classmethod
+    def build(cls, settings: Settings) -> "Runtime":
+        engine = make_engine(settings.sqlalchemy_url)
+        cache = make_cache(settings.redis_url)
+        http = requests.Session()
+        http.headers["User-Agent"] = USER_AGENT
+        return cls(
+            settings=settings,
+            engine=engine,
+            session_factory=make_session_factory(engine),
+            cache=cache,
+            http=http,
+            platform_keys=PlatformKeys(settings, cache, http),
+        )
+
+
+def current() -> Runtime:
+    return current_app.extensions["padu"]
+
+
+def db() -> Session:
+    """The request's database session, closed when the request ends."""
+    if "db" not in g:
+        g.db = current().session_factory()
+    return g.db
+
+
+def close_db(_exc=None) -> None:
+    session = g.pop("db", None)
+    if session is not None:
+        session.close()

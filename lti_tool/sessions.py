@@ -1,0 +1,173 @@
+"""Launch sessions: server-side rows, carried as a signed token rather than only a cookie.
+
+Moodle shows Padu in an iframe, where browsers block third-party cookies. So the
+session token rides in every link and form Padu renders (query parameter ``s``,
+added by ``url_for`` through a URL default), in ``fetch`` headers
+(``X-Padu-Session``), and only as a fallback in a cookie. Flask's ``session`` is
+the launch session's ``data``, so Flask-WTF keeps its CSRF secret there too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+
+from flask import g, request
+from flask.sessions import SessionInterface, SessionMixin
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from werkzeug.datastructures import CallbackDict
+
+from activities.db import utcnow
+
+from .models import LaunchSession
+from .runtime import current, db
+
+TOKEN_PARAM = "s"
+TOKEN_HEADER = "X-Padu-Session"
+COOKIE_NAME = "padu_s"
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current().settings.secret_key, salt="padu-launch-session")
+
+
+def new_session_id() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def token_for(launch: LaunchSession) -> str:
+    return _serializer().dumps(launch.id)
+
+
+def _token_from_request() -> str | None:
+    token = request.args.get(TOKEN_PARAM) or request.headers.get(TOKEN_HEADER)
+    if not token and request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        token = request.form.get(TOKEN_PARAM)
+    return token or request.cookies.get(COOKIE_NAME)
+
+
+def load_launch(token: str | None) -> LaunchSession | None:
+    """The live launch session a token names, or None (absent, forged, expired)."""
+    if not token or len(token) > 512:
+        return None
+    try:
+        session_id = _serializer().loads(token, max_age=current().settings.session_lifetime)
+    except BadSignature:
+        return None
+    launch = db().get(LaunchSession, session_id)
+    if launch is None or launch.expires_at < utcnow():
+        return None
+    return launch
+
+
+class LaunchSessionData(CallbackDict, SessionMixin):
+    def __init__(self, initial=None, launch: LaunchSession | None = None, token: str | None = None):
+        def on_update(self):
+            self.modified = True
+
+        super().__init__(initial, on_update)
+        self.launch = launch
+        self.token = token
+        self.modified = False
+
+
+class LaunchSessionInterface(SessionInterface):
+    def open_session(self, app, request):
+        token = _token_from_request()
+        launch = load_launch(token)
+        if launch is None:
+            return LaunchSessionData()
+        g.launch_token = token
+        return LaunchSessionData(dict(launch.data or {}), launch=launch, token=token)
+
+    def save_session(self, app, session, response):
+        if session.launch is None:
+            return
+        if session.modified:
+            launch = db().merge(session.launch)
+            launch.data = dict(session)
+            db().commit()
+        # The cookie is the fallback for a top-level window; inside a cross-site
+        # iframe only SameSite=None; Secure cookies are sent at all.
+        secure = request.is_secure
+        response.set_cookie(
+            COOKIE_NAME,
+            session.token,
+            max_age=app.config.get("PADU_SESSION_LIFETIME", 8 * 3600),
+            httponly=True,
+            secure=secure,
+            samesite="None" if secure else "Lax",
+            path="/",
+        )
+
+
+def start_session(launch_verified, *, known_kinds: set[str]) -> LaunchSession:
+    """Record who launched from where, and open their launch session.
+
+    Course, person, membership and (for a resource link) the activity are
+    upserted; the session row keeps the role and the service endpoints of this
+    launch so later requests never need the id_token again.
+    """
+    from activities.core import bind_resource_link, upsert_course, upsert_membership, upsert_person
+
+    from .launch import DEEP_LINKING_REQUEST
+    from .roles import map_roles
+
+    verified = launch_verified
+    session = db()
+    platform = verified.platform
+    role = map_roles(verified.roles)
+    if role is None:
+        from .exceptions import Forbidden
+
+        raise Forbidden(f"roles {verified.roles!r} give no access to Padu")
+    context = verified.context
+    course = upsert_course(session, platform.id, context["id"], str(context.get("label") or ""), str(context.get("title") or ""))
+    nrps = verified.nrps or {}
+    if isinstance(nrps.get("context_memberships_url"), str):
+        course.memberships_url = nrps["context_memberships_url"]
+    claims = verified.claims
+    ext = verified.claim("ext") or {}
+    person = upsert_person(
+        session, platform.id, claims["sub"],
+        name=str(claims.get("name") or " ".join(filter(None, [claims.get("given_name"), claims.get("family_name")]))),
+        email=str(claims.get("email") or ""),
+        username=str(ext.get("user_username") or "") if isinstance(ext, dict) else "",
+    )
+    upsert_membership(session, course, person, role)
+    activity = None
+    if verified.message_type != DEEP_LINKING_REQUEST:
+        custom = verified.custom
+        kind_hint = str(custom.get("padu_activity") or "")
+        activity = bind_resource_link(
+            session, course, verified.resource_link["id"],
+            key=str(custom.get("padu_key") or "") or None,
+            kind_hint=kind_hint if kind_hint in known_kinds else "",
+            title=str(verified.resource_link.get("title") or ""),
+        )
+        ags = verified.ags or {}
+        if isinstance(ags.get("lineitem"), str):
+            activity.lineitem_url = ags["lineitem"]
+        if isinstance(ags.get("lineitems"), str):
+            activity.lineitems_url = ags["lineitems"]
+    row = LaunchSession(
+        id=new_session_id(),
+        platform_id=platform.id,
+        deployment_id=verified.deployment_id,
+        course_id=course.id,
+        person_id=person.id,
+        activity_id=activity.id if activity else None,
+        message_type=verified.message_type,
+        role=role.value,
+        lti_roles=list(verified.roles),
+        locale=verified.locale or "id",
+        ags=verified.ags,
+        nrps=verified.nrps,
+        deep_linking=verified.deep_linking,
+        return_url=verified.return_url,
+        data={},
+        expires_at=utcnow() + dt.timedelta(seconds=current().settings.session_lifetime),
+    )
+    session.add(row)
+    session.commit()
+    return row

@@ -1,0 +1,1 @@
+"""Blueprints of the LTI endpoints and the pages shared by every activity."""

@@ -1,0 +1,79 @@
+"""LTI endpoints: OIDC login, launch, JWKS, health, and the values for manual registration."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, jsonify, redirect, render_template, request, url_for
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from .. import activity_types, keys
+from ..app import csrf
+from ..launch import DEEP_LINKING_REQUEST, describe, verify_launch
+from ..oidc import begin_login
+from ..runtime import current, db
+from ..sessions import start_session, token_for
+
+log = logging.getLogger(__name__)
+bp = Blueprint("lti", __name__)
+
+
+@bp.route("/lti/login", methods=["GET", "POST"])
+@csrf.exempt
+def login():
+    params = request.form if request.method == "POST" else request.args
+    return redirect(begin_login(db(), current().settings, params), code=302)
+
+
+@bp.route("/lti/launch", methods=["POST"])
+@csrf.exempt
+def launch():
+    verified = verify_launch(db(), current().settings, current().platform_keys, request.form)
+    log.info("launch accepted: %s", describe(verified.claims))
+    row = start_session(verified, known_kinds=activity_types.known_kinds())
+    token = token_for(row)
+    # 303 after the POST: a reload of the landing page never re-posts the id_token.
+    if verified.message_type == DEEP_LINKING_REQUEST:
+        return redirect(url_for("deep_linking.choose", s=token), code=303)
+    return redirect(url_for("setup.open_activity", activity_id=row.activity_id, s=token), code=303)
+
+
+@bp.get("/.well-known/jwks.json")
+def jwks():
+    response = jsonify(keys.jwks(db()))
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+@bp.get("/healthz")
+def healthz():
+    try:
+        db().execute(text("SELECT 1"))
+    except SQLAlchemyError as error:
+        log.error("health check: database does not answer: %s", error)
+        return jsonify(status="error", database="unreachable"), 503
+    return jsonify(status="ok", database="ok")
+
+
+def tool_values() -> dict[str, str]:
+    """What an admin pastes into Moodle's manual LTI 1.3 tool form."""
+    settings = current().settings
+    return {
+        "tool_url": settings.url("/lti/launch"),
+        "login_url": settings.url("/lti/login"),
+        "redirect_uris": settings.url("/lti/launch"),
+        "keyset_url": settings.url("/.well-known/jwks.json"),
+        "registration_url": settings.url("/lti/register"),
+        "deep_linking_url": settings.url("/lti/launch"),
+    }
+
+
+@bp.get("/lti/config")
+def config_values():
+    return render_template("config_values.html", values=tool_values())
+
+
+@bp.get("/")
+def index():
+    return render_template("index.html", values=tool_values())

@@ -71,9 +71,9 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     _register_error_pages(app)
 
-    from .views import deep_linking, lti, registration, setup
+    from .views import deep_linking, grades, lti, registration, setup
 
-    for blueprint in (lti.bp, registration.bp, setup.bp, deep_linking.bp):
+    for blueprint in (lti.bp, registration.bp, setup.bp, deep_linking.bp, grades.bp):
         app.register_blueprint(blueprint)
     for module_name in activity_types.ACTIVITY_MODULES:
         try:

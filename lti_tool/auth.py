@@ -67,3 +67,12 @@ def activity_in_context(activity_id: int, kind: str | None = None) -> Activity:
     if kind is not None and activity.kind != kind:
         abort(404)
     return activity
+
+
+def course_roster():
+    """Everyone in the launch's course: the NRPS roster (cached) plus everyone who launched."""
+    from .nrps import roster
+    from .runtime import current
+
+    runtime = current()
+    return roster(db(), runtime.services, runtime.cache, runtime.settings.roster_cache_seconds, current_course())

@@ -16,8 +16,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from activities.db import make_engine, make_session_factory
 from config import Settings
 
+from .access_tokens import AccessTokens
+from .ags import AgsClient
 from .cache import Cache, make_cache
 from .platform_keys import PlatformKeys
+from .service_http import ServiceClient
 
 USER_AGENT = "Padu/0.1 (+LTI 1.3 tool)"
 
@@ -30,6 +33,8 @@ class Runtime:
     cache: Cache
     http: requests.Session
     platform_keys: PlatformKeys
+    services: "ServiceClient"
+    ags: "AgsClient"
 
     @classmethod
     def build(cls, settings: Settings) -> "Runtime":
@@ -37,13 +42,18 @@ class Runtime:
         cache = make_cache(settings.redis_url)
         http = requests.Session()
         http.headers["User-Agent"] = USER_AGENT
+        session_factory = make_session_factory(engine)
+        tokens = AccessTokens(settings, cache, http, session_factory)
+        services = ServiceClient(tokens, http, settings.http_timeout)
         return cls(
             settings=settings,
             engine=engine,
-            session_factory=make_session_factory(engine),
+            session_factory=session_factory,
             cache=cache,
             http=http,
             platform_keys=PlatformKeys(settings, cache, http),
+            services=services,
+            ags=AgsClient(services),
         )
 
 

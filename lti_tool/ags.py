@@ -1,0 +1,88 @@
+"""The one place that talks Assignment and Grade Services (LTI AGS 2.0).
+
+Scores go to ``{lineitem}/scores`` (§3.4), line items are found or created in
+the ``lineitems`` container (§3.2). Moodle's URLs carry a query string
+(``…/lineitem?type_id=1``): the ``/scores`` segment goes into the path, before
+the query, and ``type_id`` stays.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit, urlunsplit
+
+from .exceptions import ServiceError
+from .models import Platform
+from .service_http import ServiceClient, next_link
+
+SCOPE_LINEITEM = "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem"
+SCOPE_LINEITEM_READ = "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem.readonly"
+SCOPE_RESULT_READ = "https://purl.imsglobal.org/spec/lti-ags/scope/result.readonly"
+SCOPE_SCORE = "https://purl.imsglobal.org/spec/lti-ags/scope/score"
+SCORE_SCOPES = (SCOPE_LINEITEM, SCOPE_SCORE)
+SCORE_TYPE = "application/vnd.ims.lis.v1.score+json"
+LINEITEM_TYPE = "application/vnd.ims.lis.v2.lineitem+json"
+CONTAINER_TYPE = "application/vnd.ims.lis.v2.lineitemcontainer+json"
+MAX_PAGES = 50
+
+
+def service_url(lineitem_url: str, segment: str) -> str:
+    """``…/lineitem?type_id=1`` + ``scores`` → ``…/lineitem/scores?type_id=1``."""
+    parts = urlsplit(lineitem_url)
+    return urlunsplit(parts._replace(path=parts.path.rstrip("/") + "/" + segment))
+
+
+class AgsClient:
+    def __init__(self, services: ServiceClient):
+        self._services = services
+
+    def post_score(self, platform: Platform, lineitem_url: str, user_id: str, score: dict) -> None:
+        """POST one score; raises ServiceError with the platform's status on refusal.
+
+        Moodle insists on exactly ``application/vnd.ims.lis.v1.score+json`` and
+        answers 200 with an empty body.
+        """
+        body = dict(score, userId=user_id)
+        self._services.request(
+            platform, SCORE_SCOPES, "POST", service_url(lineitem_url, "scores"), json=body,
+            headers={"Content-Type": SCORE_TYPE},
+        )
+
+    def find_or_create_lineitem(
+        self, platform: Platform, lineitems_url: str, *, resource_link_id: str | None, resource_id: str, tag: str,
+        label: str, score_maximum: float,
+    ) -> str:
+        """The URL of the line item for this resource, made if the platform has none (§3.2)."""
+        for item in self._lineitems(platform, lineitems_url):
+            if item.get("resourceId") == resource_id and (not tag or item.get("tag") == tag):
+                return item["id"]
+            if resource_link_id and item.get("resourceLinkId") == resource_link_id and (not tag or item.get("tag") == tag):
+                return item["id"]
+        new_item = {"scoreMaximum": score_maximum, "label": label, "resourceId": resource_id, "tag": tag}
+        if resource_link_id:
+            new_item["resourceLinkId"] = resource_link_id
+        response = self._services.request(
+            platform, (SCOPE_LINEITEM,), "POST", lineitems_url, json=new_item,
+            headers={"Content-Type": LINEITEM_TYPE, "Accept": LINEITEM_TYPE},
+        )
+        created = _json(response)
+        if not isinstance(created, dict) or not isinstance(created.get("id"), str):
+            raise ServiceError("the platform created a line item without an id", retryable=False)
+        return created["id"]
+
+    def _lineitems(self, platform: Platform, url: str):
+        for _page in range(MAX_PAGES):
+            response = self._services.request(platform, (SCOPE_LINEITEM,), "GET", url, headers={"Accept": CONTAINER_TYPE})
+            items = _json(response)
+            if not isinstance(items, list):
+                raise ServiceError("the line items container is not a list", retryable=False)
+            yield from (item for item in items if isinstance(item, dict) and isinstance(item.get("id"), str))
+            url = next_link(response.headers.get("Link"))
+            if not url:
+                return
+
+
+def _json(response):
+    try:
+        return response.json()
+    except ValueError as error:
+        raise ServiceError(f"{response.url} did not answer JSON", retryable=False) from error

@@ -1,0 +1,85 @@
+"""Names and Role Provisioning Services 2.0: the course roster.
+
+Facilitators must also see the learners who never opened Padu. The roster is
+fetched page by page (``Link: rel="next"``, §2.4.1), cached per course for
+``roster_cache_seconds``, and written into memberships with source "roster".
+A platform without NRPS, or one that fails, degrades to the people who have
+launched — the page still works.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy.orm import Session
+
+from activities.core import Course, Membership, members, upsert_membership, upsert_person
+
+from .cache import Cache
+from .exceptions import AccessTokenError, ServiceError
+from .models import Platform
+from .roles import map_roles
+from .service_http import ServiceClient, next_link
+
+log = logging.getLogger(__name__)
+
+SCOPE = "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly"
+CONTAINER_TYPE = "application/vnd.ims.lti-nrps.v2.membershipcontainer+json"
+MAX_PAGES = 200
+
+
+def fetch_members(services: ServiceClient, platform: Platform, memberships_url: str) -> list[dict]:
+    """Every member on every page."""
+    result: list[dict] = []
+    url: str | None = memberships_url
+    for _page in range(MAX_PAGES):
+        response = services.request(platform, (SCOPE,), "GET", url, headers={"Accept": CONTAINER_TYPE})
+        try:
+            body = response.json()
+        except ValueError as error:
+            raise ServiceError("the membership container is not JSON", retryable=False) from error
+        page = body.get("members") if isinstance(body, dict) else None
+        if not isinstance(page, list):
+            raise ServiceError("the membership container has no members list", retryable=False)
+        result.extend(member for member in page if isinstance(member, dict))
+        url = next_link(response.headers.get("Link"))
+        if not url:
+            break
+    return result
+
+
+def _store(session: Session, course: Course, raw_members: list[dict]) -> int:
+    stored = 0
+    for member in raw_members:
+        user_id = member.get("user_id")
+        roles = member.get("roles")
+        if not isinstance(user_id, str) or not isinstance(roles, list):
+            continue
+        if member.get("status", "Active") != "Active":
+            continue
+        role = map_roles([r for r in roles if isinstance(r, str)])
+        if role is None:
+            continue
+        person = upsert_person(
+            session, course.platform_id, user_id,
+            name=str(member.get("name") or " ".join(filter(None, [member.get("given_name"), member.get("family_name")]))),
+            email=str(member.get("email") or ""),
+        )
+        upsert_membership(session, course, person, role, source="roster")
+        stored += 1
+    return stored
+
+
+def roster(session: Session, services: ServiceClient, cache: Cache, ttl: int, course: Course) -> list[Membership]:
+    """The course's members, refreshed from NRPS when the cached copy is older than ``ttl``."""
+    if course.memberships_url and cache.add(f"roster:{course.id}", 1, ttl):
+        platform = session.get(Platform, course.platform_id)
+        try:
+            raw = fetch_members(services, platform, course.memberships_url)
+        except (ServiceError, AccessTokenError) as error:
+            cache.delete(f"roster:{course.id}")
+            log.warning("roster of course %s unavailable, showing launched members only: %s", course.id, error)
+        else:
+            _store(session, course, raw)
+            session.commit()
+    return members(session, course.id)

@@ -1,0 +1,30 @@
+"""Paging links and service URLs exactly as Moodle writes them."""
+
+from lti_tool.ags import service_url
+from lti_tool.service_http import next_link
+from tests.fixtures import moodle
+
+
+def test_next_link_reads_moodles_malformed_lineitems_header():
+    header = moodle("ags_lineitems_get_paged.json")["response"]["headers"]["Link"]
+    assert next_link(header) == "http://127.0.0.1:8080/mod/lti/services.php/2/lineitems?type_id=1&limit=1&from=1"
+
+
+def test_next_link_reads_a_well_formed_nrps_header():
+    header = moodle("nrps_memberships_get_paged.json")["response"]["headers"]["Link"]
+    assert next_link(header) == "http://127.0.0.1:8080/mod/lti/services.php/CourseSection/2/bindings/1/memberships?limit=2&from=2"
+
+
+def test_next_link_keeps_the_url_case():
+    assert next_link('<https://LMS.example/Path/Items?Type_ID=1>; rel="next"') == "https://LMS.example/Path/Items?Type_ID=1"
+
+
+def test_no_next_link_on_the_last_page():
+    assert next_link('<https://lms.example/items?from=0>; rel="first"') is None
+    assert next_link(None) is None
+
+
+def test_scores_segment_goes_before_the_query_string():
+    lineitem = moodle("launch_student_cmid2_id_token.json")["payload"]["https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"]["lineitem"]
+    assert service_url(lineitem, "scores") == "http://127.0.0.1:8080/mod/lti/services.php/2/lineitems/2/lineitem/scores?type_id=1"
+    assert service_url("https://lms.example/items/7", "results") == "https://lms.example/items/7/results"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import logging
 
-from flask import Flask, g, render_template, request
+from flask import Flask, g, render_template, request, session
 from flask_babel import Babel, get_locale
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
@@ -68,6 +68,15 @@ def create_app(settings: Settings | None = None) -> Flask:
         if request.endpoint != "static":
             response.headers.setdefault("Cache-Control", "no-store")
         return response
+
+    @app.context_processor
+    def _launch_context():
+        launch = getattr(session, "launch", None)
+        if launch is None:
+            return {}
+        from .auth import current_course, current_person
+
+        return {"launch": launch, "course": current_course(), "me": current_person()}
 
     _register_error_pages(app)
 

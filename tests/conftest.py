@@ -84,3 +84,20 @@ def make_activity(db, course):
         return activity
 
     return make
+
+
+@pytest.fixture
+def postgres_url():
+    """URL of a fresh database on the real PostgreSQL server, dropped afterwards."""
+    from tests.services import drop_postgres_database, postgres_database
+
+    url = postgres_database()
+    yield url
+    drop_postgres_database(url)
+
+
+@pytest.fixture
+def redis_url():
+    from tests.services import redis_url as url
+
+    return url()

@@ -1,0 +1,222 @@
+"""Every way a coaching action can be refused, one class each.
+
+The web layer maps a class to a translated message; the English text here is
+for logs and tests. All derive from :class:`CoachingError`, so a view can
+catch the family without catching programming errors too.
+"""
+
+from __future__ import annotations
+
+
+class CoachingError(Exception):
+    """A coaching action was refused by a rule of the domain."""
+
+
+# -- configuration -----------------------------------------------------------
+
+
+class SettingsInvalid(CoachingError, ValueError):
+    """Task settings (or a rubric) failed validation; ``field`` names the input.
+
+    Also a ValueError: the activity registry's settings contract speaks of ValueError.
+    """
+
+    def __init__(self, field: str, message: str):
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+class NotACoachingTask(CoachingError):
+    """The activity is not a coaching task."""
+
+
+class WrongActivity(CoachingError):
+    """The submission belongs to another activity than the one given."""
+
+
+class StorageUnsafe(CoachingError):
+    """The evidence folder lies inside a folder the web server serves."""
+
+
+# -- coaches -----------------------------------------------------------------
+
+
+class NotAFacilitator(CoachingError):
+    """Only a facilitator or staff member of the course can coach."""
+
+
+class NotALearner(CoachingError):
+    """Only a learner of the course can be coached or submit evidence."""
+
+
+class NoCoaches(CoachingError):
+    """Learners were to be spread over coaches, but no coach was given."""
+
+
+class NotYourCoachee(CoachingError):
+    """The person is neither the learner's coach nor staff of the course."""
+
+
+# -- submissions -------------------------------------------------------------
+
+
+class NotInAudience(CoachingError):
+    """The task is for some groups only, and the learner is in none of them."""
+
+
+class EvidenceNotAllowed(CoachingError):
+    """The task does not accept this type of evidence."""
+
+    def __init__(self, evidence_type: str):
+        super().__init__(f"evidence of type {evidence_type!r} is not allowed for this task")
+        self.evidence_type = evidence_type
+
+
+class EmptySubmission(CoachingError):
+    """A submission must carry at least one piece of evidence."""
+
+
+class TextTooLong(CoachingError):
+    def __init__(self, field: str, limit: int):
+        super().__init__(f"{field} is longer than {limit} characters")
+        self.field = field
+        self.limit = limit
+
+
+class InvalidLink(CoachingError):
+    """Links must be absolute http(s) URLs with a host and no credentials."""
+
+    def __init__(self, url: str, reason: str):
+        super().__init__(f"{url!r}: {reason}")
+        self.url = url
+        self.reason = reason
+
+
+class TooManyLinks(CoachingError):
+    def __init__(self, limit: int):
+        super().__init__(f"at most {limit} links")
+        self.limit = limit
+
+
+class TooManyFiles(CoachingError):
+    def __init__(self, limit: int):
+        super().__init__(f"at most {limit} files")
+        self.limit = limit
+
+
+class ResubmissionNotAllowed(CoachingError):
+    """A resubmission waits for a revision request; this one is still under review."""
+
+
+class AlreadyAccepted(CoachingError):
+    """The submission is accepted: nothing more can be submitted or reviewed."""
+
+
+# -- uploads -----------------------------------------------------------------
+
+
+class UnsafeFilename(CoachingError):
+    """The file name carries a path, a drive, NUL or a reserved device name."""
+
+    def __init__(self, filename: str, reason: str):
+        super().__init__(f"{filename!r}: {reason}")
+        self.filename = filename
+        self.reason = reason
+
+
+class FileTypeNotAllowed(CoachingError):
+    def __init__(self, filename: str, extension: str):
+        super().__init__(f"{filename!r}: files of type {extension or '(none)'!r} are not allowed")
+        self.filename = filename
+        self.extension = extension
+
+
+class FileContentMismatch(CoachingError):
+    """The bytes do not look like the file type the name claims."""
+
+    def __init__(self, filename: str, extension: str):
+        super().__init__(f"{filename!r} does not contain a {extension} file")
+        self.filename = filename
+        self.extension = extension
+
+
+class FileTooLarge(CoachingError):
+    def __init__(self, filename: str, limit: int):
+        super().__init__(f"{filename!r} is larger than {limit} bytes")
+        self.filename = filename
+        self.limit = limit
+
+
+class EmptyFile(CoachingError):
+    def __init__(self, filename: str):
+        super().__init__(f"{filename!r} is empty")
+        self.filename = filename
+
+
+# -- review ------------------------------------------------------------------
+
+
+class UnknownDecision(CoachingError):
+    """A review decides ``accept`` or ``revise``."""
+
+
+class ScoreRequired(CoachingError):
+    """Acceptance needs a score: a complete rubric selection, or a score for a simple rubric."""
+
+
+class ScoringModeMismatch(CoachingError):
+    """A rubric selection given for a simple maximum, or a bare score for a criteria rubric."""
+
+
+class ScoreOutOfRange(CoachingError):
+    def __init__(self, score: float, maximum: float):
+        super().__init__(f"score {score} is not between 0 and {maximum}")
+        self.score = score
+        self.maximum = maximum
+
+
+class SelectionIncomplete(CoachingError):
+    """Every criterion of the rubric needs a level."""
+
+    def __init__(self, missing: list[str]):
+        super().__init__(f"no level chosen for: {', '.join(missing)}")
+        self.missing = missing
+
+
+class SelectionUnknown(CoachingError):
+    """The selection names a criterion or level the rubric does not have."""
+
+    def __init__(self, criterion_id: str, level_id: str | None = None):
+        what = f"criterion {criterion_id!r}" if level_id is None else f"level {level_id!r} of {criterion_id!r}"
+        super().__init__(f"unknown {what}")
+        self.criterion_id = criterion_id
+        self.level_id = level_id
+
+
+class VersionSuperseded(CoachingError):
+    """The learner submitted a newer version since the reviewer opened this one."""
+
+
+class UnknownVersion(CoachingError):
+    """The submission has no version with that number."""
+
+
+class FeedbackRequired(CoachingError):
+    """Asking for a revision needs feedback that says what to revise."""
+
+
+class NotWaitingForReview(CoachingError):
+    """The submission waits for the learner (a revision was asked), not for a review."""
+
+
+# -- coaching sessions -------------------------------------------------------
+
+
+class SessionInvalid(CoachingError):
+    """A coaching session record failed validation; ``field`` names the input."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message

@@ -1,0 +1,85 @@
+"""Fixtures of the coaching tests: a task with a criteria rubric, its people, an evidence store."""
+
+from __future__ import annotations
+
+import io
+import types
+import zipfile
+
+import pytest
+
+import activities.coaching.models  # noqa: F401  (registers the coaching tables before the schema is made)
+from activities.coaching import KIND
+from activities.coaching.files import EvidenceStore, Upload
+from activities.core import Role
+
+RUBRIC = {
+    "type": "criteria",
+    "criteria": [
+        {"id": "analysis", "title": "Analisis masalah", "levels": [
+            {"id": "weak", "label": "Kurang", "points": 1},
+            {"id": "good", "label": "Baik", "points": 3},
+            {"id": "great", "label": "Sangat baik", "points": 5},
+        ]},
+        {"id": "action", "title": "Rencana aksi", "levels": [
+            {"id": "weak", "label": "Kurang", "points": 0},
+            {"id": "good", "label": "Baik", "points": 5},
+        ]},
+    ],
+}
+FULL_MARKS = {"analysis": "great", "action": "good"}
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+
+
+def docx_bytes() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("word/document.xml", "<w:document/>")
+    return buffer.getvalue()
+
+
+def pdf(name: str = "laporan.pdf", data: bytes = PDF) -> Upload:
+    return Upload(name, io.BytesIO(data))
+
+
+@pytest.fixture
+def task(make_activity):
+    """A task taking all three kinds of evidence, scored on a two-criterion rubric (10 points) out of 100."""
+    return make_activity(KIND, {"evidence_types": ["reflection", "file", "link"], "rubric": RUBRIC,
+                                "review_target_days": 3}, title="Aktualisasi nilai BerAKHLAK")
+
+
+@pytest.fixture
+def people(make_person):
+    return types.SimpleNamespace(
+        staff=make_person("Sari", Role.STAFF),
+        coach=make_person("Rahmat", Role.FACILITATOR),
+        other_coach=make_person("Wulan", Role.FACILITATOR),
+        budi=make_person("Budi"),
+        dewi=make_person("Dewi"),
+    )
+
+
+@pytest.fixture
+def coached(db, course, people):
+    """Rahmat coaches Budi and Dewi."""
+    from activities.coaching.service import assign_coach
+
+    assign_coach(db, course, people.coach, people.budi)
+    assign_coach(db, course, people.coach, people.dewi)
+    return people
+
+
+@pytest.fixture
+def web_root(tmp_path):
+    root = tmp_path / "app" / "static"
+    root.mkdir(parents=True)
+    return root
+
+
+@pytest.fixture
+def store(tmp_path, web_root):
+    return EvidenceStore(tmp_path / "instance" / "evidence", forbidden_roots=[web_root])

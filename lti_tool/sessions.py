@@ -16,6 +16,7 @@ from flask import g, request
 from flask.sessions import SessionInterface, SessionMixin
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.datastructures import CallbackDict
+from werkzeug.exceptions import HTTPException
 
 from activities.db import utcnow
 
@@ -41,8 +42,14 @@ def token_for(launch: LaunchSession) -> str:
 
 def _token_from_request() -> str | None:
     token = request.args.get(TOKEN_PARAM) or request.headers.get(TOKEN_HEADER)
-    if not token and request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        token = request.form.get(TOKEN_PARAM)
+    if not token and request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data") \
+            and not request.path.startswith("/lti/"):
+        try:
+            token = request.form.get(TOKEN_PARAM)
+        except HTTPException:
+            # Too large or malformed: the view meets the same error and answers it
+            # with a 4xx page; here it only means "no token in the form".
+            token = None
     return token or request.cookies.get(COOKIE_NAME)
 
 

@@ -1,0 +1,158 @@
+"""Grades reach the platform's gradebook through the outbox, whatever the platform does.
+
+The platform here answers like Moodle 4.5 (token.php, score POSTs with 409 for
+stale timestamps and 400 for learners who are not gradable) and lets a test
+inject 500s, 429s and expired tokens.
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from activities.core import Activity, Person
+from activities.grades import ActivityProgress, GradeOutbox, GradingProgress, OutboxStatus, record_grade
+from lti_tool import grade_worker
+
+
+@pytest.fixture(autouse=True)
+def no_backoff(monkeypatch):
+    """Retries are due at once, so a test runs the worker again instead of sleeping."""
+    monkeypatch.setattr(grade_worker, "backoff", lambda attempts: 0.0)
+
+
+def _activity_after_launch(connected, user_id="4"):
+    connected.launch(user_id)
+    with connected.padu.session() as db:
+        activity = db.scalars(select(Activity)).one()
+        activity.kind = activity.kind or "readiness"
+        db.commit()
+        return activity.id
+
+
+def grade(connected, activity_id, sub, score, *, progress=ActivityProgress.COMPLETED,
+          grading=GradingProgress.FULLY_GRADED):
+    with connected.padu.session() as db:
+        activity = db.get(Activity, activity_id)
+        person = db.scalars(select(Person).where(Person.sub == sub)).one()
+        row = record_grade(db, activity, person, score_given=score, activity_progress=progress, grading_progress=grading)
+        db.commit()
+        return row.id
+
+
+def drain(connected, rounds=10):
+    for _ in range(rounds):
+        if not grade_worker.run_once(connected.padu.runtime):
+            return
+
+
+def outbox(connected, row_id):
+    with connected.padu.session() as db:
+        return db.get(GradeOutbox, row_id)
+
+
+def test_a_grade_arrives_with_the_moodle_content_type_and_progress(connected):
+    activity_id = _activity_after_launch(connected)
+    row_id = grade(connected, activity_id, "4", 80)
+    drain(connected)
+    assert outbox(connected, row_id).status == OutboxStatus.DELIVERED.value
+    [score] = connected.lms.scores
+    assert score["userId"] == "4"
+    assert score["scoreGiven"] == 80 and score["scoreMaximum"] == 100
+    assert score["gradingProgress"] == "FullyGraded" and score["activityProgress"] == "Completed"
+
+
+def test_server_errors_and_429_are_retried_until_delivered(connected):
+    activity_id = _activity_after_launch(connected)
+    connected.lms.inject("scores", 500, 503, (429, {"Retry-After": "0"}, ""))
+    row_id = grade(connected, activity_id, "4", 70)
+    drain(connected)
+    row = outbox(connected, row_id)
+    assert row.status == OutboxStatus.DELIVERED.value
+    assert row.attempts == 4
+    assert [s["scoreGiven"] for s in connected.lms.scores] == [70]
+
+
+def test_retry_after_is_honoured(connected):
+    activity_id = _activity_after_launch(connected)
+    connected.lms.inject("scores", (429, {"Retry-After": "120"}, ""))
+    row_id = grade(connected, activity_id, "4", 70)
+    drain(connected)
+    row = outbox(connected, row_id)
+    assert row.status == OutboxStatus.PENDING.value
+    waited = (row.next_attempt_at - row.created_at).total_seconds()
+    assert 110 <= waited <= 130
+
+
+def test_an_expired_token_is_refreshed_once(connected):
+    activity_id = _activity_after_launch(connected)
+    first = grade(connected, activity_id, "4", 10)
+    drain(connected)
+    tokens_before = len(connected.lms.token_requests)
+    connected.lms.expire_access_tokens()
+    second = grade(connected, activity_id, "4", 20)
+    drain(connected)
+    assert outbox(connected, first).status == outbox(connected, second).status == OutboxStatus.DELIVERED.value
+    assert len(connected.lms.token_requests) == tokens_before + 1
+
+
+def test_one_token_request_per_token_lifetime(connected):
+    activity_id = _activity_after_launch(connected)
+    connected.launch("5")
+    for sub, score in (("4", 10), ("5", 20), ("4", 30)):
+        grade(connected, activity_id, sub, score)
+        drain(connected)
+    assert len(connected.lms.token_requests) == 1
+
+
+def test_a_learner_who_is_not_gradable_ends_failed_with_the_reason(connected):
+    activity_id = _activity_after_launch(connected, user_id="2")  # the admin, not enrolled
+    row_id = grade(connected, activity_id, "2", 50)
+    drain(connected)
+    row = outbox(connected, row_id)
+    assert row.status == OutboxStatus.FAILED.value
+    assert "400" in row.last_error
+    assert row.attempts == 1
+
+
+def test_a_stale_timestamp_409_counts_as_superseded(connected):
+    activity_id = _activity_after_launch(connected)
+    row_id = grade(connected, activity_id, "4", 60)
+    drain(connected)
+    with connected.padu.session() as db:  # the worker died after Moodle stored it: send it again
+        db.get(GradeOutbox, row_id).status = OutboxStatus.PENDING.value
+        db.commit()
+    drain(connected)
+    assert outbox(connected, row_id).status == OutboxStatus.SUPERSEDED.value
+    assert [s["scoreGiven"] for s in connected.lms.scores] == [60]
+
+
+def test_two_results_within_one_second_both_arrive_in_order(connected):
+    activity_id = _activity_after_launch(connected)
+    first = grade(connected, activity_id, "4", 30)
+    drain(connected)
+    second = grade(connected, activity_id, "4", 90)
+    drain(connected)
+    assert outbox(connected, first).status == outbox(connected, second).status == OutboxStatus.DELIVERED.value
+    assert [s["scoreGiven"] for s in connected.lms.scores] == [30, 90]
+
+
+def test_the_column_is_found_or_created_when_the_launch_had_no_lineitem(connected):
+    connected.lms.add_resource_link(course_id="2", resource_link_id="9", title="No column yet", lineitem=False)
+    connected.launch("4", resource_link_id="9")
+    with connected.padu.session() as db:
+        activity = db.scalars(select(Activity).where(Activity.resource_link_id == "9")).one()
+        assert activity.lineitem_url is None and activity.lineitems_url
+        activity.kind = "readiness"
+        db.commit()
+        activity_id = activity.id
+    grade(connected, activity_id, "4", 40)
+    drain(connected)
+    with connected.padu.session() as db:
+        created = db.get(Activity, activity_id).lineitem_url
+    assert created
+    assert connected.lms.scores[-1]["scoreGiven"] == 40
+    grade(connected, activity_id, "4", 45)  # the second grade reuses the column
+    drain(connected)
+    with connected.padu.session() as db:
+        assert db.get(Activity, activity_id).lineitem_url == created

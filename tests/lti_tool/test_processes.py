@@ -1,0 +1,219 @@
+"""Padu as operators run it: several gunicorn workers, separate grade workers, PostgreSQL.
+
+These start real processes; they are the slowest tests and are marked ``slow``.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+from sqlalchemy import func, select
+
+from activities.core import Activity, Person
+from activities.db import make_engine, make_session_factory
+from activities.grades import ActivityProgress, GradeOutbox, GradingProgress, OutboxStatus, record_grade
+from config import load_settings
+from lti_tool.migrations import upgrade
+from lti_tool.registry import add_platform
+from tests.lms import LtiBrowser, TestPlatform
+from tests.lti_tool.conftest import Connected, populate
+
+pytestmark = pytest.mark.slow
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _env(data_dir: Path, base_url: str, database_url: str = "") -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PADU_")}
+    env.update(PADU_DATA_DIR=str(data_dir), PADU_BASE_URL=base_url, PADU_EMBEDDED_WORKER="false",
+               PADU_SECRET_KEY="test-secret-shared-by-all-workers-0123456789", PYTHONPATH=str(REPO))
+    if database_url:
+        env["PADU_DATABASE_URL"] = database_url
+    return env
+
+
+class ProcessPadu:
+    """Padu under gunicorn with N workers, reachable like PaduServer for the fixtures."""
+
+    def __init__(self, data_dir: Path, workers: int, database_url: str = ""):
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = _env(data_dir, self.url, database_url)
+        self.settings = load_settings(environ=self.env)
+        upgrade(self.settings)
+        self._engine = make_engine(self.settings.sqlalchemy_url)
+        self._factory = make_session_factory(self._engine)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-w", str(workers), "-k", "gthread", "--threads", "4",
+             "-b", f"127.0.0.1:{self.port}", "lti_tool.wsgi:app"],
+            env=self.env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(self.url + "/healthz", timeout=1).status_code == 200:
+                    return
+            except requests.ConnectionError:
+                time.sleep(0.2)
+        self.stop()
+        raise RuntimeError("gunicorn did not start: " + self.process.stderr.read().decode()[-2000:])
+
+    def session(self):
+        return self._factory()
+
+    def stop(self):
+        self.process.terminate()
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        self._engine.dispose()
+
+
+@pytest.fixture
+def lms():
+    platform = TestPlatform()
+    platform.start()
+    yield platform
+    platform.stop()
+
+
+def test_launches_succeed_across_two_gunicorn_workers(tmp_path, lms):
+    """The login and the launch land on different worker processes half the time;
+    state and nonce live in the database, so every launch succeeds."""
+    padu = ProcessPadu(tmp_path, workers=2)
+    try:
+        connected = Connected(lms, padu, populate(lms, padu))
+        outcomes = []
+        for _ in range(16):
+            _browser, page = connected.launch("4")
+            outcomes.append(page.status_code)
+        assert outcomes == [200] * 16
+    finally:
+        padu.stop()
+
+
+def _queue_grades(padu, activity_id: int, subs: list[str], per_learner: int) -> None:
+    with padu.session() as db:
+        activity = db.get(Activity, activity_id)
+        for round_ in range(per_learner):
+            for sub in subs:
+                person = db.scalars(select(Person).where(Person.sub == sub)).one()
+                record_grade(db, activity, person, score_given=10 * (round_ + 1),
+                             activity_progress=ActivityProgress.COMPLETED,
+                             grading_progress=GradingProgress.FULLY_GRADED)
+            db.commit()
+
+
+def _worker(env: dict) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "lti_tool.cli", "worker"], env=env, cwd=REPO,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def _wait_until_settled(padu, timeout=60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with padu.session() as db:
+            pending = db.scalar(select(func.count()).where(GradeOutbox.status == OutboxStatus.PENDING.value))
+        if not pending:
+            return
+        time.sleep(0.3)
+    raise AssertionError(f"{pending} grades still pending")
+
+
+def _learners(lms, count: int) -> list[str]:
+    subs = []
+    for n in range(count):
+        sub = str(100 + n)
+        lms.add_user(user_id=sub, given_name="Peserta", family_name=str(n), email=f"p{n}@example.go.id",
+                     username=f"p{n}", roles=["http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"], course_id="2")
+        subs.append(sub)
+    return subs
+
+
+def _prepare(lms, padu, learners: int) -> tuple[int, list[str]]:
+    connected = Connected(lms, padu, populate(lms, padu))
+    subs = _learners(lms, learners)
+    for sub in subs:
+        connected.launch(sub)
+    with padu.session() as db:
+        activity = db.scalars(select(Activity)).one()
+        activity.kind = "readiness"
+        db.commit()
+        return activity.id, subs
+
+
+def _final_scores(lms) -> dict:
+    final = {}
+    for score in lms.scores:
+        final[score["userId"]] = score["scoreGiven"]
+    return final
+
+
+def test_a_killed_worker_loses_no_grade_and_applies_none_out_of_order(tmp_path, lms, monkeypatch):
+    padu = ProcessPadu(tmp_path, workers=1)
+    try:
+        activity_id, subs = _prepare(lms, padu, learners=30)
+        lms.response_delay = 0.05  # slow platform: the kill lands mid-batch
+        _queue_grades(padu, activity_id, subs, per_learner=1)
+        first = _worker(padu.env)
+        deadline = time.monotonic() + 30
+        while len(lms.scores) < 3 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        first.send_signal(signal.SIGKILL)
+        first.wait()
+        assert len(lms.scores) < 30, "the worker finished before it was killed; the test proves nothing"
+        _queue_grades(padu, activity_id, subs[:5], per_learner=1)  # newer results for some learners
+        with padu.session() as db:  # the killed worker's leases would run out; make that now
+            db.execute(GradeOutbox.__table__.update().values(leased_until=None))
+            db.commit()
+        second = _worker(padu.env)
+        try:
+            _wait_until_settled(padu)
+        finally:
+            second.terminate()
+            second.wait(10)
+        final = _final_scores(lms)
+        assert set(final) == set(subs)
+        assert all(final[sub] == 10 for sub in subs[5:])
+        # Per learner, the gradebook saw timestamps only grow.
+        seen: dict[str, str] = {}
+        for score in lms.scores:
+            assert seen.get(score["userId"], "") < score["timestamp"]
+            seen[score["userId"]] = score["timestamp"]
+    finally:
+        padu.stop()
+
+
+@pytest.mark.postgres
+def test_two_workers_on_postgres_never_deliver_a_row_twice(tmp_path, lms, postgres_url):
+    padu = ProcessPadu(tmp_path, workers=1, database_url=postgres_url)
+    try:
+        activity_id, subs = _prepare(lms, padu, learners=40)
+        lms.response_delay = 0.01
+        _queue_grades(padu, activity_id, subs, per_learner=1)
+        workers = [_worker(padu.env), _worker(padu.env)]
+        try:
+            _wait_until_settled(padu)
+        finally:
+            for worker in workers:
+                worker.terminate()
+                worker.wait(10)
+        delivered = [score["userId"] for score in lms.scores]
+        assert sorted(delivered) == sorted(subs), "every grade exactly once"
+        assert len(lms.scores) == 40
+    finally:
+        padu.stop()

@@ -10,6 +10,7 @@ from sqlalchemy import event
 import lti_tool.models  # noqa: F401  (registers the LTI tables on the shared metadata)
 from activities.db import Base, make_engine, make_session_factory
 from config import load_settings
+from tests.browser_support import chromium_context  # noqa: F401  (fixture)
 
 
 @pytest.fixture

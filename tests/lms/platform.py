@@ -284,6 +284,28 @@ class TestPlatform:
     def _make_app(self) -> Flask:  # noqa: C901 — one route table, read top to bottom
         app = Flask("test-lms")
 
+        @app.get("/course/view.php")
+        def course_page():
+            """A course page that shows the tool in an iframe, like Moodle's "embed" container."""
+            frame = request.args["frame"]
+            return (f'<!doctype html><html lang="en"><head><title>Course</title></head><body><h1>Course</h1>'
+                    f'<iframe id="tool" title="Padu" src="{html.escape(frame)}" width="900" height="700"></iframe>'
+                    '</body></html>')
+
+        @app.get("/mod/lti/launch.php")
+        def launch_page():
+            """Moodle's launch.php: an auto-submitting login initiation form (ltiInitiateLoginForm)."""
+            args = request.args
+            fields = self.login_initiation_form(args["client_id"], args["user_id"], args["target_link_uri"],
+                                                resource_link_id=args.get("resource_link_id"),
+                                                deep_link=args.get("deep_link") == "1")
+            inputs = "".join(f'<input type="hidden" name="{html.escape(k)}" value="{html.escape(v)}"/>'
+                             for k, v in fields.items())
+            return (f'<!doctype html><html lang="en"><head><title>Launch</title></head><body>'
+                    f'<form action="{html.escape(args["login_url"])}" name="ltiInitiateLoginForm" '
+                    f'id="ltiInitiateLoginForm" method="post">{inputs}</form>'
+                    '<script>document.ltiInitiateLoginForm.submit();</script></body></html>')
+
         @app.get("/mod/lti/certs.php")
         def certs():
             return jsonify(self.jwks())

@@ -1,0 +1,102 @@
+"""Padu benchmarks: `python bench/run.py` prints figures; nothing here asserts.
+
+- launch: full LTI launches (login → auth → id_token → landing page) per second,
+  Padu and the test platform on loopback, SQLite.
+- outbox: grades recorded and delivered per second, and the cost of recording
+  a grade while older ones wait (supersede), measured as a ratio in one run.
+- page weight: bytes of the pages a learner loads (HTML + CSS + JS).
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from sqlalchemy import select  # noqa: E402
+
+from activities.core import Activity, Person  # noqa: E402
+from activities.grades import ActivityProgress, GradingProgress, record_grade  # noqa: E402
+from lti_tool import grade_worker  # noqa: E402
+from tests.lms import TestPlatform  # noqa: E402
+from tests.lti_tool.conftest import Connected, populate  # noqa: E402
+from tests.padu_server import PaduServer  # noqa: E402
+
+
+def bench_launch(connected: Connected, count: int = 40) -> None:
+    timings = []
+    for _ in range(count):
+        start = time.perf_counter()
+        _browser, page = connected.launch("4")
+        assert page.status_code == 200
+        timings.append(time.perf_counter() - start)
+    print(f"launch: {count} launches, median {statistics.median(timings) * 1000:.1f} ms, "
+          f"p95 {sorted(timings)[int(count * 0.95) - 1] * 1000:.1f} ms, {count / sum(timings):.1f} launches/s")
+
+
+def bench_outbox(connected: Connected, learners: int = 100) -> None:
+    subs = []
+    for n in range(learners):
+        sub = str(1000 + n)
+        connected.lms.add_user(user_id=sub, given_name="P", family_name=str(n), email=f"p{n}@x.go.id", username=f"p{n}",
+                               roles=["http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"], course_id="2")
+        subs.append(sub)
+        connected.launch(sub)
+    with connected.padu.session() as db:
+        activity = db.scalars(select(Activity)).one()
+        activity.kind = "coaching"
+        people = {p.sub: p for p in db.scalars(select(Person))}
+        start = time.perf_counter()
+        for sub in subs:
+            record_grade(db, activity, people[sub], score_given=50, activity_progress=ActivityProgress.COMPLETED,
+                         grading_progress=GradingProgress.FULLY_GRADED)
+        db.commit()
+        fresh = time.perf_counter() - start
+        start = time.perf_counter()
+        for sub in subs:  # each supersedes a pending row
+            record_grade(db, activity, people[sub], score_given=60, activity_progress=ActivityProgress.COMPLETED,
+                         grading_progress=GradingProgress.FULLY_GRADED)
+        db.commit()
+        superseding = time.perf_counter() - start
+    start = time.perf_counter()
+    while grade_worker.run_once(connected.padu.runtime):
+        pass
+    delivery = time.perf_counter() - start
+    print(f"outbox: record {learners / fresh:.0f} grades/s; superseding costs {superseding / fresh:.2f}x a fresh record; "
+          f"deliver {learners / delivery:.0f} grades/s over loopback ({len(connected.lms.token_requests)} token request)")
+
+
+def bench_page_weight(connected: Connected) -> None:
+    import re
+
+    browser, page = connected.launch("4")
+    total = len(page.content)
+    assets = re.findall(r'(?:href|src)="(/static/[^"]+)"', page.text)
+    for asset in assets:
+        total += len(browser.session.get(connected.padu.url + asset).content)
+    print(f"page weight: learner landing page {len(page.content)} B HTML, {total} B with {len(assets)} assets")
+
+
+def main() -> None:
+    import logging
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    with tempfile.TemporaryDirectory() as tmp:
+        lms = TestPlatform().start()
+        padu = PaduServer(Path(tmp)).start()
+        try:
+            connected = Connected(lms, padu, populate(lms, padu))
+            bench_launch(connected)
+            bench_page_weight(connected)
+            bench_outbox(connected)
+        finally:
+            padu.stop()
+            lms.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -74,8 +74,7 @@ def response_jwt(session: Session, launch: LaunchSession, items: list[dict], mes
     now = utcnow()
     payload = {
         "iss": platform.client_id,
-        "aud": [platform.issuer],
-        "azp": platform.client_id,
+        "aud": platform.issuer,
         "iat": int(now.timestamp()),
         "exp": int((now + RESPONSE_LIFETIME).timestamp()),
         "nonce": secrets.token_urlsafe(16),

@@ -22,7 +22,7 @@ def test_teacher_deep_links_an_activity_and_the_platform_verifies_it(connected):
     browser, page = connected.launch("3", deep_link=True)
     assert page.status_code == 200 and 'name="kind"' in page.text
     action, fields = _form(page.text, "/lti/deep-link")
-    answer = browser.session.post(action, data=dict(fields, kind="readiness", title="Cek Kesiapan Digital",
+    answer = browser.session.post(action, data=dict(fields, kind="coaching", title="Penugasan Coaching 1",
                                                       score_maximum="100"))
     assert answer.status_code == 200
     returned = browser.submit_autopost_form(answer)
@@ -31,21 +31,21 @@ def test_teacher_deep_links_an_activity_and_the_platform_verifies_it(connected):
     assert payload["https://purl.imsglobal.org/spec/lti/claim/message_type"] == "LtiDeepLinkingResponse"
     [item] = payload[DL + "content_items"]
     assert item["type"] == "ltiResourceLink"
-    assert item["title"] == "Cek Kesiapan Digital"
+    assert item["title"] == "Penugasan Coaching 1"
     assert item["url"] == connected.padu.url + "/lti/launch"
     assert item["lineItem"]["scoreMaximum"] == 100
-    assert item["lineItem"]["tag"] == "readiness"
+    assert item["lineItem"]["tag"] == "coaching"
     key = item["custom"]["padu_key"]
     assert item["lineItem"]["resourceId"] == key
 
     # Moodle makes the link; its first launch finds the configured activity.
-    connected.lms.add_resource_link(course_id="2", resource_link_id="7", title="Cek Kesiapan Digital",
+    connected.lms.add_resource_link(course_id="2", resource_link_id="7", title="Penugasan Coaching 1",
                                     custom=item["custom"], lineitem=True)
     connected.launch("4", resource_link_id="7")
     with connected.padu.session() as db:
         activity = db.scalars(select(Activity).where(Activity.key == key)).one()
         assert activity.resource_link_id == "7"
-        assert activity.kind == "readiness"
+        assert activity.kind == "coaching"
 
 
 def test_a_learner_cannot_deep_link(connected):

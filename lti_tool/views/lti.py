@@ -69,11 +69,8 @@ def tool_values() -> dict[str, str]:
     }
 
 
+@bp.get("/")
 @bp.get("/lti/config")
 def config_values():
+    """What an admin needs to connect a Moodle; also Padu's front page."""
     return render_template("config_values.html", values=tool_values())
-
-
-@bp.get("/")
-def index():
-    return render_template("index.html", values=tool_values())

@@ -18,7 +18,7 @@ MODEL_MODULES = (
     "activities.core",
     "activities.grades",
     "lti_tool.models",
-    # "activities.readiness.models",
+    "activities.readiness.models",
     "activities.coaching.models",
 )
 

@@ -1,0 +1,118 @@
+"""Which result counts: the kept attempt of each learner, best or last.
+
+Decided when asked, from the activity's current settings, rather than
+flagged on a row: so the gradebook (through :func:`..attempts.submit_attempt`),
+the cohort view and phase gating always agree about the same attempt.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections import defaultdict
+from typing import Any, Iterable
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..core import Activity
+from .areas import Band
+from .models import ReadinessAttempt
+from .settings import Keep, ReadinessSettings, settings_of
+
+
+@dataclasses.dataclass(frozen=True)
+class CurrentResult:
+    """A learner's counting result: what phase gating and the learner's page read."""
+
+    attempt_id: int
+    number: int
+    index: float
+    band: Band
+    areas: dict[str, float | None]
+    recommendations: list[dict[str, Any]]
+    submitted_at: dt.datetime
+    #: Attempts started (submitted or open) and those left; None = unlimited.
+    attempts_used: int
+    attempts_left: int | None
+
+    def reached(self, band: Band | str) -> bool:
+        """Whether this result is at least ``band`` (the phase gate's question)."""
+        return self.band.at_least(Band(band))
+
+
+def kept_of(attempts: Iterable[ReadinessAttempt], keep: Keep) -> ReadinessAttempt | None:
+    """The counting attempt among one learner's attempts.
+
+    ``last``: the latest submitted. ``best``: the highest index, and of equal
+    ones the later, because it describes the learner's situation more recently.
+    """
+    submitted = [a for a in attempts if a.is_submitted]
+    if not submitted:
+        return None
+    if Keep(keep) is Keep.LAST:
+        return max(submitted, key=lambda a: a.number)
+    return max(submitted, key=lambda a: (a.overall_index, a.number))
+
+
+def kept_attempt(session: Session, activity: Activity, person_id: int) -> ReadinessAttempt | None:
+    settings = settings_of(activity)
+    return kept_of(_attempts(session, activity.id, [person_id]), settings.keep)
+
+
+def current_result(session: Session, activity_id: int, person_id: int) -> CurrentResult | None:
+    """The kept result of a learner, or None if they have not submitted one.
+
+    Raises NotAReadinessCheck if the activity is missing or of another kind.
+    """
+    activity = session.get(Activity, activity_id)
+    return current_results(session, activity, [person_id]).get(person_id)
+
+
+def current_results(
+    session: Session, activity: Activity, person_ids: Iterable[int] | None = None
+) -> dict[int, CurrentResult]:
+    """Kept results by person id, for everyone (or the given people) with a submitted attempt."""
+    settings = settings_of(activity)
+    by_person: dict[int, list[ReadinessAttempt]] = defaultdict(list)
+    for attempt in _attempts(session, activity.id, person_ids):
+        by_person[attempt.person_id].append(attempt)
+    results = {}
+    for person_id, attempts in by_person.items():
+        kept = kept_of(attempts, settings.keep)
+        if kept is not None:
+            results[person_id] = _result(kept, len(attempts), settings)
+    return results
+
+
+def attempts_used(session: Session, activity_id: int, person_id: int) -> int:
+    return session.scalar(
+        select(func.count()).select_from(ReadinessAttempt).where(
+            ReadinessAttempt.activity_id == activity_id, ReadinessAttempt.person_id == person_id)
+    ) or 0
+
+
+def attempts_left(settings: ReadinessSettings, used: int) -> int | None:
+    """None when unlimited; never below 0 (staff may lower the maximum after attempts were made)."""
+    return None if settings.max_attempts == 0 else max(0, settings.max_attempts - used)
+
+
+def _result(attempt: ReadinessAttempt, used: int, settings: ReadinessSettings) -> CurrentResult:
+    return CurrentResult(
+        attempt_id=attempt.id,
+        number=attempt.number,
+        index=attempt.overall_index,
+        band=Band(attempt.band),
+        areas=dict(attempt.area_scores or {}),
+        recommendations=list(attempt.recommendations or []),
+        submitted_at=attempt.submitted_at,
+        attempts_used=used,
+        attempts_left=attempts_left(settings, used),
+    )
+
+
+def _attempts(session: Session, activity_id: int, person_ids: Iterable[int] | None) -> list[ReadinessAttempt]:
+    query = select(ReadinessAttempt).where(ReadinessAttempt.activity_id == activity_id)
+    if person_ids is not None:
+        query = query.where(ReadinessAttempt.person_id.in_(list(person_ids)))
+    return list(session.scalars(query.order_by(ReadinessAttempt.person_id, ReadinessAttempt.number)))

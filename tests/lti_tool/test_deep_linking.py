@@ -11,17 +11,18 @@ from activities.core import Activity
 DL = "https://purl.imsglobal.org/spec/lti-dl/claim/"
 
 
-def _form(html: str, action_part: str) -> tuple[str, dict]:
+def _form(html: str, action_part: str, base: str = "") -> tuple[str, dict]:
     match = re.search(r'<form[^>]*action="([^"]*' + re.escape(action_part) + r'[^"]*)"', html)
     assert match, f"no form posting to {action_part}"
     token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
-    return match.group(1).replace("&amp;", "&"), {"csrf_token": token}
+    action = match.group(1).replace("&amp;", "&")
+    return (base + action if action.startswith("/") else action), {"csrf_token": token}
 
 
 def test_teacher_deep_links_an_activity_and_the_platform_verifies_it(connected):
     browser, page = connected.launch("3", deep_link=True)
     assert page.status_code == 200 and 'name="kind"' in page.text
-    action, fields = _form(page.text, "/lti/deep-link")
+    action, fields = _form(page.text, "/lti/deep-link", connected.padu.url)
     answer = browser.session.post(action, data=dict(fields, kind="coaching", title="Penugasan Coaching 1",
                                                       score_maximum="100"))
     assert answer.status_code == 200
@@ -58,7 +59,7 @@ def test_a_learner_cannot_deep_link(connected):
 
 def test_bad_choices_are_shown_back_with_errors(connected):
     browser, page = connected.launch("3", deep_link=True)
-    action, fields = _form(page.text, "/lti/deep-link")
+    action, fields = _form(page.text, "/lti/deep-link", connected.padu.url)
     answer = browser.session.post(action, data=dict(fields, kind="nonsense", title="", score_maximum="lots"))
     assert answer.status_code == 400
     assert 'aria-invalid="true"' in answer.text
@@ -67,6 +68,6 @@ def test_bad_choices_are_shown_back_with_errors(connected):
 
 def test_deep_link_form_without_csrf_token_is_refused(connected):
     browser, page = connected.launch("3", deep_link=True)
-    action, _fields = _form(page.text, "/lti/deep-link")
+    action, _fields = _form(page.text, "/lti/deep-link", connected.padu.url)
     answer = browser.session.post(action, data={"kind": "readiness", "title": "x", "score_maximum": "10"})
     assert answer.status_code == 400

@@ -1,0 +1,106 @@
+"""What a person reads when the coaching domain refuses something.
+
+The domain raises one class per broken rule with English text meant for logs;
+here each class becomes a translated sentence that says what to do, the HTTP
+status of the page, and the form field it belongs to (so the page can put the
+message next to that field and tie it with ``aria-describedby``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Callable
+
+from flask_babel import gettext as _
+
+from activities.coaching import exceptions as ex
+
+from .forms import megabytes
+
+
+@dataclasses.dataclass(frozen=True)
+class Problem:
+    status: int
+    message: str
+    #: The form field the message belongs to; None for the form as a whole.
+    field: str | None = None
+
+
+_SESSION_FIELDS = {
+    "held_on": lambda: _("Give the date the session took place (not a future date)."),
+    "mode": lambda: _("Choose online or in person."),
+    "notes": lambda: _("The notes are too long."),
+    "agreed_actions": lambda: _("Write at most 20 agreed actions, one per line, each up to 500 characters."),
+}
+
+#: Class → (status, field, message). Looked up along the class's MRO, so a
+#: subclass the domain adds later still gets its family's answer.
+_PROBLEMS: dict[type[ex.CoachingError], Callable[[ex.CoachingError], Problem]] = {
+    ex.NotACoachingTask: lambda e: Problem(404, _("This activity is not a coaching task.")),
+    ex.WrongActivity: lambda e: Problem(404, _("This submission belongs to another activity.")),
+    ex.StorageUnsafe: lambda e: Problem(
+        503, _("Padu's file storage is not set up safely, so files cannot be handled. "
+               "Tell your Moodle administrator.")),
+    ex.NotAFacilitator: lambda e: Problem(
+        400, _("Only facilitators and teachers of this course can coach."), "coach"),
+    ex.NotALearner: lambda e: Problem(403, _("Only learners of this course can hand in evidence or be coached.")),
+    ex.NoCoaches: lambda e: Problem(400, _("Choose at least one coach to spread the learners over."), "coach"),
+    ex.NotYourCoachee: lambda e: Problem(
+        403, _("This learner is not one of your coachees. Ask a teacher of the course to assign you.")),
+    ex.NotInAudience: lambda e: Problem(403, _("This task is for other groups of the course.")),
+    ex.EvidenceNotAllowed: lambda e: Problem(
+        400, _("This task does not accept this kind of evidence."),
+        {"reflection": "reflection", "link": "links", "file": "files"}.get(e.evidence_type)),
+    ex.EmptySubmission: lambda e: Problem(400, _("Add a reflection, a file or a link before you submit.")),
+    ex.TextTooLong: lambda e: Problem(
+        400, _("The text is too long: at most %(limit)d characters.", limit=e.limit), e.field),
+    ex.InvalidLink: lambda e: Problem(
+        400, _("%(url)s is not a link Padu accepts. Give full web addresses starting with https:// or http://, "
+               "one per line.", url=e.url[:200]), "links"),
+    ex.TooManyLinks: lambda e: Problem(400, _("Give at most %(limit)d links.", limit=e.limit), "links"),
+    ex.TooManyFiles: lambda e: Problem(400, _("Attach at most %(limit)d files.", limit=e.limit), "files"),
+    ex.ResubmissionNotAllowed: lambda e: Problem(
+        409, _("Your work is waiting for your coach's review. You can submit again if they ask for a revision.")),
+    ex.AlreadyAccepted: lambda e: Problem(409, _("This task is already accepted; nothing more can be changed.")),
+    ex.UnsafeFilename: lambda e: Problem(
+        400, _("The file name %(name)s cannot be used. Rename the file and choose it again.", name=e.filename[:200]),
+        "files"),
+    ex.FileTypeNotAllowed: lambda e: Problem(
+        415, _("%(name)s: this type of file is not accepted for this task.", name=e.filename[:200]), "files"),
+    ex.FileContentMismatch: lambda e: Problem(
+        415, _("%(name)s is not really a %(type)s file. Save it again in that format, or choose another file.",
+               name=e.filename[:200], type=e.extension.upper()), "files"),
+    ex.FileTooLarge: lambda e: Problem(
+        413, _("%(name)s is larger than %(mb)s MB, the limit of this task.",
+               name=e.filename[:200], mb=megabytes(e.limit)),
+        "files"),
+    ex.EmptyFile: lambda e: Problem(400, _("%(name)s is empty.", name=e.filename[:200]), "files"),
+    ex.UnknownDecision: lambda e: Problem(400, _("Choose Accept or Ask for revision."), "decision"),
+    ex.ScoreRequired: lambda e: Problem(400, _("Score the work on the rubric before you accept it."), "score"),
+    ex.ScoringModeMismatch: lambda e: Problem(
+        409, _("The rubric of this task changed while you were reviewing. Reload the page and score again."), "score"),
+    ex.ScoreOutOfRange: lambda e: Problem(
+        400, _("Give a score from 0 to %(maximum)s.", maximum=format(e.maximum, "g")), "score"),
+    ex.SelectionIncomplete: lambda e: Problem(400, _("Choose a level for every criterion of the rubric."), "score"),
+    ex.SelectionUnknown: lambda e: Problem(
+        409, _("The rubric of this task changed while you were reviewing. Reload the page and score again."), "score"),
+    ex.VersionSuperseded: lambda e: Problem(
+        409, _("The learner handed in a newer version while you were reviewing. Review the newest version.")),
+    ex.UnknownVersion: lambda e: Problem(409, _("That version does not exist. Reload the page.")),
+    ex.FeedbackRequired: lambda e: Problem(
+        400, _("Write feedback that says what the learner should revise."), "feedback"),
+    ex.NotWaitingForReview: lambda e: Problem(
+        409, _("This work is back with the learner for revision; there is nothing to review yet.")),
+    ex.SessionInvalid: lambda e: Problem(
+        400, _SESSION_FIELDS.get(e.field, lambda: _("Check this field."))(), e.field),
+    ex.SettingsInvalid: lambda e: Problem(
+        409, _("The settings of this task are not valid. A teacher of the course must correct them.")),
+}
+
+
+def describe(error: ex.CoachingError) -> Problem:
+    for cls in type(error).__mro__:
+        make = _PROBLEMS.get(cls)
+        if make is not None:
+            return make(error)
+    return Problem(400, _("Padu could not do this. Check what you entered and try again."))

@@ -20,7 +20,7 @@ import socket
 import threading
 import time
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -104,6 +104,33 @@ def _lineitem_url(runtime: Runtime, session: Session, platform: Platform, activi
     return url
 
 
+def _stamp_for_sending(session: Session, row: GradeOutbox) -> None:
+    """Give the score the time it is sent, one second past anything sent before.
+
+    Moodle refuses (409) a score whose timestamp is not later than the time it
+    *saved* the previous one, to the second — not the previous score's own
+    timestamp. A result recorded while an earlier one was still on its way
+    would carry a timestamp older than that save and be refused, and the
+    gradebook would keep the older grade. Stamping at send time avoids that;
+    order is kept because only the newest result of a learner is ever pending.
+    """
+    previous = session.scalar(
+        select(func.max(GradeOutbox.timestamp)).where(
+            GradeOutbox.activity_id == row.activity_id,
+            GradeOutbox.person_id == row.person_id,
+            GradeOutbox.id != row.id,
+            GradeOutbox.delivered_at.is_not(None),
+        )
+    )
+    stamp = utcnow().replace(microsecond=0)
+    if previous is not None and stamp <= previous.replace(microsecond=0):
+        stamp = previous.replace(microsecond=0) + dt.timedelta(seconds=1)
+    stamp = max(stamp, row.timestamp)
+    if stamp != row.timestamp:
+        row.timestamp = stamp
+        session.commit()
+
+
 def deliver(runtime: Runtime, session: Session, row_id: int, me: str) -> str:
     """Send one claimed row; returns the state it ended in."""
     row = session.get(GradeOutbox, row_id, populate_existing=True)
@@ -118,6 +145,7 @@ def deliver(runtime: Runtime, session: Session, row_id: int, me: str) -> str:
             _settle(session, row_id, me, status=OutboxStatus.FAILED.value, attempts=attempts,
                     last_error="the platform gave no gradebook endpoint (AGS) for this activity")
             return OutboxStatus.FAILED.value
+        _stamp_for_sending(session, row)
         runtime.ags.post_score(platform, url, row.person.sub, row.as_score())
     except ServiceError as error:
         if error.status == 409:

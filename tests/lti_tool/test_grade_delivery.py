@@ -156,3 +156,24 @@ def test_the_column_is_found_or_created_when_the_launch_had_no_lineitem(connecte
     drain(connected)
     with connected.padu.session() as db:
         assert db.get(Activity, activity_id).lineitem_url == created
+
+
+def test_a_result_recorded_before_the_previous_one_was_saved_still_wins(connected):
+    """Moodle refuses a timestamp older than its save of the previous score; Padu
+    stamps a score when it sends it, so the newer result is not lost."""
+    activity_id = _activity_after_launch(connected)
+    first = grade(connected, activity_id, "4", 30)
+    with connected.padu.session() as db:  # claimed by a worker that is still sending it …
+        grade_worker.claim(db, "slow-worker")
+    second_recorded = outbox(connected, grade(connected, activity_id, "4", 90)).timestamp
+    import time as _time
+
+    _time.sleep(1.1)
+    with connected.padu.session() as db:  # … and Moodle saves the first one now, after the second was recorded
+        db.get(GradeOutbox, first).status = OutboxStatus.PENDING.value
+        db.commit()
+        grade_worker.deliver(connected.padu.runtime, db, first, "slow-worker")
+    drain(connected)
+    assert [s["scoreGiven"] for s in connected.lms.scores] == [30, 90]
+    assert outbox(connected, first).timestamp < outbox(connected, first + 1).timestamp
+    assert second_recorded <= outbox(connected, first + 1).timestamp

@@ -7,6 +7,8 @@ catch the family without catching programming errors too.
 
 from __future__ import annotations
 
+from .. import uploads
+
 
 class CoachingError(Exception):
     """A coaching action was refused by a rule of the domain."""
@@ -114,44 +116,37 @@ class AlreadyAccepted(CoachingError):
 
 
 # -- uploads -----------------------------------------------------------------
+# The checks live in activities.uploads; these are its refusals as coaching
+# errors (same fields and text), raised through uploads.refused_as.
 
 
-class UnsafeFilename(CoachingError):
+class UnsafeFilename(CoachingError, uploads.UnsafeFilename):
     """The file name carries a path, a drive, NUL or a reserved device name."""
 
-    def __init__(self, filename: str, reason: str):
-        super().__init__(f"{filename!r}: {reason}")
-        self.filename = filename
-        self.reason = reason
 
+class FileTypeNotAllowed(CoachingError, uploads.FileTypeNotAllowed):
+    """The extension is not one the task allows (or not one Padu can check)."""
 
-class FileTypeNotAllowed(CoachingError):
     def __init__(self, filename: str, extension: str):
-        super().__init__(f"{filename!r}: files of type {extension or '(none)'!r} are not allowed")
-        self.filename = filename
-        self.extension = extension
+        # The constructor coaching had before the shared module (the web layer's tests build every
+        # refusal from its signature); a refusal from activities.uploads still carries ``allowed``.
+        super().__init__(filename, extension)
 
 
-class FileContentMismatch(CoachingError):
+class FileContentMismatch(CoachingError, uploads.FileContentMismatch):
     """The bytes do not look like the file type the name claims."""
 
-    def __init__(self, filename: str, extension: str):
-        super().__init__(f"{filename!r} does not contain a {extension} file")
-        self.filename = filename
-        self.extension = extension
+
+class FileTooLarge(CoachingError, uploads.FileTooLarge):
+    """The file is larger than the task's limit."""
 
 
-class FileTooLarge(CoachingError):
-    def __init__(self, filename: str, limit: int):
-        super().__init__(f"{filename!r} is larger than {limit} bytes")
-        self.filename = filename
-        self.limit = limit
+class EmptyFile(CoachingError, uploads.EmptyFile):
+    """The file has no bytes."""
 
 
-class EmptyFile(CoachingError):
-    def __init__(self, filename: str):
-        super().__init__(f"{filename!r} is empty")
-        self.filename = filename
+#: Every refusal of activities.uploads, as the coaching class to raise instead.
+UPLOAD_REFUSALS = (UnsafeFilename, FileTypeNotAllowed, FileContentMismatch, FileTooLarge, EmptyFile)
 
 
 # -- review ------------------------------------------------------------------

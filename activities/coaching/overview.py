@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import datetime as dt
-import io
 from collections import defaultdict
-from typing import Any, Iterable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..core import Activity, Person, Role, members
+from ..csv_export import csv_text
+from ..csv_export import safe_cell, safe_row  # noqa: F401  (were defined here; still importable)
 from ..db import utcnow
 from .models import CoachAssignment, Decision, Review, Submission, SubmissionStatus, SubmissionVersion
 from .submissions import settings_of
@@ -119,14 +118,12 @@ def overview_csv(session: Session, activity: Activity) -> str:
     learners.update({s.learner_id: s.learner for s in submissions.values()})
     scores = _accepted_scores(session, activity)
 
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
+    rows = []
     for person in sorted(learners.values(), key=lambda p: (p.name, p.sub)):
         sub = submissions.get(person.id)
         coach = coaches.get(person.id)
         score = scores.get(sub.id) if sub else None
-        writer.writerow(safe_row([
+        rows.append([
             person.display_name, person.email, coach.display_name if coach else "",
             sub.status if sub else NOT_SUBMITTED,
             sub.current_version if sub else "",
@@ -136,24 +133,8 @@ def overview_csv(session: Session, activity: Activity) -> str:
             _iso(sub.accepted_at) if sub else "",
             f"{score:g}" if score is not None else "",
             f"{activity.score_maximum:g}" if score is not None else "",
-        ]))
-    return out.getvalue()
-
-
-#: A cell a spreadsheet would read as a formula (OWASP "CSV injection").
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
-
-
-def safe_cell(value: Any) -> Any:
-    """Text a spreadsheet would run as a formula, made inert with a leading apostrophe.
-    Learner names and emails come from Moodle profiles, which anyone can edit."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
-def safe_row(values: Iterable[Any]) -> list[Any]:
-    return [safe_cell(value) for value in values]
+        ])
+    return csv_text(CSV_COLUMNS, rows)
 
 
 def _submissions(session: Session, activity: Activity) -> list[Submission]:

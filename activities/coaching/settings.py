@@ -13,6 +13,7 @@ import datetime as dt
 import enum
 from typing import Any, Iterable, Mapping
 
+from ..settings_fields import extension_list, whole_number
 from .exceptions import SettingsInvalid
 from .files import KNOWN_TYPES
 from .rubric import Rubric
@@ -149,23 +150,9 @@ def _file_limits(value: Any, default: FileLimits) -> FileLimits:
         raise SettingsInvalid("file_limits", "must be an object")
     max_bytes = _int(value.get("max_bytes", default.max_bytes), "file_limits.max_bytes", 1, MAX_FILE_BYTES)
     max_files = _int(value.get("max_files", default.max_files), "file_limits.max_files", 1, MAX_FILES)
-    extensions = value.get("allowed_extensions", default.allowed_extensions)
-    if isinstance(extensions, str) or not isinstance(extensions, (list, tuple)):
-        raise SettingsInvalid("file_limits.allowed_extensions", "must be a list")
-    cleaned: list[str] = []
-    for ext in extensions:
-        if not isinstance(ext, str):
-            raise SettingsInvalid("file_limits.allowed_extensions", "must be a list of extensions")
-        ext = ext.strip().lstrip(".").lower()
-        if ext not in KNOWN_TYPES:
-            known = ", ".join(sorted(KNOWN_TYPES))
-            raise SettingsInvalid("file_limits.allowed_extensions",
-                                  f"Padu cannot check {ext!r} files; choose from {known}")
-        if ext not in cleaned:
-            cleaned.append(ext)
-    if not cleaned:
-        raise SettingsInvalid("file_limits.allowed_extensions", "allow at least one file type")
-    return FileLimits(max_bytes=max_bytes, allowed_extensions=tuple(cleaned), max_files=max_files)
+    extensions = extension_list(value.get("allowed_extensions", default.allowed_extensions),
+                                "file_limits.allowed_extensions", known=sorted(KNOWN_TYPES), invalid=SettingsInvalid)
+    return FileLimits(max_bytes=max_bytes, allowed_extensions=extensions, max_files=max_files)
 
 
 def _due_at(value: Any) -> dt.datetime | None:
@@ -208,15 +195,4 @@ def _audience(value: Any) -> Audience:
 
 
 def _int(value: Any, field: str, low: int, high: int) -> int:
-    if isinstance(value, str):
-        try:
-            value = int(value.strip())
-        except ValueError:
-            raise SettingsInvalid(field, "must be a whole number") from None
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise SettingsInvalid(field, "must be a whole number")
-    if not low <= value <= high:
-        raise SettingsInvalid(field, f"must be between {low} and {high}")
-    return value
+    return whole_number(value, field, low, high, invalid=SettingsInvalid)

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from ..core import Activity, Person, Role
 from ..db import utcnow
+from ..uploads import is_upload_file
 from . import KIND
 from .access import role_in_course
 from .exceptions import (
@@ -231,13 +232,8 @@ def sweep_orphan_files(session: Session, store: EvidenceStore, older_than: dt.ti
     cutoff = (utcnow() - older_than).timestamp()
     removed = 0
     for path in store.base_dir.iterdir():
-        is_ours = path.name.startswith(".upload-") or _is_stored_name(path.name)
+        is_ours = is_upload_file(path.name)
         if is_ours and path.name not in known and path.is_file() and path.stat().st_mtime < cutoff:
             path.unlink(missing_ok=True)
             removed += 1
     return removed
-
-
-def _is_stored_name(name: str) -> bool:
-    return len(name) == 32 and all(ch in "0123456789abcdef" for ch in name)
-

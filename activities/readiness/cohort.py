@@ -9,15 +9,15 @@ left out so they do not skew the cohort.
 
 from __future__ import annotations
 
-import csv
 import dataclasses
-import io
-from typing import Any, Iterable
+from typing import Iterable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..core import Activity, Membership, Person, Role, members
+from ..csv_export import csv_text
+from ..csv_export import safe_cell, safe_row  # noqa: F401  (were defined here; still importable)
 from .areas import AREAS, GROUP_OF, GROUPS, Band
 from .models import ReadinessAttempt
 from .results import CurrentResult, current_results
@@ -116,41 +116,23 @@ def cohort_csv(session: Session, activity: Activity, roster_members: Iterable[Me
     people, started = _population(session, activity, roster_members)
     results = current_results(session, activity, people)
 
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
+    rows = []
     for person in _by_name(people.values()):
         result = results.get(person.id)
         if result is None:
             status = IN_PROGRESS if person.id in started else NOT_STARTED
-            writer.writerow(safe_row([person.display_name, person.email, status, started.get(person.id, 0),
-                                      "", "", "", *("" for _ in AREAS), "", ""]))
+            rows.append([person.display_name, person.email, status, started.get(person.id, 0),
+                         "", "", "", *("" for _ in AREAS), "", ""])
             continue
         need = _need(person, result, settings.support_threshold)
-        writer.writerow(safe_row([
+        rows.append([
             person.display_name, person.email, SUBMITTED, result.attempts_used,
             result.submitted_at.isoformat(timespec="seconds"), _number(result.index), result.band.value,
             *(_number(result.areas.get(area)) for area in AREAS),
             ";".join(need.groups) if need else "",
             ";".join(r["id"] for r in result.recommendations),
-        ]))
-    return out.getvalue()
-
-
-#: A cell a spreadsheet would read as a formula (OWASP "CSV injection").
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
-
-
-def safe_cell(value: Any) -> Any:
-    """Text a spreadsheet would run as a formula, made inert with a leading apostrophe.
-    Names and emails come from Moodle profiles, which their owners can edit."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
-def safe_row(values: Iterable[Any]) -> list[Any]:
-    return [safe_cell(value) for value in values]
+        ])
+    return csv_text(CSV_COLUMNS, rows)
 
 
 # -- helpers -----------------------------------------------------------------

@@ -8,6 +8,8 @@ programming errors too.
 
 from __future__ import annotations
 
+from .. import uploads
+
 
 class ReadinessError(Exception):
     """A readiness action was refused by a rule of the domain."""
@@ -129,42 +131,29 @@ class ProbeInvalid(ReadinessError, ValueError):
 
 
 # -- the upload task ---------------------------------------------------------
+# The checks live in activities.uploads; these are its refusals as readiness
+# errors (same fields and text), raised through uploads.refused_as.
 
 
-class UnsafeFilename(ReadinessError):
+class UnsafeFilename(ReadinessError, uploads.UnsafeFilename):
     """The file name carries a path, a drive, NUL or a reserved device name."""
 
-    def __init__(self, filename: str, reason: str):
-        super().__init__(f"{filename!r}: {reason}")
-        self.filename = filename
-        self.reason = reason
+
+class FileTypeNotAllowed(ReadinessError, uploads.FileTypeNotAllowed):
+    """The extension is not one the check allows; ``allowed`` lists those it does."""
 
 
-class FileTypeNotAllowed(ReadinessError):
-    def __init__(self, filename: str, extension: str, allowed: tuple[str, ...] = ()):
-        super().__init__(f"{filename!r}: files of type {extension or '(none)'!r} are not allowed")
-        self.filename = filename
-        self.extension = extension
-        self.allowed = allowed
-
-
-class FileContentMismatch(ReadinessError):
+class FileContentMismatch(ReadinessError, uploads.FileContentMismatch):
     """The bytes do not look like the file type the name claims."""
 
-    def __init__(self, filename: str, extension: str):
-        super().__init__(f"{filename!r} does not contain a {extension} file")
-        self.filename = filename
-        self.extension = extension
+
+class FileTooLarge(ReadinessError, uploads.FileTooLarge):
+    """The file is larger than the check's limit."""
 
 
-class FileTooLarge(ReadinessError):
-    def __init__(self, filename: str, limit: int):
-        super().__init__(f"{filename!r} is larger than {limit} bytes")
-        self.filename = filename
-        self.limit = limit
+class EmptyFile(ReadinessError, uploads.EmptyFile):
+    """The file has no bytes."""
 
 
-class EmptyFile(ReadinessError):
-    def __init__(self, filename: str):
-        super().__init__(f"{filename!r} is empty")
-        self.filename = filename
+#: Every refusal of activities.uploads, as the readiness class to raise instead.
+UPLOAD_REFUSALS = (UnsafeFilename, FileTypeNotAllowed, FileContentMismatch, FileTooLarge, EmptyFile)

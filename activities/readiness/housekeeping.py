@@ -16,8 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..db import utcnow
+from ..uploads import is_upload_file
 from .models import ReadinessAttempt
-from .storage import is_stored_name
 
 #: Longer than any request that writes a file can take.
 GRACE = dt.timedelta(hours=1)
@@ -36,7 +36,7 @@ def sweep_orphan_uploads(session: Session, base_dir: Path | str, *, older_than: 
     for path in base.iterdir():
         if not path.is_file() or path.name in known:
             continue
-        if not (path.name.startswith(".upload-") or is_stored_name(path.name)):
+        if not is_upload_file(path.name):
             continue
         modified = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.timezone.utc)
         if modified < cutoff:

@@ -16,6 +16,7 @@ import math
 import unicodedata
 from typing import Any, Mapping
 
+from ..settings_fields import extension_list, whole_number
 from . import KIND
 from .areas import AREAS, SECTION_OF, SECTIONS, TASKS
 from .exceptions import NotAReadinessCheck, SettingsInvalid, UnknownInstrument
@@ -252,21 +253,7 @@ def _code(value: Any) -> str:
 
 
 def _extensions(value: Any) -> tuple[str, ...]:
-    if isinstance(value, str) or not isinstance(value, (list, tuple)):
-        raise SettingsInvalid("upload_extensions", "must be a list")
-    cleaned: list[str] = []
-    for ext in value:
-        if not isinstance(ext, str):
-            raise SettingsInvalid("upload_extensions", "must be a list of extensions")
-        ext = ext.strip().lstrip(".").lower()
-        if ext not in KNOWN_TYPES:
-            raise SettingsInvalid("upload_extensions",
-                                  f"Padu cannot check {ext!r} files; choose from {', '.join(KNOWN_TYPES)}")
-        if ext not in cleaned:
-            cleaned.append(ext)
-    if not cleaned:
-        raise SettingsInvalid("upload_extensions", "allow at least one file type")
-    return tuple(cleaned)
+    return extension_list(value, "upload_extensions", known=KNOWN_TYPES, invalid=SettingsInvalid)
 
 
 def _number(value: Any, field: str, low: float, high: float) -> float:
@@ -286,18 +273,7 @@ def _number(value: Any, field: str, low: float, high: float) -> float:
 
 
 def _int(value: Any, field: str, low: int, high: int) -> int:
-    if isinstance(value, str):
-        try:
-            value = int(value.strip())
-        except ValueError:
-            raise SettingsInvalid(field, "must be a whole number") from None
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise SettingsInvalid(field, "must be a whole number")
-    if not low <= value <= high:
-        raise SettingsInvalid(field, f"must be between {low} and {high}")
-    return value
+    return whole_number(value, field, low, high, invalid=SettingsInvalid)
 
 
 def settings_of(activity: Any) -> ReadinessSettings:

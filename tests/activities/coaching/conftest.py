@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import types
-import zipfile
 
 import pytest
 
@@ -12,6 +11,8 @@ import activities.coaching.models  # noqa: F401  (registers the coaching tables 
 from activities.coaching import KIND
 from activities.coaching.files import EvidenceStore, Upload
 from activities.core import Role
+
+from ..samples import PDF
 
 RUBRIC = {
     "type": "criteria",
@@ -28,17 +29,6 @@ RUBRIC = {
     ],
 }
 FULL_MARKS = {"analysis": "great", "action": "good"}
-
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
-
-
-def docx_bytes() -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("[Content_Types].xml", "<Types/>")
-        archive.writestr("word/document.xml", "<w:document/>")
-    return buffer.getvalue()
 
 
 def pdf(name: str = "laporan.pdf", data: bytes = PDF) -> Upload:

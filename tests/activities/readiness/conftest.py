@@ -2,28 +2,15 @@
 
 from __future__ import annotations
 
-import io
-import zipfile
-
 import pytest
 
 import activities.readiness.models  # noqa: F401  (registers the readiness tables before the schema is made)
 from activities.readiness import KIND
 from activities.readiness.instrument import load_instrument
 
+from ..samples import PDF  # noqa: F401  (test_attempts imports it from here)
+
 CODE = "PADU-2026"
-
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
-JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 32
-
-
-def docx_bytes() -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("[Content_Types].xml", "<Types/>")
-        archive.writestr("word/document.xml", "<w:document/>")
-    return buffer.getvalue()
 
 
 def skills_answers(right: bool = True, rating: int = 4) -> dict:

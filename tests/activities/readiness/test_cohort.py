@@ -7,7 +7,7 @@ import pytest
 
 from activities.core import Role, members, upsert_membership, upsert_person
 from activities.readiness.areas import AREAS, Band
-from activities.readiness.cohort import CSV_COLUMNS, safe_cell
+from activities.readiness.cohort import CSV_COLUMNS
 from activities.readiness.service import (
     check_code,
     cohort_csv,
@@ -120,9 +120,3 @@ def test_names_a_spreadsheet_would_run_as_formulas_are_made_inert(db, check, pla
     [row] = _rows(cohort_csv(db, check))
     assert row["learner"] == "'" + name
     assert row["email"] == "=cmd|' /C calc'!A0".join(["'", ""])
-
-
-def test_safe_cell_leaves_ordinary_text_and_numbers_alone():
-    assert safe_cell("Siti Nurhaliza") == "Siti Nurhaliza"
-    assert safe_cell("") == "" and safe_cell(42) == 42
-    assert safe_cell("=1+1") == "'=1+1"

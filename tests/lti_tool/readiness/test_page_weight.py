@@ -1,0 +1,35 @@
+"""The probe page a learner opens on a phone stays under 100 KB, test payloads aside."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urljoin
+
+from .helpers import BUDI, set_up_readiness, start_attempt
+
+LIMIT = 100 * 1024
+
+
+def test_the_probe_page_and_its_assets_weigh_under_100_kb(connected):
+    set_up_readiness(connected)
+    browser, intro = connected.launch(BUDI)
+    page = start_attempt(browser, intro)
+    assert "/readiness/device" in page.url
+    assets = re.findall(r'<(?:link rel="stylesheet" href|script src)="([^"]+)"', page.text)
+    assert any(a.endswith("probe.js") for a in assets) and any(a.endswith("readiness.css") for a in assets)
+    assert not re.search(r"<(?:img|iframe|video|audio)\b", page.text)
+    total = len(page.content)
+    for asset in assets:
+        response = browser.session.get(urljoin(page.url, asset))
+        assert response.status_code == 200
+        total += len(response.content)
+    assert total < LIMIT, f"{total} bytes"
+
+
+def test_the_pages_carry_no_inline_script_or_style(connected):
+    set_up_readiness(connected)
+    browser, intro = connected.launch(BUDI)
+    page = start_attempt(browser, intro)
+    for html in (intro.text, page.text):
+        assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html)
+        assert "<style" not in html and " style=" not in html and " onclick=" not in html

@@ -47,8 +47,7 @@ def bench_outbox(connected: Connected, learners: int = 100) -> None:
         subs.append(sub)
         connected.launch(sub)
     with connected.padu.session() as db:
-        activity = db.scalars(select(Activity)).one()
-        activity.kind = "coaching"
+        activity = db.scalars(select(Activity).where(Activity.resource_link_id == "1")).one()
         people = {p.sub: p for p in db.scalars(select(Person))}
         start = time.perf_counter()
         for sub in subs:
@@ -71,14 +70,19 @@ def bench_outbox(connected: Connected, learners: int = 100) -> None:
 
 
 def bench_page_weight(connected: Connected) -> None:
+    """Bytes of the readiness probe page (the heaviest learner page) and its assets."""
     import re
+    from urllib.parse import urljoin
 
-    browser, page = connected.launch("4")
-    total = len(page.content)
-    assets = re.findall(r'(?:href|src)="(/static/[^"]+)"', page.text)
-    for asset in assets:
-        total += len(browser.session.get(connected.padu.url + asset).content)
-    print(f"page weight: learner landing page {len(page.content)} B HTML, {total} B with {len(assets)} assets")
+    from tests.lti_tool.readiness.helpers import BUDI, set_up_readiness, start_attempt
+
+    set_up_readiness(connected)
+    browser, intro = connected.launch(BUDI)
+    page = start_attempt(browser, intro)
+    assets = re.findall(r'(?:href|src)="([^"]*/static/[^"]+)"', page.text)
+    total = len(page.content) + sum(len(browser.session.get(urljoin(page.url, a)).content) for a in assets)
+    print(f"page weight: readiness probe page {len(page.content)} B HTML, {total} B with {len(assets)} assets "
+          f"(limit 102400 B)")
 
 
 def main() -> None:

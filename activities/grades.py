@@ -78,6 +78,8 @@ class GradeOutbox(Base):
     last_error: Mapped[Optional[str]] = mapped_column(Text, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     delivered_at: Mapped[Optional[dt.datetime]] = mapped_column(nullable=True)
+    #: When the timestamp was fixed for sending; a re-send keeps it (see lti_tool.grade_worker).
+    stamped_at: Mapped[Optional[dt.datetime]] = mapped_column(nullable=True)
 
     activity: Mapped[Activity] = relationship(lazy="joined")
     person: Mapped[Person] = relationship(lazy="joined")

@@ -105,30 +105,37 @@ def _lineitem_url(runtime: Runtime, session: Session, platform: Platform, activi
 
 
 def _stamp_for_sending(session: Session, row: GradeOutbox) -> None:
-    """Give the score the time it is sent, one second past anything sent before.
+    """Fix the score's timestamp once, just before its first send.
 
-    Moodle refuses (409) a score whose timestamp is not later than the time it
-    *saved* the previous one, to the second — not the previous score's own
-    timestamp. A result recorded while an earlier one was still on its way
-    would carry a timestamp older than that save and be refused, and the
-    gradebook would keep the older grade. Stamping at send time avoids that;
-    order is kept because only the newest result of a learner is ever pending.
+    Moodle refuses (409) a score whose timestamp is not later, to the second,
+    than the time it *saved* the previous one — not the previous score's own
+    timestamp. So the stamp is at least one second past the moment the previous
+    delivery of this learner and column was confirmed (which is after Moodle
+    saved it). A result recorded while an earlier one was still on its way
+    would otherwise be refused and the gradebook keep the older grade.
+
+    A re-send (retry, or a worker that died after sending) keeps the stamp: if
+    the platform already stored it, it answers 409 and nothing is applied twice.
     """
-    previous = session.scalar(
-        select(func.max(GradeOutbox.timestamp)).where(
+    if row.stamped_at is not None:
+        return
+    previous = session.execute(
+        select(func.max(GradeOutbox.delivered_at), func.max(GradeOutbox.timestamp)).where(
             GradeOutbox.activity_id == row.activity_id,
             GradeOutbox.person_id == row.person_id,
             GradeOutbox.id != row.id,
             GradeOutbox.delivered_at.is_not(None),
         )
-    )
-    stamp = utcnow().replace(microsecond=0)
-    if previous is not None and stamp <= previous.replace(microsecond=0):
-        stamp = previous.replace(microsecond=0) + dt.timedelta(seconds=1)
-    stamp = max(stamp, row.timestamp)
-    if stamp != row.timestamp:
-        row.timestamp = stamp
-        session.commit()
+    ).one()
+    now = utcnow()
+    stamp = max(now.replace(microsecond=0), row.timestamp)
+    for moment in previous:
+        if moment is not None:
+            moment = moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+            stamp = max(stamp, moment.replace(microsecond=0) + dt.timedelta(seconds=1))
+    row.timestamp = stamp
+    row.stamped_at = now
+    session.commit()
 
 
 def deliver(runtime: Runtime, session: Session, row_id: int, me: str) -> str:

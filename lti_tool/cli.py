@@ -191,5 +191,24 @@ def grades_retry(activity_id):
     click.echo(f"{count} grade(s) queued again")
 
 
+@main.group()
+def uploads():
+    """Uploaded files."""
+
+
+@uploads.command("sweep")
+def uploads_sweep():
+    """Delete uploaded files no record refers to (left by an interrupted save); run daily."""
+    from activities.coaching.service import EvidenceStore, sweep_orphan_files
+    from activities.readiness.service import sweep_orphan_uploads
+
+    settings = _settings()
+    session = _session(settings)
+    coaching = sweep_orphan_files(session, EvidenceStore(settings.uploads_dir / "coaching"))
+    readiness = sweep_orphan_uploads(session, settings.uploads_dir / "readiness")
+    session.commit()
+    click.echo(f"removed {coaching} coaching and {readiness} readiness file(s) nothing refers to")
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -48,3 +48,26 @@ def test_keys_rotate_prints_the_new_kid(tmp_path, monkeypatch):
     upgrade(load_settings())
     result = CliRunner().invoke(main, ["keys", "rotate"])
     assert result.exit_code == 0 and "new signing key kid=" in result.output
+
+
+def test_uploads_sweep_removes_only_files_nothing_refers_to(tmp_path, monkeypatch):
+    import os
+    import time
+
+    monkeypatch.setenv("PADU_DATA_DIR", str(tmp_path))
+    upgrade(load_settings())
+    orphan_dir = tmp_path / "uploads" / "readiness"
+    orphan_dir.mkdir(parents=True)
+    orphan = orphan_dir / ("a" * 32)
+    orphan.write_bytes(b"%PDF-1.4\n")
+    old = time.time() - 3 * 86400
+    os.utime(orphan, (old, old))
+    result = CliRunner().invoke(main, ["uploads", "sweep"])
+    assert result.exit_code == 0, result.output
+    assert "1 readiness file(s)" in result.output
+    assert not orphan.exists()
+    kept = orphan_dir / "notes.txt"  # not a name Padu makes: never swept
+    kept.write_text("operator's file")
+    os.utime(kept, (old, old))
+    CliRunner().invoke(main, ["uploads", "sweep"])
+    assert kept.exists()

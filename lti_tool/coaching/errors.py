@@ -8,22 +8,17 @@ message next to that field and tie it with ``aria-describedby``).
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Callable
 
 from flask_babel import gettext as _
 
+from ..problems import Problem, megabytes
+from ..problems import describe as describe_problem
+
 from activities.coaching import exceptions as ex
 
-from .forms import megabytes
 
 
-@dataclasses.dataclass(frozen=True)
-class Problem:
-    status: int
-    message: str
-    #: The form field the message belongs to; None for the form as a whole.
-    field: str | None = None
 
 
 _SESSION_FIELDS = {
@@ -99,8 +94,4 @@ _PROBLEMS: dict[type[ex.CoachingError], Callable[[ex.CoachingError], Problem]] =
 
 
 def describe(error: ex.CoachingError) -> Problem:
-    for cls in type(error).__mro__:
-        make = _PROBLEMS.get(cls)
-        if make is not None:
-            return make(error)
-    return Problem(400, _("Padu could not do this. Check what you entered and try again."))
+    return describe_problem(error, _PROBLEMS)

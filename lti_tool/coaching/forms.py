@@ -8,6 +8,8 @@ megabytes) into the domain's shapes and domain field names into form fields.
 
 from __future__ import annotations
 
+from ..problems import megabytes  # noqa: F401  (re-exported for the views)
+
 import datetime as dt
 import zoneinfo
 from typing import Any, Mapping
@@ -28,9 +30,6 @@ MB = 1024 * 1024
 MAX_TITLE = 255
 
 
-def megabytes(size: int) -> str:
-    """Bytes as the megabytes people read: 10485760 → "10", 1572864 → "1.5"."""
-    return format(round(size / MB, 1), "g")
 
 
 def jakarta() -> zoneinfo.ZoneInfo:

@@ -8,25 +8,18 @@ message next to that field and tie it with ``aria-describedby``).
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Callable
 
 from flask_babel import gettext as _
 
+from ..problems import Problem, megabytes
+from ..problems import describe as describe_problem
+
 from activities.readiness import exceptions as ex
 
 
-@dataclasses.dataclass(frozen=True)
-class Problem:
-    status: int
-    message: str
-    #: The form field the message belongs to; None for the page as a whole.
-    field: str | None = None
 
 
-def megabytes(limit: int) -> str:
-    """A byte limit as people read it: 1048576 → "1", 1572864 → "1.5"."""
-    return f"{limit / (1024 * 1024):.1f}".rstrip("0").rstrip(".")
 
 
 def _types(allowed: tuple[str, ...]) -> str:
@@ -75,8 +68,4 @@ _PROBLEMS: dict[type[ex.ReadinessError], Callable[[ex.ReadinessError], Problem]]
 
 
 def describe(error: ex.ReadinessError) -> Problem:
-    for cls in type(error).__mro__:
-        make = _PROBLEMS.get(cls)
-        if make is not None:
-            return make(error)
-    return Problem(400, _("Padu could not do this. Check what you entered and try again."))
+    return describe_problem(error, _PROBLEMS)

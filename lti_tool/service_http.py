@@ -26,6 +26,11 @@ def next_link(link_header: str | None) -> str | None:
     (unescaped, never lowercased: pylti1p3 lowercases it and breaks paging)."""
     if not link_header:
         return None
+    try:
+        # HTTP headers arrive decoded as latin-1; Moodle's curly quotes are UTF-8 bytes.
+        link_header = link_header.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        pass
     match = _LINK.search(link_header)
     return html.unescape(match.group(1)).strip() if match else None
 

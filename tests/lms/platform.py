@@ -437,7 +437,8 @@ class TestPlatform:
                 links = [f"<{base}&amp;from=0>; rel=“first”"]
                 if more:
                     links.append(f"<{base}&amp;from={start + limit}>; rel=“next”")
-                headers["Link"] = ", ".join(links)
+                # PHP sends the curly quotes as UTF-8 bytes; WSGI headers are latin-1 strings.
+                headers["Link"] = ", ".join(links).encode("utf-8").decode("latin-1")
                 items = page
             return Response(json.dumps(items), 200, headers=headers,
                             content_type="application/vnd.ims.lis.v2.lineitemcontainer+json; charset=utf-8")

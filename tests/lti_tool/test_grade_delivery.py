@@ -177,3 +177,25 @@ def test_a_result_recorded_before_the_previous_one_was_saved_still_wins(connecte
     assert [s["scoreGiven"] for s in connected.lms.scores] == [30, 90]
     assert outbox(connected, first).timestamp < outbox(connected, first + 1).timestamp
     assert second_recorded <= outbox(connected, first + 1).timestamp
+
+
+def test_the_column_is_found_through_pages_of_moodles_malformed_link_header(connected):
+    connected.lms.lineitems_page_size = 1
+    for n in range(3):  # other columns come first
+        connected.lms.add_resource_link(course_id="2", resource_link_id=f"other{n}", title=f"Other {n}")
+    connected.lms.add_resource_link(course_id="2", resource_link_id="9", title="No column in the launch", lineitem=False)
+    connected.launch("4", resource_link_id="9")
+    with connected.padu.session() as db:
+        activity = db.scalars(select(Activity).where(Activity.resource_link_id == "9")).one()
+        activity.kind = "readiness"
+        db.commit()
+        activity_id, key = activity.id, activity.key
+    # The column exists already, last of four pages: Padu must page to it, not create a fifth.
+    with connected.lms._lock:
+        item_id = connected.lms._create_lineitem("2", "Existing", 100, resource_id=key, tag="readiness")
+    grade(connected, activity_id, "4", 40)
+    drain(connected)
+    with connected.padu.session() as db:
+        assert db.get(Activity, activity_id).lineitem_url == connected.lms.lineitem_url("2", item_id, 1)
+    assert connected.lms.scores[-1]["lineitem"] == item_id
+    assert connected.lms.request_counts["lineitems"] >= 4

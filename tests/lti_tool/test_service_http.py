@@ -28,3 +28,10 @@ def test_scores_segment_goes_before_the_query_string():
     lineitem = moodle("launch_student_cmid2_id_token.json")["payload"]["https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"]["lineitem"]
     assert service_url(lineitem, "scores") == "http://127.0.0.1:8080/mod/lti/services.php/2/lineitems/2/lineitem/scores?type_id=1"
     assert service_url("https://lms.example/items/7", "results") == "https://lms.example/items/7/results"
+
+
+def test_next_link_reads_curly_quotes_sent_as_utf8_bytes():
+    """requests decodes headers as latin-1, so Moodle's “next” arrives as mojibake."""
+    header = moodle("ags_lineitems_get_paged.json")["response"]["headers"]["Link"]
+    as_received = header.encode("utf-8").decode("latin-1")
+    assert next_link(as_received) == "http://127.0.0.1:8080/mod/lti/services.php/2/lineitems?type_id=1&limit=1&from=1"

@@ -128,7 +128,6 @@ def record_grade(
     )
     now = utcnow().replace(microsecond=0)
     if last is not None:
-        last = last if last.tzinfo else last.replace(tzinfo=dt.timezone.utc)
         now = max(now, last.replace(microsecond=0) + dt.timedelta(seconds=1))
     session.execute(
         update(GradeOutbox)

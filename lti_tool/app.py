@@ -30,7 +30,6 @@ def create_app(settings: Settings | None = None) -> Flask:
         SECRET_KEY=settings.secret_key,
         MAX_CONTENT_LENGTH=settings.max_upload_bytes + 64 * 1024,
         MAX_FORM_MEMORY_SIZE=settings.max_form_bytes,
-        PADU_SESSION_LIFETIME=settings.session_lifetime,
         WTF_CSRF_TIME_LIMIT=settings.session_lifetime,
         WTF_CSRF_SSL_STRICT=False,  # the Referer is Moodle's page inside its iframe
         BABEL_DEFAULT_LOCALE="id",

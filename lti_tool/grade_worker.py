@@ -131,7 +131,6 @@ def _stamp_for_sending(session: Session, row: GradeOutbox) -> None:
     stamp = max(now.replace(microsecond=0), row.timestamp)
     for moment in previous:
         if moment is not None:
-            moment = moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
             stamp = max(stamp, moment.replace(microsecond=0) + dt.timedelta(seconds=1))
     row.timestamp = stamp
     row.stamped_at = now

@@ -105,8 +105,6 @@ def _consume_state(session: Session, state: str) -> LoginState:
     if row is None:
         raise exc.StateInvalid("state is unknown or was already used")
     nonce, platform_id, expires_at = row
-    if expires_at.tzinfo is None:
-        expires_at = expires_at.replace(tzinfo=dt.timezone.utc)
     if expires_at < utcnow():
         raise exc.StateInvalid("state expired before the launch arrived")
     return LoginState(state=state, nonce=nonce, platform_id=platform_id, expires_at=expires_at)

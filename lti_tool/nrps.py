@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from activities.core import Course, Membership, members, upsert_membership, upsert_person
 
 from .cache import Cache
-from .exceptions import AccessTokenError, ServiceError
+from .exceptions import ServiceError
 from .models import Platform
 from .roles import map_roles
 from .service_http import ServiceClient, next_link
@@ -76,7 +76,7 @@ def roster(session: Session, services: ServiceClient, cache: Cache, ttl: int, co
         platform = session.get(Platform, course.platform_id)
         try:
             raw = fetch_members(services, platform, course.memberships_url)
-        except (ServiceError, AccessTokenError) as error:
+        except ServiceError as error:  # token refusals included
             cache.delete(f"roster:{course.id}")
             log.warning("roster of course %s unavailable, showing launched members only: %s", course.id, error)
         else:

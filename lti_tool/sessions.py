@@ -18,9 +18,13 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.datastructures import CallbackDict
 from werkzeug.exceptions import HTTPException
 
+from activities.core import bind_resource_link, upsert_course, upsert_membership, upsert_person
 from activities.db import utcnow
 
+from .exceptions import Forbidden
+from .launch import DEEP_LINKING_REQUEST, VerifiedLaunch
 from .models import LaunchSession
+from .roles import map_roles
 from .runtime import current, db
 
 TOKEN_PARAM = "s"
@@ -100,7 +104,7 @@ class LaunchSessionInterface(SessionInterface):
         response.set_cookie(
             COOKIE_NAME,
             session.token,
-            max_age=app.config.get("PADU_SESSION_LIFETIME", 8 * 3600),
+            max_age=current().settings.session_lifetime,
             httponly=True,
             secure=secure,
             samesite="None" if secure else "Lax",
@@ -108,25 +112,17 @@ class LaunchSessionInterface(SessionInterface):
         )
 
 
-def start_session(launch_verified, *, known_kinds: set[str]) -> LaunchSession:
+def start_session(verified: VerifiedLaunch, *, known_kinds: set[str]) -> LaunchSession:
     """Record who launched from where, and open their launch session.
 
     Course, person, membership and (for a resource link) the activity are
     upserted; the session row keeps the role and the service endpoints of this
     launch so later requests never need the id_token again.
     """
-    from activities.core import bind_resource_link, upsert_course, upsert_membership, upsert_person
-
-    from .launch import DEEP_LINKING_REQUEST
-    from .roles import map_roles
-
-    verified = launch_verified
     session = db()
     platform = verified.platform
     role = map_roles(verified.roles)
     if role is None:
-        from .exceptions import Forbidden
-
         raise Forbidden(f"roles {verified.roles!r} give no access to Padu")
     context = verified.context
     course = upsert_course(session, platform.id, context["id"], str(context.get("label") or ""), str(context.get("title") or ""))

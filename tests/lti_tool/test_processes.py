@@ -22,8 +22,7 @@ from activities.db import make_engine, make_session_factory
 from activities.grades import ActivityProgress, GradeOutbox, GradingProgress, OutboxStatus, record_grade
 from config import load_settings
 from lti_tool.migrations import upgrade
-from lti_tool.registry import add_platform
-from tests.lms import LtiBrowser, TestPlatform
+from tests.lms import TestPlatform
 from tests.lti_tool.conftest import Connected, populate
 
 pytestmark = pytest.mark.slow

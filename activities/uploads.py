@@ -236,9 +236,9 @@ def clean_filename(filename: str, *, max_length: int) -> str:
 
     A name carrying a path, a drive, NUL or a Windows device name is refused
     rather than trimmed: browsers send a bare name, so anything else is a
-    crafted request. What remains loses control and shell-special characters
-    and leading and trailing dots (no hidden files), and is cut to
-    ``max_length`` keeping a short extension. HTML escaping is left to the
+    crafted request. What remains loses control, invisible formatting and
+    shell-special characters and leading and trailing dots (no hidden files),
+    and is cut to ``max_length`` keeping a short extension. HTML escaping is left to the
     templates (they escape every value), so the name is stored as the learner
     will read it, not as entities.
     """
@@ -251,6 +251,9 @@ def clean_filename(filename: str, *, max_length: int) -> str:
     if _DRIVE.match(filename):
         raise UnsafeFilename(filename, "names a drive")
     name = unicodedata.normalize("NFC", filename)
+    # Format characters (Unicode Cf: bidi overrides, zero-width joiners) make a
+    # name read differently from what it is: "cv\u202efdp.exe" shows as "cvexe.pdf".
+    name = "".join(ch for ch in name if unicodedata.category(ch) != "Cf")
     name = " ".join(_UNWANTED.sub("", name).split()).strip(" .")
     if not name:
         raise UnsafeFilename(filename, "no usable name")

@@ -51,6 +51,8 @@ def odt_bytes() -> bytes:
     ("Cafe\u0301.pdf", "Caf\u00e9.pdf"),
     ("  lap<script>oran\t\u0007 akhir?.pdf ", "lapscriptoran akhir.pdf"),
     ('"quoted"|name*.pdf', "quotedname.pdf"),
+    ("cv\u202efdp.exe", "cvfdp.exe"),           # a right-to-left override would show "cvexe.pdf"
+    ("lap\u200boran\u2066.pdf", "laporan.pdf"),  # zero-width space, bidi isolate
 ])
 def test_names_are_cleaned_for_showing(name, cleaned):
     assert clean_filename(name, max_length=200) == cleaned
@@ -60,6 +62,7 @@ def test_names_are_cleaned_for_showing(name, cleaned):
     ("a" * 300 + ".pdf", 200, "a" * 196 + ".pdf"),
     ("a" * 300 + ".pdf", 120, "a" * 116 + ".pdf"),
     ("a" * 300, 120, "a" * 120),
+    ("x" * 100_000 + ".pdf", 200, "x" * 196 + ".pdf"),
     ("a" * 150 + ".an-extension-too-long-to-keep", 120, ("a" * 150 + ".an-extension-too-long-to-keep")[:120]),
 ])
 def test_long_names_are_cut_keeping_a_short_extension(name, max_length, cleaned):
@@ -68,7 +71,8 @@ def test_long_names_are_cut_keeping_a_short_extension(name, max_length, cleaned)
 
 @pytest.mark.parametrize("name", [
     "../../etc/passwd.pdf", "..\\..\\boot.pdf", "/etc/passwd.pdf", "/etc/shadow", "C:\\Users\\budi\\laporan.pdf",
-    "C:laporan.pdf", "sub/laporan.pdf", "laporan\x00.pdf", "laporan.pdf\x00.png",
+    "C:laporan.pdf", "c:\\x.pdf", "..\\..\\x.pdf", "\\\\server\\share\\x.pdf", "sub/laporan.pdf",
+    "laporan\x00.pdf", "laporan.pdf\x00.png", "\x00", "nul", "Aux.txt", "COM1.pdf",
     "CON.pdf", "lpt1.pdf", "lpt1", "..", ".", "...", "   ", "", None,
 ])
 def test_names_with_paths_drives_nul_or_devices_are_refused_and_nothing_is_stored(tmp_path, name):

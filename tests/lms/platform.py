@@ -1,6 +1,6 @@
 """TestPlatform: Moodle 4.5's LTI side, served over HTTP on 127.0.0.1.
 
-Shaped on ../shared/fixtures/moodle: claim names and shapes of the id_tokens,
+Shaped on tests/fixtures/moodle (recorded from Moodle 4.5.6): claim names and shapes of the id_tokens,
 token.php's form-only input and ``text/html`` JSON answer, the AGS URL layout
 with ``?type_id=``, the malformed line-items ``Link`` header (``&amp;`` and
 curly quotes), 409 for a score timestamp not newer than the stored one *to the

@@ -2,7 +2,7 @@
 
 It records every request it gets (method, path, query, form fields as PHP
 would see them) and answers with the next scripted answer, which may be a
-recorded Moodle response from ``shared/fixtures/moodle``.
+recorded Moodle response from ``tests/fixtures/moodle``.
 """
 
 from __future__ import annotations

@@ -50,6 +50,7 @@ def serve(host, port, threads):
             click.echo(line)
     finally:
         session.close()
+        session.get_bind().dispose()  # no pooled connection carried into the server's worker
     run_server(settings, host=host, port=port, threads=threads)
 
 

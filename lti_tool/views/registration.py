@@ -45,7 +45,9 @@ def register_invited(code: str):
         log.info("dynamic registration with an unknown, used or expired invitation refused; "
                  "openid_configuration=%s", clean(request.args.get("openid_configuration", "")))
         return render_template("register_closed.html", reason="invalid"), 410
-    return _register(invite_id=invite.id)
+    invite_id = invite.id
+    db().rollback()  # no transaction held open while Padu waits on the platform; consume() re-checks
+    return _register(invite_id=invite_id)
 
 
 def _register(invite_id: int | None):

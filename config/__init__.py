@@ -56,6 +56,8 @@ class Settings:
     proxy_count: int = 0
     #: HTTP timeout (seconds) for calls to platforms.
     http_timeout: float = 10.0
+    #: Let anyone start LTI Dynamic Registration at ``/lti/register`` (no invitation needed).
+    open_registration: bool = False
     #: Log level name.
     log_level: str = "INFO"
     extra: dict = field(default_factory=dict)

@@ -16,6 +16,7 @@ from config import Settings, load_settings
 from . import activity_types
 from .exceptions import LtiError
 from .i18n import select_locale
+from .logsafe import clean
 from .runtime import Runtime, close_db
 from .sessions import TOKEN_PARAM, LaunchSessionInterface
 
@@ -98,7 +99,9 @@ def create_app(settings: Settings | None = None) -> Flask:
 def _register_error_pages(app: Flask) -> None:
     @app.errorhandler(LtiError)
     def _lti_error(error: LtiError):
-        log.warning("LTI refused (%s): %s [%s %s]", error.code, error.reason, request.method, request.path)
+        # The reason quotes what the platform or the browser sent: escaped, or a %0a forges a log line.
+        log.warning("LTI refused (%s): %s [%s %s]", error.code, clean(error.reason, 500), request.method,
+                    clean(request.path))
         return render_template("error.html", code=error.code, status=error.status, kind="lti"), error.status
 
     @app.errorhandler(CSRFError)

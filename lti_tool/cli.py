@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import sys
 
@@ -43,20 +44,60 @@ def serve(host, port, threads):
     settings = _settings()
     if settings.is_sqlite:
         upgrade(settings)
-    _print_connection_values(settings)
+    session = _session(settings)
+    try:
+        for line in start_banner(settings, session):
+            click.echo(line)
+    finally:
+        session.close()
+        session.get_bind().dispose()  # no pooled connection carried into the server's worker
     run_server(settings, host=host, port=port, threads=threads)
 
 
-def _print_connection_values(settings) -> None:
-    click.echo("")
-    click.echo("Padu is starting. To connect a Moodle site:")
-    click.echo(f"  Dynamic Registration URL : {settings.url('/lti/register')}")
-    click.echo("  or, for manual configuration:")
-    click.echo(f"  Tool URL / Redirection URI: {settings.url('/lti/launch')}")
-    click.echo(f"  Initiate login URL        : {settings.url('/lti/login')}")
-    click.echo(f"  Public keyset URL         : {settings.url('/.well-known/jwks.json')}")
-    click.echo(f"  Database                  : {settings.sqlalchemy_url.split('@')[-1]}")
-    click.echo("")
+#: How long the invitation ``padu serve`` prints on an empty instance stays valid.
+FIRST_INVITATION_LIFETIME = dt.timedelta(hours=24)
+
+
+def start_banner(settings, session) -> list[str]:
+    """What ``padu serve`` prints at start: how to connect a Moodle.
+
+    On an instance with no platform yet it makes (and commits) a fresh
+    invitation, so that the first run stays two commands: ``padu serve``, then
+    paste the printed URL into Moodle. Later starts make none: an unused
+    invitation would otherwise be minted on every restart.
+    """
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from . import invitations
+    from .registry import list_platforms
+
+    lines = ["", "Padu is starting. To connect a Moodle site:"]
+    if settings.open_registration:
+        lines.append(f"  Dynamic Registration URL : {settings.url('/lti/register')}  (open to anyone: PADU_OPEN_REGISTRATION)")
+    else:
+        try:
+            empty = not list_platforms(session)
+            invite = invitations.create(session, settings, lifetime=FIRST_INVITATION_LIFETIME,
+                                        note="first run (padu serve)") if empty else None
+            session.commit()
+        except SQLAlchemyError as error:
+            session.rollback()
+            logging.getLogger(__name__).warning("cannot make an invitation (run `padu db upgrade`?): %s", error)
+            invite = None
+        if invite is not None:
+            lines.append(f"  Dynamic Registration URL : {invite.url}")
+            lines.append("    (one use, valid 24 hours; more with `padu platform invite`)")
+        else:
+            lines.append("  Dynamic Registration     : run `padu platform invite` for a one-time URL")
+    lines += [
+        "  or, for manual configuration:",
+        f"  Tool URL / Redirection URI: {settings.url('/lti/launch')}",
+        f"  Initiate login URL        : {settings.url('/lti/login')}",
+        f"  Public keyset URL         : {settings.url('/.well-known/jwks.json')}",
+        f"  Database                  : {settings.sqlalchemy_url.split('@')[-1]}",
+        "",
+    ]
+    return lines
 
 
 @main.command()
@@ -122,17 +163,56 @@ def platform_add(issuer, client_id, auth_login_url, token_url, keyset_url, deplo
     click.echo(f"platform {added.id}: {added.issuer} client_id={added.client_id} deployments={','.join(added.deployment_ids)}")
 
 
+@platform.command("invite")
+@click.option("--note", default="", help="Who the invitation is for, e.g. the agency (shown by `platform list`)")
+@click.option("--expires", default="7d", show_default=True, help="How long it stays valid: 30m, 24h, 7d …")
+def platform_invite(note, expires):
+    """Make a one-time Dynamic Registration URL (printed as the last line)."""
+    from . import invitations
+
+    settings = _settings()
+    try:
+        lifetime = invitations.parse_duration(expires)
+        session = _session(settings)
+        made = invitations.create(session, settings, lifetime=lifetime, note=note)
+        session.commit()
+    except invitations.InvitationError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"invitation {made.invite.id}, valid until {made.invite.expires_at:%Y-%m-%d %H:%M} UTC, one use.")
+    click.echo("Paste this URL into Moodle's Tool URL box (Manage tools) and press Add LTI Advantage:")
+    click.echo(made.url)
+
+
+def registered_how(platform, invite) -> str:
+    """How ``platform`` came to be registered, for ``platform list``."""
+    if platform.registered_by != "dynamic":
+        return "by hand (padu platform add)"
+    if invite is None:
+        return "dynamic registration, open (no invitation)"
+    return f"dynamic registration, invitation {invite.id}" + (f" ({invite.note})" if invite.note else "")
+
+
 @platform.command("list")
 def platform_list():
-    """Show the registered platforms."""
+    """Show the registered platforms and how each was registered."""
+    from .invitations import by_platform
     from .registry import list_platforms
 
     session = _session(_settings())
     platforms = list_platforms(session)
+    invites = by_platform(session)
     if not platforms:
         click.echo("no platforms registered yet")
     for p in platforms:
-        click.echo(f"{p.id}\t{p.issuer}\t{p.client_id}\tdeployments={','.join(p.deployment_ids)}\t{p.registered_by}\t{p.name}")
+        click.echo(f"{p.id}\t{_shown(p.issuer)}\t{_shown(p.client_id)}\tdeployments={_shown(','.join(p.deployment_ids))}"
+                   f"\t{registered_how(p, invites.get(p.id))}\t{_shown(p.name)}")
+
+
+def _shown(value: str) -> str:
+    """A value a platform sent (Dynamic Registration), as is if printable, else escaped: no terminal escapes."""
+    from .logsafe import clean
+
+    return value if value.isprintable() else clean(value)
 
 
 @platform.command("remove")

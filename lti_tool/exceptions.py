@@ -109,6 +109,19 @@ class RegistrationFailed(LtiError):
     code = "registration_failed"
 
 
+class EndpointsOffOrigin(RegistrationFailed):
+    """The platform's login, token or keyset URL is not on its issuer's origin."""
+
+    code = "registration_off_origin"
+
+
+class InvitationUsed(RegistrationFailed):
+    """The invitation was used (or expired) while this registration ran."""
+
+    status = 410
+    code = "invitation_used"
+
+
 # -- services (AGS, NRPS) ---------------------------------------------------
 
 class ServiceError(Exception):

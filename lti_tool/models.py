@@ -43,6 +43,29 @@ class Platform(Base):
         return sorted(d.deployment_id for d in self.deployments)
 
 
+class RegistrationInvite(Base):
+    """A one-time Dynamic Registration URL an operator made with ``padu platform invite``.
+
+    Only a SHA-256 hash of the code is kept: the database (or a backup of it)
+    does not hand out working registration URLs. ``used_at`` is set in the
+    transaction that stores the platform, so that of two concurrent uses
+    exactly one registers.
+    """
+
+    __tablename__ = "lti_registration_invite"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    note: Mapped[str] = mapped_column(String(255), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column()
+    used_at: Mapped[Optional[dt.datetime]] = mapped_column(nullable=True)
+    #: The platform registered with this invitation, once used.
+    platform_id: Mapped[Optional[int]] = mapped_column(
+        ForeignKey("lti_platform.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+
+
 class Deployment(Base):
     __tablename__ = "lti_deployment"
     __table_args__ = (UniqueConstraint("platform_id", "deployment_id"),)

@@ -4,6 +4,16 @@ The platform (Moodle posts a form) names itself and the user; Padu answers with
 a redirect to the platform's authorization endpoint carrying a fresh ``state``
 and ``nonce``. Both are remembered server-side, single-use, because the login
 and the launch run inside Moodle's iframe where cookies are often blocked.
+
+The redirect target is the platform's stored ``auth_login_url``. For a platform
+that registered itself (Dynamic Registration) it must be on the issuer's origin,
+or anyone who once registered a "platform" could use ``/lti/login`` to send
+people to a site of their own; registration refuses such a document, and this
+check also covers rows stored before it did. A platform added by hand with
+``padu platform add`` is not checked: an operator with a shell typed those
+URLs, and some LMSs legitimately authorise elsewhere (Canvas: issuer
+canvas.instructure.com, authorisation on sso.canvaslms.com). Moodle's auth.php
+is always on the issuer's origin.
 """
 
 from __future__ import annotations
@@ -20,7 +30,7 @@ from config import Settings
 
 from .exceptions import LoginRequestInvalid
 from .models import LoginState
-from .registry import find_platform
+from .registry import find_platform, same_origin
 
 #: How long the platform may take between the login redirect and the launch POST.
 STATE_LIFETIME = dt.timedelta(minutes=10)
@@ -57,6 +67,12 @@ def begin_login(session: Session, settings: Settings, params) -> str:
     platform = find_platform(session, issuer, client_id)
     if deployment_id and deployment_id not in platform.deployment_ids:
         raise LoginRequestInvalid(f"deployment {deployment_id!r} is not registered for {issuer} / {platform.client_id}")
+
+    if platform.registered_by == "dynamic" and not same_origin(platform.auth_login_url, platform.issuer):
+        raise LoginRequestInvalid(
+            f"platform {platform.id} (dynamically registered) has its auth login URL "
+            f"{platform.auth_login_url!r} off the issuer's origin {platform.issuer!r}; not redirecting there"
+        )
 
     now = utcnow()
     session.execute(delete(LoginState).where(LoginState.expires_at < now))

@@ -5,6 +5,11 @@ Moodle opens ``/lti/register?openid_configuration=…&registration_token=…``
 (§3.5.1: the issuer must be the prefix of the configuration URL's origin),
 POSTs its own configuration with the registration token as a Bearer token
 (§3.5.2), and stores the client_id and deployment_id the platform returns (§3.6).
+
+Who may start this is decided before anything is fetched (views/registration.py,
+invitations.py). The configuration's endpoints must be on the issuer's origin:
+Padu redirects browsers to ``authorization_endpoint`` at every login, so a
+registration naming another host would make ``/lti/login`` an open redirect.
 """
 
 from __future__ import annotations
@@ -16,12 +21,16 @@ from sqlalchemy.orm import Session
 
 from config import Settings
 
-from .exceptions import PlatformUnreachable, RegistrationFailed
+from . import invitations
+from .exceptions import EndpointsOffOrigin, InvitationUsed, PlatformUnreachable, RegistrationFailed
 from .models import Platform
-from .registry import RegistryError, add_platform
+from .registry import RegistryError, add_platform, same_origin
 
 PLATFORM_CONFIG = "https://purl.imsglobal.org/spec/lti-platform-configuration"
 TOOL_CONFIG = "https://purl.imsglobal.org/spec/lti-tool-configuration"
+#: Padu sends browsers to the first and its keys come from the other two, so all
+#: must be on the issuer's origin (scheme, host, port).
+SAME_ORIGIN_ENDPOINTS = ("authorization_endpoint", "token_endpoint", "jwks_uri")
 SCOPES = (
     "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem",
     "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem.readonly",
@@ -88,12 +97,21 @@ def _check_configuration(config_url: str, document: dict) -> None:
         raise RegistrationFailed(
             f"issuer {document['issuer']} does not match the configuration URL's origin {config.netloc}"
         )
+    for name in SAME_ORIGIN_ENDPOINTS:
+        if not same_origin(document[name], document["issuer"]):
+            raise EndpointsOffOrigin(f"{name} {document[name]} is not on the issuer's origin {document['issuer']}")
     platform_config = document.get(PLATFORM_CONFIG)
     if not isinstance(platform_config, dict):
         raise RegistrationFailed("OpenID configuration lacks the LTI platform configuration")
 
 
-def register(session: Session, settings: Settings, http: requests.Session, config_url: str, token: str | None) -> Platform:
+def register(session: Session, settings: Settings, http: requests.Session, config_url: str, token: str | None,
+             *, invite_id: int | None = None) -> Platform:
+    """Register the platform ``config_url`` describes; with ``invite_id``, use up that invitation.
+
+    The invitation is marked used in the transaction that stores the platform
+    (invitations.consume), so a code lost to a concurrent registration stores nothing.
+    """
     if not config_url or urlparse(config_url).scheme not in ("http", "https"):
         raise RegistrationFailed("openid_configuration must be an http(s) URL")
     document = _get_json(http, config_url, settings.http_timeout)
@@ -135,6 +153,10 @@ def register(session: Session, settings: Settings, http: requests.Session, confi
             registered_by="dynamic",
         )
     except RegistryError as error:
+        session.rollback()
         raise RegistrationFailed(str(error)) from error
+    if invite_id is not None and not invitations.consume(session, invite_id, platform):
+        session.rollback()
+        raise InvitationUsed(f"invitation {invite_id} was used or expired during this registration")
     session.commit()
     return platform

@@ -22,6 +22,24 @@ def _check_url(name: str, value: str) -> str:
     return value
 
 
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def origin(url: str) -> tuple[str, str, int | None]:
+    """The (scheme, host, port) of ``url`` (RFC 6454 §4), default ports filled in, host lower-cased."""
+    parsed = urlparse(url or "")
+    scheme = parsed.scheme.lower()
+    try:
+        port = parsed.port
+    except ValueError:  # a port that is not a number: never equal to a real origin
+        return (scheme, "", -1)
+    return (scheme, (parsed.hostname or "").lower(), port or _DEFAULT_PORTS.get(scheme))
+
+
+def same_origin(url: str, other: str) -> bool:
+    return origin(url)[1] != "" and origin(url) == origin(other)
+
+
 def find_platform(session: Session, issuer: str, client_id: str | None) -> Platform:
     """The registration for ``issuer`` and ``client_id``.
 
@@ -54,13 +72,15 @@ def add_platform(
 ) -> Platform:
     """Register a platform, or add deployments to an existing registration."""
     _check_url("issuer", issuer)
+    if len(issuer) > 500:
+        raise RegistryError("issuer must be at most 500 characters")
     if not client_id or len(client_id) > 255:
         raise RegistryError("client_id must be 1 to 255 characters")
     platform = session.scalar(select(Platform).where(Platform.issuer == issuer, Platform.client_id == client_id))
     if platform is None:
         platform = Platform(issuer=issuer, client_id=client_id, registered_by=registered_by)
         session.add(platform)
-    platform.name = name or platform.name or urlparse(issuer).netloc
+    platform.name = (name or platform.name or urlparse(issuer).netloc)[:255]
     platform.auth_login_url = _check_url("auth login URL", auth_login_url)
     platform.auth_token_url = _check_url("token URL", auth_token_url)
     platform.key_set_url = _check_url("keyset URL", key_set_url)

@@ -1,19 +1,61 @@
-"""A Moodle admin connects Padu: Dynamic Registration with one URL, or by hand with the CLI."""
+"""A Moodle admin connects Padu: Dynamic Registration with a one-time invitation URL, or by hand with the CLI."""
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+import logging
+import threading
+
+import pytest
 from click.testing import CliRunner
-from sqlalchemy import select
+from flask import request
+from sqlalchemy import select, update
 
+from lti_tool import invitations
 from lti_tool.cli import main
-from lti_tool.models import Platform
+from lti_tool.models import Platform, RegistrationInvite
+from lti_tool.registry import add_platform
 from tests.lms import LtiBrowser
+from tests.padu_server import PaduServer
+
+CONFIG_PATH = "/mod/lti/openid-configuration.php"
 
 
-def test_dynamic_registration_then_a_launch(lms, padu):
+def invite(padu, lifetime=dt.timedelta(hours=1), note="BPSDM test") -> str:
+    """An invitation URL, as `padu platform invite` makes it."""
+    with padu.session() as db:
+        made = invitations.create(db, padu.settings, lifetime=lifetime, note=note)
+        db.commit()
+        return made.url
+
+
+def watch(lms, **document_changes) -> list[str]:
+    """Every path the test platform is asked for, in order; ``document_changes`` rewrite its OpenID configuration."""
+    seen: list[str] = []
+
+    @lms.app.after_request
+    def _record(response):
+        seen.append(request.path)
+        if request.path == CONFIG_PATH and document_changes:
+            document = json.loads(response.get_data())
+            document.update({name: value.format(lms=lms.url) for name, value in document_changes.items()})
+            response.set_data(json.dumps(document))
+        return response
+
+    return seen
+
+
+def platforms(padu) -> list[Platform]:
+    with padu.session() as db:
+        return list(db.scalars(select(Platform)))
+
+
+def test_dynamic_registration_by_invitation_then_a_launch(lms, padu):
+    url = invite(padu)
+    assert url.startswith(padu.url + "/lti/register/")
     browser = LtiBrowser()
-    start_url = lms.start_registration(padu.url + "/lti/register")
-    page = browser.session.get(start_url)
+    page = browser.session.get(lms.start_registration(url))
     assert page.status_code == 200
     assert "Pending" in page.text or "Tertunda" in page.text
     assert "registration-close.js" in page.text
@@ -29,6 +71,8 @@ def test_dynamic_registration_then_a_launch(lms, padu):
         assert platform.registered_by == "dynamic"
         assert platform.deployment_ids
         client_id = platform.client_id
+        used = db.scalars(select(RegistrationInvite)).one()
+        assert used.used_at is not None and used.platform_id == platform.id
     # The registered tool can launch.
     from tests.lti_tool.conftest import Connected, populate
 
@@ -38,20 +82,164 @@ def test_dynamic_registration_then_a_launch(lms, padu):
     assert landing.status_code == 200
 
 
-def test_registration_without_a_valid_token_is_refused_with_a_page(lms, padu):
-    start_url = lms.start_registration(padu.url + "/lti/register")
+def test_an_invitation_works_once(lms, padu):
+    url = invite(padu)
+    seen = watch(lms)
+    assert LtiBrowser().session.get(lms.start_registration(url)).status_code == 200
+    assert CONFIG_PATH in seen
+    seen.clear()
+    again = LtiBrowser().session.get(lms.start_registration(url))
+    assert again.status_code == 410
+    assert "padu platform invite" in again.text
+    assert seen == []  # Padu fetched nothing for the used code
+    assert len(platforms(padu)) == 1 and len(lms.registrations) == 1
+
+
+def test_two_registrations_racing_on_one_invitation_store_one_platform(lms, padu):
+    url = invite(padu)
+    starts = [lms.start_registration(url) for _ in range(2)]
+    answers = []
+    barrier = threading.Barrier(2)
+
+    def register(start):
+        barrier.wait()
+        answers.append(LtiBrowser().session.get(start).status_code)
+
+    threads = [threading.Thread(target=register, args=(start,)) for start in starts]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(answers) == [200, 410]
+    assert len(platforms(padu)) == 1
+
+
+def test_registration_without_an_invitation_fetches_nothing(lms, padu):
+    seen = watch(lms)
+    page = LtiBrowser().session.get(lms.start_registration(padu.url + "/lti/register"),
+                                    headers={"Accept-Language": "id"})
+    assert page.status_code == 403
+    assert "padu platform invite" in page.text
+    assert "undangan" in page.text  # Indonesian first
+    english = LtiBrowser().session.get(padu.url + "/lti/register", params={"lang": "en"})
+    assert english.status_code == 403
+    assert "invitation" in english.text and "padu platform invite" in english.text
+    assert seen == []
+    assert platforms(padu) == [] and lms.registrations == []
+
+
+@pytest.mark.parametrize("case", ["expired", "unknown", "garbage"])
+def test_an_expired_or_unknown_invitation_fetches_nothing(lms, padu, case):
+    url = invite(padu)
+    if case == "expired":
+        with padu.session() as db:
+            db.execute(update(RegistrationInvite).values(expires_at=invitations.utcnow() - dt.timedelta(seconds=1)))
+            db.commit()
+    elif case == "unknown":
+        url = padu.url + "/lti/register/" + "A" * 43
+    else:
+        url = padu.url + "/lti/register/" + "x" * 5000
+    seen = watch(lms)
+    page = LtiBrowser().session.get(lms.start_registration(url), headers={"Accept-Language": "en"})
+    assert page.status_code == 410
+    assert "unknown, already used or expired" in page.text and "padu platform invite" in page.text
+    assert seen == []
+    assert platforms(padu) == []
+
+
+def test_a_valid_invitation_opened_by_hand_explains_itself_and_stays_usable(lms, padu):
+    url = invite(padu)
+    page = LtiBrowser().session.get(url)
+    assert page.status_code == 200
+    assert "Tool URL" in page.text
+    assert LtiBrowser().session.get(lms.start_registration(url)).status_code == 200
+
+
+def test_open_registration_setting_keeps_the_plain_url(lms, tmp_path):
+    padu = PaduServer(tmp_path / "padu", open_registration=True).start()
+    try:
+        page = LtiBrowser().session.get(lms.start_registration(padu.url + "/lti/register"))
+        assert page.status_code == 200
+        [platform] = platforms(padu)
+        assert platform.registered_by == "dynamic"
+    finally:
+        padu.stop()
+
+
+def test_registration_without_a_valid_token_is_refused_and_keeps_the_invitation(lms, padu):
+    url = invite(padu)
+    start_url = lms.start_registration(url)
     tampered = start_url.split("registration_token=")[0] + "registration_token=forged"
     page = LtiBrowser().session.get(tampered)
     assert 400 <= page.status_code < 500
-    with padu.session() as db:
-        assert db.scalars(select(Platform)).all() == []
+    assert "Moodle" in page.text
+    assert platforms(padu) == []
+    # A failed attempt does not use the invitation up.
+    assert LtiBrowser().session.get(lms.start_registration(url)).status_code == 200
 
 
 def test_registration_with_an_unreachable_configuration_is_a_clear_error(padu):
-    page = LtiBrowser().session.get(padu.url + "/lti/register",
-                                    params={"openid_configuration": "http://127.0.0.1:9/openid", "registration_token": "t"})
+    page = LtiBrowser().session.get(invite(padu), params={"openid_configuration": "http://127.0.0.1:9/openid",
+                                                          "registration_token": "t"})
     assert page.status_code == 502
     assert "Moodle" in page.text
+
+
+@pytest.mark.parametrize("endpoint", ["authorization_endpoint", "token_endpoint", "jwks_uri"])
+@pytest.mark.parametrize("elsewhere", ["https://phish.example/mod/lti/auth.php", "{lms}0/mod/lti/auth.php",
+                                       "https://127.0.0.1/mod/lti/auth.php"])
+def test_endpoints_on_another_origin_are_refused(lms, padu, endpoint, elsewhere):
+    """Another host, another port ({lms}0 is the LMS's port with a digit added), another scheme."""
+    url = invite(padu)
+    watch(lms, **{endpoint: elsewhere})
+    page = LtiBrowser().session.get(lms.start_registration(url), headers={"Accept-Language": "en"})
+    assert page.status_code == 400
+    assert "same scheme, host and port" in page.text
+    assert "phish" not in page.text
+    assert platforms(padu) == [] and lms.registrations == []  # refused before Padu registered itself
+
+
+def _login(lms, padu, client_id):
+    form = lms.login_initiation_form(client_id, "4", padu.url + "/lti/launch", resource_link_id="1")
+    return LtiBrowser().session.post(padu.url + "/lti/login", data=form, allow_redirects=False)
+
+
+def test_login_never_redirects_a_dynamic_platform_off_its_origin(lms, padu):
+    # A row stored before registration checked origins: its auth URL points elsewhere.
+    with padu.session() as db:
+        add_platform(db, issuer=lms.issuer, client_id="dyn", auth_login_url="https://phish.example/auth",
+                     auth_token_url=lms.url + "/mod/lti/token.php", key_set_url=lms.url + "/mod/lti/certs.php",
+                     deployment_ids=["1"], registered_by="dynamic")
+        db.commit()
+    response = _login(lms, padu, "dyn")
+    assert response.status_code == 400
+    assert "phish" not in response.headers.get("Location", "") and "phish" not in response.text
+
+
+def test_login_follows_a_hand_added_platform_to_its_auth_url(lms, padu):
+    """Documented choice: an operator's `padu platform add` values are trusted (Canvas authorises on another host)."""
+    with padu.session() as db:
+        add_platform(db, issuer=lms.issuer, client_id="manual", auth_login_url="https://sso.example/authorize",
+                     auth_token_url=lms.url + "/mod/lti/token.php", key_set_url=lms.url + "/mod/lti/certs.php",
+                     deployment_ids=["1"])
+        db.commit()
+    response = _login(lms, padu, "manual")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("https://sso.example/authorize?")
+
+
+@pytest.mark.parametrize("path", ["/lti/register", "invitation"])
+def test_a_newline_in_openid_configuration_does_not_forge_a_log_line(padu, caplog, path):
+    caplog.set_level(logging.INFO)
+    url = invite(padu) if path == "invitation" else padu.url + path
+    forged = "http://127.0.0.1:9/openid\nCRITICAL padu: FORGED operator password reset"
+    page = LtiBrowser().session.get(url, params={"openid_configuration": forged, "registration_token": "t"})
+    assert 400 <= page.status_code < 600
+    padu_records = [r for r in caplog.records if r.name.startswith(("lti_tool", "padu"))]
+    assert any("FORGED" in r.getMessage() for r in padu_records)  # it was logged, escaped
+    for record in padu_records:
+        assert "\n" not in record.getMessage() and "\r" not in record.getMessage()
+    assert not [line for line in caplog.text.splitlines() if line.startswith("CRITICAL padu: FORGED")]
 
 
 def test_cli_adds_lists_and_removes_platforms(tmp_path, monkeypatch):

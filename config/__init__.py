@@ -193,7 +193,14 @@ def make_private(path: Path) -> str | None:
     if not current & 0o077:
         return None
     wanted = PRIVATE_DIR_MODE if path.is_dir() else PRIVATE_FILE_MODE
-    os.chmod(path, wanted)
+    try:
+        os.chmod(path, wanted)
+    except PermissionError:
+        # Owned by another user (say root made the folder): Padu can still run,
+        # and the operator must fix it; starting refused would help no one.
+        log.error("%s is readable by other users (%04o) and Padu may not change it: chmod %04o it",
+                  path, current, wanted)
+        return None
     return f"{path}: {current:04o} -> {wanted:04o}"
 
 

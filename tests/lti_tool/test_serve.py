@@ -94,7 +94,7 @@ def test_slow_clients_do_not_stall_padu_serve(tmp_path):
 
 
 def test_the_access_log_has_the_requests_but_no_session_or_registration_token(tmp_path, lms):
-    padu = ServeProcess(tmp_path / "instance")
+    padu = ServeProcess(tmp_path / "instance", embedded_worker=True)
     try:
         connected = Connected(lms, padu, populate(lms, padu))
         browser, landing = connected.launch("4")
@@ -114,8 +114,9 @@ def test_the_access_log_has_the_requests_but_no_session_or_registration_token(tm
     assert re.search(r'"GET /a/\d+\?s=REDACTED HTTP/1.1" 200', log), log[-3000:]
     assert '"GET /lti/config?s=REDACTED&page=2 HTTP/1.1" 200' in log
     assert "registration_token=REDACTED" in log
-    # The banner with the values to paste into Moodle is still printed.
+    # The banner with the values to paste into Moodle is still printed, and the grade worker ran.
     assert f"{padu.url}/lti/register" in log
+    assert re.search(r"grade worker \S+ started", log)
 
 
 def test_a_fresh_data_dir_is_private_whatever_the_umask(tmp_path):

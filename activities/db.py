@@ -7,13 +7,20 @@ so that one metadata describes the whole schema for Alembic.
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import os
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Iterator
 
 from sqlalchemy import JSON, DateTime, MetaData, create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+from config import PRIVATE_FILE_MODE, make_private
+
+log = logging.getLogger("padu.db")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -62,6 +69,7 @@ class Base(DeclarativeBase):
 def make_engine(url: str, **kwargs) -> Engine:
     """An engine with the settings each backend needs to be safe under concurrency."""
     if url.startswith("sqlite"):
+        _private_sqlite_file(url)
         kwargs.setdefault("connect_args", {"timeout": 30, "check_same_thread": False})
         engine = create_engine(url, **kwargs)
 
@@ -78,6 +86,26 @@ def make_engine(url: str, **kwargs) -> Engine:
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, **kwargs)
+
+
+def _private_sqlite_file(url: str) -> None:
+    """Create the SQLite file 0600 before SQLite does, and tighten an existing one.
+
+    SQLite creates the file through the umask (0644 on most hosts) and gives its
+    -wal and -shm files the database file's mode; the file holds Padu's private
+    RSA key, personal data and live launch sessions.
+    """
+    database = make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    if path.parent.is_dir() and not path.exists():
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, PRIVATE_FILE_MODE))
+        os.chmod(path, PRIVATE_FILE_MODE)
+    for companion in (path, Path(f"{path}-wal"), Path(f"{path}-shm"), Path(f"{path}-journal")):
+        change = make_private(companion)
+        if change:
+            log.warning("was readable by other users, made private: %s", change)
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -8,14 +8,18 @@ environment variables. Nothing else in the project reads ``os.environ``.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import os
 import secrets
+import stat
 import time
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 ENV_PREFIX = "PADU_"
+
+log = logging.getLogger("padu.config")
 
 
 class SettingsError(ValueError):
@@ -155,7 +159,7 @@ def _stored_secret(data_dir: Path) -> str:
     exclusively, and a loser of that race reads the winner's secret.
     """
     path = data_dir / "secret_key"
-    data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(data_dir)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
@@ -169,3 +173,62 @@ def _stored_secret(data_dir: Path) -> str:
     with os.fdopen(fd, "w") as fh:
         fh.write(secret)
     return secret
+
+
+# The data folder holds the SQLite database (with Padu's private RSA key,
+# personal data and launch sessions), uploaded evidence and the secret: only
+# Padu's own user may read it. Modes are set with chmod, not through the umask,
+# so an operator's umask 000 cannot open them up.
+PRIVATE_DIR_MODE = 0o700
+PRIVATE_FILE_MODE = 0o600
+
+
+def make_private(path: Path) -> str | None:
+    """Take group and other permissions off ``path`` if it has any.
+
+    Returns what was changed ("path: 0644 -> 0600") for the log, or None.
+    """
+    try:
+        current = stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        return None
+    if not current & 0o077:
+        return None
+    wanted = PRIVATE_DIR_MODE if path.is_dir() else PRIVATE_FILE_MODE
+    try:
+        os.chmod(path, wanted)
+    except PermissionError:
+        # Owned by another user (say root made the folder): Padu can still run,
+        # and the operator must fix it; starting refused would help no one.
+        log.error("%s is readable by other users (%04o) and Padu may not change it: chmod %04o it",
+                  path, current, wanted)
+        return None
+    return f"{path}: {current:04o} -> {wanted:04o}"
+
+
+def private_dir(path: Path) -> None:
+    """Make the folder ``path`` (and missing parents) if missing, the folder itself 0700.
+
+    An existing folder is left as it is: :func:`secure_data_dir` tightens it and
+    says so in the log.
+    """
+    if path.is_dir():
+        return
+    path.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR_MODE)
+    os.chmod(path, PRIVATE_DIR_MODE)
+
+
+def secure_data_dir(settings: Settings) -> list[str]:
+    """Make or tighten the data folder and what it holds; log and return what was loosened before.
+
+    Run at every start, so a folder made by an older Padu (0755, files 0644) is
+    fixed. The SQLite file itself is handled where it is opened
+    (``activities.db.make_engine``), which covers a database outside the folder.
+    """
+    private_dir(settings.data_dir)
+    private_dir(settings.uploads_dir)
+    paths = (settings.data_dir, settings.uploads_dir, settings.keys_dir, settings.data_dir / "secret_key")
+    fixed = [change for change in map(make_private, paths) if change]
+    for change in fixed:
+        log.warning("was readable by other users, made private: %s", change)
+    return fixed

@@ -15,6 +15,7 @@ from config import Settings, load_settings
 
 from . import activity_types
 from .exceptions import LtiError
+from .frame_ancestors import PlatformOrigins, directive_value, origin
 from .i18n import select_locale
 from .logsafe import clean
 from .runtime import Runtime, close_db
@@ -40,7 +41,6 @@ def create_app(settings: Settings | None = None) -> Flask:
     if settings.proxy_count:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_count, x_proto=settings.proxy_count,
                                 x_host=settings.proxy_count, x_port=settings.proxy_count)
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
     app.extensions["padu"] = Runtime.build(settings)
     app.session_interface = LaunchSessionInterface()
     csrf.init_app(app)
@@ -55,16 +55,23 @@ def create_app(settings: Settings | None = None) -> Flask:
         if token and TOKEN_PARAM not in values and endpoint != "static":
             values[TOKEN_PARAM] = token
 
+    platform_origins = PlatformOrigins(app.extensions["padu"].session_factory)
+    hsts = settings.base_url.startswith("https://")
+
     @app.after_request
     def _headers(response):
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
-        # Padu runs inside the LMS's iframe, so framing is allowed; nothing else is.
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-            "form-action *; frame-ancestors *; base-uri 'none'; object-src 'none'",
-        )
+        if "Content-Security-Policy" not in response.headers:
+            # Padu runs inside the LMS's iframe: framing is allowed to the platforms only.
+            response.headers["Content-Security-Policy"] = (
+                "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+                f"form-action *; frame-ancestors {_frame_ancestors(platform_origins)}; "
+                "base-uri 'none'; object-src 'none'"
+            )
+        if hsts:
+            # RFC 6797 §7.2: a UA ignores it over plain HTTP, so sending it always is harmless.
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         if request.endpoint != "static":
             response.headers.setdefault("Cache-Control", "no-store")
         return response
@@ -94,6 +101,22 @@ def create_app(settings: Settings | None = None) -> Flask:
             continue
         app.register_blueprint(module.bp)
     return app
+
+
+def _frame_ancestors(platform_origins: PlatformOrigins) -> str:
+    """``frame-ancestors`` for this request: the launch's platform, else every registered one.
+
+    During Dynamic Registration the registering Moodle is not registered yet,
+    and shows Padu's page in its own frame; its origin is that of the
+    ``openid_configuration`` URL it passes.
+    """
+    launch = getattr(session, "launch", None)
+    if launch is not None:
+        return directive_value(platform_origins.for_platform(launch.platform_id))
+    origins = platform_origins.all()
+    if request.endpoint == "registration.register":
+        origins.append(origin(request.args.get("openid_configuration")))
+    return directive_value(origins)
 
 
 def _register_error_pages(app: Flask) -> None:

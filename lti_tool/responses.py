@@ -33,4 +33,7 @@ def stored_file_response(base_dir: Path, stored_name: str, download_name: str, c
                          as_attachment=not inline, download_name=download_name, max_age=0)
     # A learner's file must never run as a page of Padu.
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    # Personal evidence: no copy in a shared or proxy cache, nor on the disk of a
+    # shared office computer (no-cache would still let the browser keep it).
+    response.headers["Cache-Control"] = "private, no-store"
     return response

@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from activities.db import make_engine, make_session_factory
-from config import Settings
+from config import Settings, secure_data_dir
 
 from .access_tokens import AccessTokens
 from .ags import AgsClient
@@ -38,6 +38,9 @@ class Runtime:
 
     @classmethod
     def build(cls, settings: Settings) -> "Runtime":
+        # Every process that serves or delivers starts here: the place to make
+        # the data folder private, and to fix one left readable by others.
+        secure_data_dir(settings)
         engine = make_engine(settings.sqlalchemy_url)
         cache = make_cache(settings.redis_url)
         http = requests.Session()

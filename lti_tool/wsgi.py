@@ -1,4 +1,5 @@
-"""WSGI entry point for gunicorn: ``gunicorn 'lti_tool.wsgi:app'``."""
+"""WSGI entry point for gunicorn behind a buffering proxy:
+``gunicorn -c python:lti_tool.gunicorn_conf 'lti_tool.wsgi:app'`` (see gunicorn_conf.py)."""
 
 from .app import create_app
 

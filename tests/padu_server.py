@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
+import sys
 import threading
+import time
 from pathlib import Path
+
+import requests
 
 from werkzeug.serving import make_server
 
-from activities.db import Base
+from activities.db import Base, make_engine, make_session_factory
 from config import load_settings
 from lti_tool.migrations import load_models
 
@@ -26,7 +33,8 @@ class PaduServer:
         self.port = self._server.server_port
         self.url = f"http://{host}:{self.port}"
         overrides.setdefault("embedded_worker", False)
-        self.settings = load_settings(environ={}, data_dir=data_dir, base_url=self.url, **overrides)
+        overrides.setdefault("base_url", self.url)
+        self.settings = load_settings(environ={}, data_dir=data_dir, **overrides)
         from lti_tool.app import create_app
 
         self.app = create_app(self.settings)
@@ -53,3 +61,66 @@ class PaduServer:
         self._server.shutdown()
         self._server.server_close()
         self.runtime.engine.dispose()
+
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class ServeProcess:
+    """``padu serve`` as an agency starts it: its own process, on a free port, output to a file.
+
+    Runs this worktree's code (``PYTHONPATH``), not whatever ``padu`` is installed.
+    ``umask`` sets the process's umask before it starts, as an operator's shell would.
+    """
+
+    def __init__(self, data_dir: Path, *, umask: int | None = None, threads: int = 8, **env):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.data_dir = data_dir
+        self.log_path = data_dir.parent / f"serve-{self.port}.log"
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith("PADU_")}
+        self.env.update(PADU_DATA_DIR=str(data_dir), PADU_BASE_URL=self.url, PYTHONPATH=str(REPO),
+                        PADU_EMBEDDED_WORKER="false")
+        self.env.update({f"PADU_{k.upper()}": str(v) for k, v in env.items()})
+        self._engine = None
+        with open(self.log_path, "wb") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "lti_tool.cli", "serve", "--port", str(self.port), "--threads", str(threads)],
+                env=self.env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
+                preexec_fn=None if umask is None else (lambda: os.umask(umask)),
+            )
+        deadline = time.monotonic() + 40
+        while time.monotonic() < deadline and self.process.poll() is None:
+            try:
+                if requests.get(self.url + "/healthz", timeout=5).status_code == 200:
+                    return
+            except requests.RequestException:
+                time.sleep(0.2)
+        self.stop()
+        raise RuntimeError("padu serve did not start:\n" + self.output()[-3000:])
+
+    def output(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def session(self):
+        """A database session on the served database (made on first use, after the server made it)."""
+        if self._engine is None:
+            self._engine = make_engine(load_settings(environ=self.env).sqlalchemy_url)
+        return make_session_factory(self._engine)()
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        if self._engine is not None:
+            self._engine.dispose()

@@ -12,7 +12,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 
-from config import Settings
+from config import Settings, private_dir
 
 MODEL_MODULES = (
     "activities.core",
@@ -38,5 +38,5 @@ def alembic_config(settings: Settings) -> Config:
 
 
 def upgrade(settings: Settings, revision: str = "head") -> None:
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(settings.data_dir)
     command.upgrade(alembic_config(settings), revision)

@@ -4,6 +4,9 @@ The course page is on ``localhost``; Moodle's launch page, Padu and the LMS run
 on ``127.0.0.1`` — a different site, so the iframe is a third-party context
 and the browser refuses Padu's cookies there. The launch and a second page
 (a POST with its CSRF token) must succeed on the session token alone.
+
+As in a real Moodle, the course page is at the platform's issuer (its
+``wwwroot``): Padu's ``frame-ancestors`` allows the issuer's origin only.
 """
 
 from __future__ import annotations
@@ -13,17 +16,23 @@ from urllib.parse import urlencode
 import pytest
 
 from tests.browser_support import serious_violations
+from tests.lti_tool.conftest import Connected, populate
 
 pytestmark = pytest.mark.browser
 
 
+@pytest.fixture
+def connected(lms, padu):
+    lms.issuer = "http://localhost:" + lms.url.rsplit(":", 1)[1]
+    return Connected(lms, padu, populate(lms, padu))
+
+
 def _course_page(connected, user_id: str) -> str:
-    lms_port = connected.lms.url.rsplit(":", 1)[1]
     launch = connected.lms.url + "/mod/lti/launch.php?" + urlencode({
         "client_id": connected.client_id, "user_id": user_id, "resource_link_id": "1",
         "target_link_uri": connected.padu.url + "/lti/launch", "login_url": connected.padu.url + "/lti/login",
     })
-    return f"http://localhost:{lms_port}/course/view.php?" + urlencode({"frame": launch})
+    return connected.lms.issuer + "/course/view.php?" + urlencode({"frame": launch})
 
 
 def test_a_teacher_sets_up_an_activity_inside_a_cross_site_iframe(connected, chromium_context):

@@ -63,9 +63,9 @@ class ProcessPadu:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
-                if requests.get(self.url + "/healthz", timeout=1).status_code == 200:
+                if requests.get(self.url + "/healthz", timeout=10).status_code == 200:
                     return
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # still starting; slow under load
                 time.sleep(0.2)
         self.stop()
         raise RuntimeError("gunicorn did not start: " + self.process.stderr.read().decode()[-2000:])

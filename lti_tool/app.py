@@ -114,7 +114,7 @@ def _frame_ancestors(platform_origins: PlatformOrigins) -> str:
     if launch is not None:
         return directive_value(platform_origins.for_platform(launch.platform_id))
     origins = platform_origins.all()
-    if request.endpoint == "registration.register":
+    if request.endpoint in ("registration.register", "registration.register_invited"):
         origins.append(origin(request.args.get("openid_configuration")))
     return directive_value(origins)
 

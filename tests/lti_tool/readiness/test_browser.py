@@ -93,5 +93,5 @@ def test_the_probe_runs_in_the_page_and_the_pages_pass_axe(connected, chromium_c
     page.fill("#max-attempts", "lots")
     page.fill("#find-code", "ab")
     page.locator('form[action*="/readiness/settings"] button[type=submit]').click()
-    page.wait_for_selector("#err-max-attempts")
+    page.wait_for_selector("#max-attempts-error")
     no_serious_violations(page, "settings with errors")

@@ -41,6 +41,9 @@ def test_the_probe_runs_in_the_page_and_the_pages_pass_axe(connected, chromium_c
     run.click()
     page.wait_for_selector('#probe[data-state="saved"]', timeout=60_000)
     assert page.locator("#probe-status").inner_text().strip()
+    # The button offers another run, and the result stays on the page.
+    assert run.inner_text().strip() == "Jalankan pemeriksaan lagi"
+    assert page.locator("#probe-summary").is_visible() and page.locator("#probe-summary").inner_text().strip()
     [attempt] = attempts(connected, activity_id, BUDI)
     probe = attempt.probe
     assert probe is not None

@@ -11,10 +11,10 @@ changed file is a new name, so a release never meets a stale copy.
 
 ``url_for('static', filename='padu.css')`` keeps working in templates: the app
 swaps in the hashed name (see ``hashed_name``). The plain names stay served by
-Flask's own static route (short cache), for anything that links them by hand.
+Flask's own static route (re-validated each time), for anything that links them by hand.
 
 Minifying was weighed and left out: gzip takes probe.js from 8.2 KB to 3.1 KB,
-and a minifier would be one more dependency to save a few hundred bytes more.
+and a minifier (rjsmin) would be one more dependency for what little gzip leaves (not measured).
 """
 
 from __future__ import annotations

@@ -184,6 +184,18 @@ def test_a_refused_coaching_settings_form_uses_the_same_summary(connected):
         assert f'id="{target}"' in refused.text and f'id="{target}-error"' in refused.text
 
 
+def test_a_refused_deep_linking_form_uses_the_same_summary(connected):
+    from .test_deep_linking import _form
+
+    browser, page = connected.launch("3", deep_link=True)
+    action, fields = _form(page.text, "/lti/deep-link", connected.padu.url)
+    refused = browser.session.post(action, data=dict(fields, kind="nonsense", title="", score_maximum="lots"))
+    assert refused.status_code == 400 and re.search(r"<title>Galat: ", refused.text)
+    assert summary_links(refused) == ["kind", "title", "score_maximum"]
+    for target in ("kind", "title", "score_maximum"):
+        assert f'id="{target}"' in refused.text and f'id="{target}-error"' in refused.text
+
+
 # -- tables, tabs, skip link, band names ----------------------------------------
 
 

@@ -4,7 +4,8 @@
   Padu and the test platform on loopback, SQLite.
 - outbox: grades recorded and delivered per second, and the cost of recording
   a grade while older ones wait (supersede), measured as a ratio in one run.
-- page weight: bytes of the pages a learner loads (HTML + CSS + JS).
+- page weight: bytes of the pages a learner loads (HTML + CSS + JS), as served and as
+  transferred with gzip, and how many assets the next page asks for again.
 """
 
 from __future__ import annotations
@@ -69,20 +70,43 @@ def bench_outbox(connected: Connected, learners: int = 100) -> None:
           f"deliver {learners / delivery:.0f} grades/s over loopback ({len(connected.lms.token_requests)} token request)")
 
 
-def bench_page_weight(connected: Connected) -> None:
-    """Bytes of the readiness probe page (the heaviest learner page) and its assets."""
+def _fetch(session, url: str) -> tuple[int, int, str]:
+    """(bytes of the body, bytes on the wire with Accept-Encoding: gzip, Cache-Control) of one GET."""
+    import gzip
+
+    response = session.get(url, headers={"Accept-Encoding": "gzip"}, stream=True)
+    wire = response.raw.read(decode_content=False)
+    body = gzip.decompress(wire) if response.headers.get("Content-Encoding") == "gzip" else wire
+    return len(body), len(wire), response.headers.get("Cache-Control", "")
+
+
+def _weigh(browser, page, name: str) -> None:
     import re
     from urllib.parse import urljoin
 
-    from tests.lti_tool.readiness.helpers import BUDI, set_up_readiness, start_attempt
+    html, html_wire, _ = _fetch(browser.session, page.url)
+    assets = [urljoin(page.url, a) for a in re.findall(r'(?:href|src)="([^"]*/static/[^"]+)"', page.text)]
+    fetched = [_fetch(browser.session, a) for a in assets]
+    body = html + sum(f[0] for f in fetched)
+    wire = html_wire + sum(f[1] for f in fetched)
+    # On the next page the browser asks again for every asset not cached as fresh (no-cache: a 304 round trip).
+    revalidated = sum(1 for f in fetched if "immutable" not in f[2] and "max-age=0" not in f[2]
+                      and not re.search(r"max-age=[1-9]", f[2]))
+    print(f"page weight: {name}: {html} B HTML ({html_wire} B sent gzip), {body} B with {len(assets)} assets, "
+          f"{wire} B transferred; next page re-asks for {revalidated} assets (limit 102400 B)")
+
+
+def bench_page_weight(connected: Connected) -> None:
+    """Bytes of the readiness device page (the heaviest learner page) and a skills page with their assets:
+    as served, and as transferred to a browser that accepts gzip."""
+    from tests.lti_tool.readiness.helpers import BUDI, link, set_up_readiness, start_attempt
 
     set_up_readiness(connected)
     browser, intro = connected.launch(BUDI)
-    page = start_attempt(browser, intro)
-    assets = re.findall(r'(?:href|src)="([^"]*/static/[^"]+)"', page.text)
-    total = len(page.content) + sum(len(browser.session.get(urljoin(page.url, a)).content) for a in assets)
-    print(f"page weight: readiness probe page {len(page.content)} B HTML, {total} B with {len(assets)} assets "
-          f"(limit 102400 B)")
+    device = start_attempt(browser, intro)
+    _weigh(browser, device, "readiness device page")
+    skills = browser.session.get(link(device, "/readiness/skills/"))
+    _weigh(browser, skills, "readiness skills page")
 
 
 def main() -> None:

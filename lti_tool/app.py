@@ -7,17 +7,19 @@ import logging
 
 from flask import Flask, g, render_template, request, session
 from flask_babel import Babel, get_locale
+from flask_compress import Compress
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import Settings, load_settings
 
-from . import activity_types
+from . import activity_types, static_files
 from .exceptions import LtiError
 from .frame_ancestors import PlatformOrigins, directive_value, origin
 from .i18n import select_locale
 from .logsafe import clean
+from .presentation import TARGET_KEY, return_link
 from .runtime import Runtime, close_db
 from .sessions import TOKEN_PARAM, LaunchSessionInterface
 
@@ -37,19 +39,34 @@ def create_app(settings: Settings | None = None) -> Flask:
         BABEL_DEFAULT_LOCALE="id",
         BABEL_TRANSLATION_DIRECTORIES="translations",
         TEMPLATES_AUTO_RELOAD=False,
+        # Pages (HTML) and JSON answers are compressed here; static files come
+        # precompressed from static_files. Secrets in a page (CSRF and session
+        # tokens) sit next to reflected input only after a CSRF-checked POST,
+        # which a cross-site attacker cannot make: no BREACH oracle.
+        COMPRESS_MIMETYPES=["text/html", "application/json"],
+        COMPRESS_ALGORITHM=["br", "gzip"],
+        COMPRESS_STREAMS=False,
     )
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    static_build = static_files.build(settings.data_dir)
+    app.wsgi_app = static_files.serve(app.wsgi_app, static_build, app.static_url_path)
     if settings.proxy_count:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_count, x_proto=settings.proxy_count,
                                 x_host=settings.proxy_count, x_port=settings.proxy_count)
     app.extensions["padu"] = Runtime.build(settings)
     app.session_interface = LaunchSessionInterface()
     csrf.init_app(app)
+    Compress(app)
     Babel(app, locale_selector=select_locale)
     app.jinja_env.globals["get_locale"] = get_locale
     app.teardown_appcontext(close_db)
 
     @app.url_defaults
     def _carry_session_token(endpoint, values):
+        if endpoint == "static":
+            # The content-hashed name, cached for a year (static_files.py).
+            values["filename"] = static_build.hashed_name(values.get("filename", ""))
+            return
         # Every URL Padu renders carries the launch session (see sessions.py).
         token = g.get("launch_token")
         if token and TOKEN_PARAM not in values and endpoint != "static":
@@ -83,7 +100,15 @@ def create_app(settings: Settings | None = None) -> Flask:
             return {}
         from .auth import current_course, current_person
 
-        return {"launch": launch, "course": current_course(), "me": current_person()}
+        back = return_link(launch.return_url, launch.platform.issuer, session.get(TARGET_KEY, ""))
+        return {"launch": launch, "course": current_course(), "me": current_person(), "return_link": back}
+
+    @app.get("/favicon.ico")
+    def favicon():
+        # Browsers ask for it on every top-level page (a phone's launch is one).
+        response = app.send_static_file("favicon.ico")
+        response.headers["Cache-Control"] = "public, max-age=604800"
+        return response
 
     _register_error_pages(app)
 

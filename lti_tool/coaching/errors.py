@@ -71,7 +71,8 @@ _PROBLEMS: dict[type[ex.CoachingError], Callable[[ex.CoachingError], Problem]] =
         "files"),
     ex.EmptyFile: lambda e: Problem(400, _("%(name)s is empty.", name=e.filename[:200]), "files"),
     ex.UnknownDecision: lambda e: Problem(400, _("Choose Accept or Ask for revision."), "decision"),
-    ex.ScoreRequired: lambda e: Problem(400, _("Score the work on the rubric before you accept it."), "score"),
+    # Said of both kinds of task: one with a rubric and one with a simple maximum score.
+    ex.ScoreRequired: lambda e: Problem(400, _("Give the work a score before you accept it."), "score"),
     ex.ScoringModeMismatch: lambda e: Problem(
         409, _("The rubric of this task changed while you were reviewing. Reload the page and score again."), "score"),
     ex.ScoreOutOfRange: lambda e: Problem(

@@ -12,6 +12,7 @@ from .. import activity_types, keys
 from ..app import csrf
 from ..launch import DEEP_LINKING_REQUEST, describe, verify_launch
 from ..oidc import begin_login
+from ..presentation import TARGET_KEY, document_target
 from ..runtime import current, db
 from ..sessions import start_session, token_for
 
@@ -32,6 +33,9 @@ def launch():
     verified = verify_launch(db(), current().settings, current().platform_keys, request.form)
     log.info("launch accepted: %s", describe(verified.claims))
     row = start_session(verified, known_kinds=activity_types.known_kinds())
+    # Kept for the pages' "back to the course" link (presentation.py).
+    row.data = {**(row.data or {}), TARGET_KEY: document_target(verified.claim("launch_presentation"))}
+    db().commit()
     token = token_for(row)
     # 303 after the POST: a reload of the landing page never re-posts the id_token.
     if verified.message_type == DEEP_LINKING_REQUEST:

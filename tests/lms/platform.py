@@ -97,6 +97,9 @@ class TestPlatform:
         self.token_lifetime = 3600
         self.response_delay = 0.0
         self.nrps_page_size: int | None = None
+        #: Changes to every launch's launch_presentation claim; a None value drops the key. Moodle sends
+        #: document_target "window" when it opens the tool in the whole window (phones), "iframe" when embedded.
+        self.launch_presentation: dict = {}
         self.lineitems_page_size: int | None = None
         self._next_type_id = 1
         self._next_item_id = 1
@@ -229,6 +232,9 @@ class TestPlatform:
             if link["lineitem"] is not None:
                 payload["https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"]["lineitem"] = self.lineitem_url(
                     intent.course_id, link["lineitem"], tool.type_id)
+        presentation = payload[CLAIM + "launch_presentation"]
+        presentation.update(self.launch_presentation)
+        payload[CLAIM + "launch_presentation"] = {k: v for k, v in presentation.items() if v is not None}
         return payload
 
     def login_initiation_form(self, client_id: str, user_id: str, target_link_uri: str, *,

@@ -1,6 +1,7 @@
 // Padu readiness probe: measures connection and device, posts the result as JSON.
 // Input comes from #probe's data-* (URLs with the session, the domain's plan, messages):
-// no inline script. Without JS the buttons stay hidden; the self-report form works.
+// no inline script. Without JS the buttons stay hidden (their room is kept, so the
+// page does not shift when they appear); the self-report form works.
 (function () {
   "use strict";
   var box = document.getElementById("probe");
@@ -113,8 +114,10 @@
       headers: { "Content-Type": "application/json", "Accept": "application/json" } }, 20000);
     var answer = await r.json();
     if (!r.ok) { throw new Error(r.status); }
+    // The new result replaces the last one shown, and stays until the next run.
     byId("probe-summary").textContent = answer.summary || "";
     if (byId("probe-last")) { byId("probe-last").hidden = true; }
+    runButton.textContent = d.msgAgain;
     d.state = "saved";
   }
 
@@ -165,5 +168,5 @@
 
   runButton.addEventListener("click", run);
   mediaButton.addEventListener("click", checkMedia);
-  box.querySelectorAll("[data-js][hidden]").forEach(function (el) { el.hidden = false; });
+  box.querySelectorAll(".js-only").forEach(function (el) { el.classList.remove("js-only"); });
 })();

@@ -94,7 +94,7 @@ def test_a_bad_answer_is_a_400_that_keeps_what_was_posted(connected):
     refused = post_form(browser, device, "/readiness/device",
                         {"devices": ["laptop", "none"], "headset": "yes", "power": "often"})
     assert refused.status_code == 400
-    assert 'id="err-devices"' in refused.text and 'aria-describedby="err-devices"' in refused.text
+    assert 'id="devices-error"' in refused.text and 'aria-describedby="devices-error"' in refused.text
     # Nothing the learner ticked is lost.
     assert re.search(r'value="often" checked', refused.text)
     assert re.search(r'value="laptop" checked', refused.text)
@@ -107,7 +107,7 @@ def test_a_wrong_code_is_counted_and_the_right_one_marks_the_task_done(connected
     lms = browser.session.get(link(device, "/readiness/lms"))
     wrong = post_form(browser, lms, "/lms/code", {"code": "kode latsar 8"})
     assert wrong.status_code == 200
-    assert 'id="err-code"' in wrong.text and 'value="kode latsar 8"' in wrong.text
+    assert 'id="code-error"' in wrong.text and 'value="kode latsar 8"' in wrong.text
     right = post_form(browser, wrong, "/lms/code", {"code": " kode-LATSAR-7 "})
     assert right.status_code == 200
     [attempt] = attempts(connected, activity_id, BUDI)

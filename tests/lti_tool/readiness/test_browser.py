@@ -41,6 +41,9 @@ def test_the_probe_runs_in_the_page_and_the_pages_pass_axe(connected, chromium_c
     run.click()
     page.wait_for_selector('#probe[data-state="saved"]', timeout=60_000)
     assert page.locator("#probe-status").inner_text().strip()
+    # The button offers another run, and the result stays on the page.
+    assert run.inner_text().strip() == "Jalankan pemeriksaan lagi"
+    assert page.locator("#probe-summary").is_visible() and page.locator("#probe-summary").inner_text().strip()
     [attempt] = attempts(connected, activity_id, BUDI)
     probe = attempt.probe
     assert probe is not None
@@ -93,5 +96,5 @@ def test_the_probe_runs_in_the_page_and_the_pages_pass_axe(connected, chromium_c
     page.fill("#max-attempts", "lots")
     page.fill("#find-code", "ab")
     page.locator('form[action*="/readiness/settings"] button[type=submit]').click()
-    page.wait_for_selector("#err-max-attempts")
+    page.wait_for_selector("#max-attempts-error")
     no_serious_violations(page, "settings with errors")

@@ -72,8 +72,8 @@ def test_invalid_settings_are_a_400_with_every_error_next_to_its_field(connected
     assert refused.status_code == 400
     for field in ("max-attempts", "find-code", "weight-safety", "upload-max-kb", "knowledge-weight", "sections",
                   "min-upload-kbps"):
-        assert f'id="err-{field}"' in refused.text, field
-        assert re.search(rf'aria-describedby="[^"]*err-{field}"', refused.text), field
+        assert f'id="{field}-error"' in refused.text, field
+        assert re.search(rf'aria-describedby="[^"]*{field}-error"', refused.text), field
     # What was typed stays in the form.
     assert 'value="lots"' in refused.text and 'value="ab"' in refused.text and 'value="999999"' in refused.text
     with connected.padu.session() as db:
@@ -86,7 +86,7 @@ def test_thresholds_in_the_wrong_order_are_refused(connected):
     fields = current_fields(page)
     fields.update({"ready_threshold": "40", "supported_threshold": "60"})
     refused = post_form(browser, page, "/readiness/settings", fields)
-    assert refused.status_code == 400 and 'id="err-supported-threshold"' in refused.text
+    assert refused.status_code == 400 and 'id="supported-threshold-error"' in refused.text
 
 
 def test_the_cohort_view_and_its_csv(connected):

@@ -49,7 +49,7 @@ def test_refused_uploads_are_4xx_with_nothing_stored(connected, lms_page, name, 
     activity_id, browser, page = lms_page
     refused = upload(browser, page, name, content)
     assert refused.status_code == status
-    assert 'id="err-file"' in refused.text and 'aria-describedby="file-hint err-file"' in refused.text
+    assert 'id="file-error"' in refused.text and 'aria-describedby="file-hint file-error"' in refused.text
     assert "<script>" not in refused.text
     [attempt] = attempts(connected, activity_id, BUDI)
     assert not attempt.uploaded
@@ -84,4 +84,4 @@ def test_a_name_with_markup_is_cleaned_and_never_rendered_raw(connected, lms_pag
 def test_no_file_chosen_is_a_400(connected, lms_page):
     _activity_id, browser, page = lms_page
     refused = post_form(browser, page, "/lms/upload", files={"file": ("", b"", "application/octet-stream")})
-    assert refused.status_code == 400 and 'id="err-file"' in refused.text
+    assert refused.status_code == 400 and 'id="file-error"' in refused.text

@@ -6,8 +6,10 @@ from __future__ import annotations
 import requests
 from sqlalchemy import func, select
 
+from activities.db import utcnow
 from lti_tool.cache import MemoryCache, RedisCache
 from lti_tool.models import LoginState
+from lti_tool.oidc import STATE_LIFETIME
 from lti_tool.rate_limit import client_key, login_retry_after
 from tests.lms import TestPlatform
 from tests.lti_tool.conftest import Connected, populate
@@ -32,6 +34,9 @@ def test_the_31st_login_in_a_minute_from_one_address_is_a_429(connected):
     assert http.get(url).status_code == 429
     with connected.padu.session() as db:
         assert db.scalar(select(func.count()).select_from(LoginState)) == 30
+        # Every row carries its expiry, for the periodic purge and the launch's own check.
+        latest = utcnow() + STATE_LIFETIME
+        assert all(state.expires_at <= latest for state in db.scalars(select(LoginState)))
 
 
 def test_other_addresses_are_not_held_back(tmp_path):

@@ -189,15 +189,21 @@ def bind_resource_link(
     Order: a link already bound; else the activity Deep Linking made (its
     ``key`` came back in the custom parameters) if it is in this course and not
     yet bound; else a copy of that activity's configuration (Moodle copied the
-    link with a course backup or import); else a new, unconfigured activity,
-    whose kind may come from a custom parameter a teacher typed.
+    link with a course backup or import) if it is on the same platform; else a
+    new, unconfigured activity, whose kind may come from a custom parameter a
+    teacher typed.
     """
     activity = session.scalar(
         select(Activity).where(Activity.course_id == course.id, Activity.resource_link_id == resource_link_id)
     )
     if activity is not None:
         return activity
-    source = session.scalar(select(Activity).where(Activity.key == key)) if key else None
+    # Only an activity of the same platform: the key travels in every launch's custom
+    # claim, so anyone who launched it may know it, and an agency's configuration
+    # must never move to another agency's Moodle.
+    source = session.scalar(
+        select(Activity).join(Activity.course).where(Activity.key == key, Course.platform_id == course.platform_id)
+    ) if key else None
     if source is not None and source.course_id == course.id and source.resource_link_id is None:
         source.resource_link_id = resource_link_id
         session.flush()

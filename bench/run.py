@@ -115,7 +115,8 @@ def main() -> None:
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     with tempfile.TemporaryDirectory() as tmp:
         lms = TestPlatform().start()
-        padu = PaduServer(Path(tmp)).start()
+        # Every simulated learner launches from 127.0.0.1: no per-address login limit here.
+        padu = PaduServer(Path(tmp), login_rate_per_minute=0).start()
         try:
             connected = Connected(lms, padu, populate(lms, padu))
             bench_launch(connected)

@@ -40,6 +40,10 @@ class Settings:
     secret_key: str = ""
     #: How long a launch session stays valid after the launch, in seconds.
     session_lifetime: int = 8 * 3600
+    #: A launch session unused this many seconds has ended, even inside its lifetime.
+    session_idle_seconds: int = 2 * 3600
+    #: OIDC login initiations accepted per client address per minute (0: no limit).
+    login_rate_per_minute: int = 30
     #: Seconds of clock skew accepted on id_token ``iat``/``exp``.
     jwt_leeway: int = 30
     #: Largest request body accepted outside uploads (an id_token POST is a few KB).

@@ -1,9 +1,14 @@
 """Who may do what: every view after the launch goes through here.
 
 ``requires(*roles)`` checks a live launch session and its role; ``activity_in_context``
-loads an activity only if it belongs to the launch's course (and, for an
-activity-bound launch, is that activity or one of its course). Objects from
+loads an activity only if it belongs to the launch's course. Objects from
 another course or platform are a 404, never a leak.
+
+Only staff move between the course's activities. Everyone else reaches the one
+activity their launch came from: Moodle decides who sees which activity (hidden
+activities, restrict-access rules, groupings), and it says so only by launching
+that resource link. Another activity's id in the URL is a 403 that says to open
+it from the course.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from flask import abort, g, session
 
 from activities.core import Activity, Course, Person, Role
 
-from .exceptions import Forbidden, SessionMissing
+from .exceptions import Forbidden, OtherActivity, SessionMissing
 from .models import LaunchSession
 from .runtime import db
 
@@ -59,13 +64,20 @@ def requires(*roles: Role):
 
 
 def activity_in_context(activity_id: int, kind: str | None = None) -> Activity:
-    """The activity, if it belongs to the launch's course (and is of ``kind``)."""
+    """The activity, if it belongs to the launch's course (and is of ``kind``) and,
+    for anyone but staff, is the activity the launch came from.
+
+    Every view that takes an activity id loads it here (the readiness and coaching
+    loaders too), so this is the one place the rule lives.
+    """
     launch = current_launch()
     activity = db().get(Activity, activity_id)
     if activity is None or activity.course_id != launch.course_id:
         abort(404)
     if kind is not None and activity.kind != kind:
         abort(404)
+    if Role(launch.role) is not Role.STAFF and activity.id != launch.activity_id:
+        raise OtherActivity(f"a {launch.role} launched activity {launch.activity_id}, not {activity.id}")
     return activity
 
 

@@ -23,8 +23,16 @@ class Cache(Protocol):
 
     def delete(self, key: str) -> None: ...
 
+    def incr(self, key: str, ttl: float) -> int:
+        """Add one to a counter that starts at 0 and lives ``ttl`` seconds from its
+        first increment; the new value (atomic)."""
+
 
 class MemoryCache:
+    #: Above this many entries, an insert first drops the expired ones: keys that
+    #: are never read again (a rate-limit window) must not pile up.
+    SWEEP_ABOVE = 10_000
+
     def __init__(self) -> None:
         self._items: dict[str, tuple[float, Any]] = {}
         self._lock = threading.Lock()
@@ -56,6 +64,17 @@ class MemoryCache:
         with self._lock:
             self._items.pop(key, None)
 
+    def incr(self, key: str, ttl: float) -> int:
+        with self._lock:
+            now = time.monotonic()
+            item = self._items.get(key)
+            if item is None or item[0] < now:
+                if len(self._items) > self.SWEEP_ABOVE:
+                    self._items = {k: v for k, v in self._items.items() if v[0] >= now}
+                item = (now + ttl, 0)
+            self._items[key] = (item[0], item[1] + 1)
+            return item[1] + 1
+
 
 class RedisCache:
     """Values are stored as JSON under a ``padu:`` prefix."""
@@ -78,6 +97,13 @@ class RedisCache:
 
     def delete(self, key: str) -> None:
         self._redis.delete(self._prefix + key)
+
+    def incr(self, key: str, ttl: float) -> int:
+        # SET NX gives the counter its lifetime once; INCR keeps that TTL.
+        pipe = self._redis.pipeline()
+        pipe.set(self._prefix + key, 0, px=max(1, int(ttl * 1000)), nx=True)
+        pipe.incr(self._prefix + key)
+        return int(pipe.execute()[1])
 
     def ping(self) -> bool:
         return bool(self._redis.ping())

@@ -103,6 +103,12 @@ class Forbidden(LtiError):
     code = "forbidden"
 
 
+class OtherActivity(Forbidden):
+    """A learner's session asks for an activity other than the one they launched."""
+
+    code = "other_activity"
+
+
 # -- Dynamic Registration (LTI Dynamic Registration 1.0) -------------------
 
 class RegistrationFailed(LtiError):

@@ -5,6 +5,17 @@ session token rides in every link and form Padu renders (query parameter ``s``,
 added by ``url_for`` through a URL default), in ``fetch`` headers
 (``X-Padu-Session``), and only as a fallback in a cookie. Flask's ``session`` is
 the launch session's ``data``, so Flask-WTF keeps its CSRF secret there too.
+
+A session ends at the first of: its absolute lifetime (``PADU_SESSION_LIFETIME``),
+``PADU_SESSION_IDLE_SECONDS`` without a request, or a newer launch of the same
+person in the same course, which brings that launch's roles; an older token then
+meets "open the activity again from Moodle", never the rights it had.
+
+An explicit token (query, form field, header) always wins over the cookie, and a
+request never rewrites a cookie that belongs to someone else: otherwise a link
+carrying another person's ``?s=`` would log the browser in as them (session
+fixation, login CSRF). Only a launch, or a cookie that is absent or the same
+person's, gets the cookie set.
 """
 
 from __future__ import annotations
@@ -12,9 +23,10 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 
-from flask import g, request
+from flask import Response, g, request
 from flask.sessions import SessionInterface, SessionMixin
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy import update
 from werkzeug.datastructures import CallbackDict
 from werkzeug.exceptions import HTTPException
 
@@ -30,6 +42,8 @@ from .runtime import current, db
 TOKEN_PARAM = "s"
 TOKEN_HEADER = "X-Padu-Session"
 COOKIE_NAME = "padu_s"
+#: ``last_seen_at`` is written at most this often, so that requests do not all write.
+TOUCH_INTERVAL = dt.timedelta(minutes=1)
 
 
 def _serializer() -> URLSafeTimedSerializer:
@@ -45,6 +59,8 @@ def token_for(launch: LaunchSession) -> str:
 
 
 def _token_from_request() -> str | None:
+    """The explicit token if the request carries one (even a dead one: never the cookie
+    instead), else the cookie."""
     token = request.args.get(TOKEN_PARAM) or request.headers.get(TOKEN_HEADER)
     if not token and request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data") \
             and not request.path.startswith("/lti/"):
@@ -66,9 +82,54 @@ def load_launch(token: str | None) -> LaunchSession | None:
     except BadSignature:
         return None
     launch = db().get(LaunchSession, session_id)
-    if launch is None or launch.expires_at < utcnow():
+    now = utcnow()
+    if launch is None or launch.expires_at <= now:
         return None
+    last_seen = launch.last_seen_at or launch.created_at
+    if now - last_seen > dt.timedelta(seconds=current().settings.session_idle_seconds):
+        return None
+    if now - last_seen >= TOUCH_INTERVAL:
+        launch.last_seen_at = now
+        db().commit()
     return launch
+
+
+def _cookie_owner(token: str) -> tuple[int, int] | None:
+    """(platform, person) of the session a cookie names, live or not; None if it names none."""
+    if len(token) > 512:
+        return None
+    try:
+        session_id = _serializer().loads(token)
+    except BadSignature:
+        return None
+    row = db().get(LaunchSession, session_id)
+    return (row.platform_id, row.person_id) if row is not None else None
+
+
+def _may_set_cookie(launch: LaunchSession, token: str) -> bool:
+    """Whether this request may (re)set the cookie to ``token``: only over no cookie, a
+    cookie naming no session, or one of the same person on the same platform."""
+    cookie = request.cookies.get(COOKIE_NAME)
+    if not cookie or cookie == token:
+        return True
+    owner = _cookie_owner(cookie)
+    return owner is None or owner == (launch.platform_id, launch.person_id)
+
+
+def set_cookie(response: Response, token: str) -> None:
+    """The cookie fallback for a top-level window. Inside a cross-site iframe only
+    SameSite=None; Secure cookies are sent at all."""
+    secure = request.is_secure
+    response.set_cookie(
+        COOKIE_NAME,
+        token,
+        max_age=current().settings.session_lifetime,
+        httponly=True,
+        secure=secure,
+        samesite="None" if secure else "Lax",
+        path="/",
+    )
+    g.padu_cookie_set = True
 
 
 class LaunchSessionData(CallbackDict, SessionMixin):
@@ -98,18 +159,8 @@ class LaunchSessionInterface(SessionInterface):
             launch = db().merge(session.launch)
             launch.data = dict(session)
             db().commit()
-        # The cookie is the fallback for a top-level window; inside a cross-site
-        # iframe only SameSite=None; Secure cookies are sent at all.
-        secure = request.is_secure
-        response.set_cookie(
-            COOKIE_NAME,
-            session.token,
-            max_age=current().settings.session_lifetime,
-            httponly=True,
-            secure=secure,
-            samesite="None" if secure else "Lax",
-            path="/",
-        )
+        if not g.get("padu_cookie_set") and _may_set_cookie(session.launch, session.token):
+            set_cookie(response, session.token)
 
 
 def start_session(verified: VerifiedLaunch, *, known_kinds: set[str]) -> LaunchSession:
@@ -138,6 +189,17 @@ def start_session(verified: VerifiedLaunch, *, known_kinds: set[str]) -> LaunchS
         username=str(ext.get("user_username") or "") if isinstance(ext, dict) else "",
     )
     upsert_membership(session, course, person, role)
+    now = utcnow()
+    # A newer launch in the same course is the truth about this person's roles:
+    # their older sessions there end, so an old staff token cannot outlive a
+    # relaunch as learner.
+    session.execute(
+        update(LaunchSession)
+        .where(LaunchSession.platform_id == platform.id, LaunchSession.course_id == course.id,
+               LaunchSession.person_id == person.id, LaunchSession.expires_at > now)
+        .values(expires_at=now)
+        .execution_options(synchronize_session=False)
+    )
     activity = None
     if verified.message_type != DEEP_LINKING_REQUEST:
         custom = verified.custom
@@ -169,7 +231,9 @@ def start_session(verified: VerifiedLaunch, *, known_kinds: set[str]) -> LaunchS
         deep_linking=verified.deep_linking,
         return_url=verified.return_url,
         data={},
-        expires_at=utcnow() + dt.timedelta(seconds=current().settings.session_lifetime),
+        created_at=now,
+        last_seen_at=now,
+        expires_at=now + dt.timedelta(seconds=current().settings.session_lifetime),
     )
     session.add(row)
     session.commit()

@@ -29,7 +29,8 @@ COACHES = (Role.FACILITATOR, Role.STAFF)
 
 
 def load_task(activity_id: int) -> tuple[Activity, CoachingSettings]:
-    """The coaching task of the launch's course, and its validated settings (404 otherwise)."""
+    """The coaching task of the launch's course, and its validated settings: 404 if it is not
+    there, 403 for a learner or coach whose launch came from another activity (see auth.activity_in_context)."""
     activity = activity_in_context(activity_id, KIND)
     return activity, service.settings_of(activity)
 

@@ -28,7 +28,8 @@ BAND_BADGES = {Band.READY: "badge-ok", Band.READY_WITH_SUPPORT: "badge-warn", Ba
 
 
 def load_check(activity_id: int) -> tuple[Activity, ReadinessSettings]:
-    """The readiness check of the launch's course and its validated settings (404 otherwise)."""
+    """The readiness check of the launch's course and its validated settings: 404 if it is not
+    there, 403 for a learner whose launch came from another activity (see auth.activity_in_context)."""
     activity = activity_in_context(activity_id, KIND)
     return activity, settings_of(activity)
 

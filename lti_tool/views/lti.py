@@ -13,8 +13,9 @@ from ..app import csrf
 from ..launch import DEEP_LINKING_REQUEST, describe, verify_launch
 from ..oidc import begin_login
 from ..presentation import TARGET_KEY, document_target
+from ..rate_limit import login_retry_after
 from ..runtime import current, db
-from ..sessions import start_session, token_for
+from ..sessions import set_cookie, start_session, token_for
 
 log = logging.getLogger(__name__)
 bp = Blueprint("lti", __name__)
@@ -23,6 +24,12 @@ bp = Blueprint("lti", __name__)
 @bp.route("/lti/login", methods=["GET", "POST"])
 @csrf.exempt
 def login():
+    runtime = current()
+    wait = login_retry_after(runtime.cache, request.remote_addr, runtime.settings.login_rate_per_minute)
+    if wait is not None:
+        log.warning("login initiation refused: more than %d a minute from %s",
+                    runtime.settings.login_rate_per_minute, request.remote_addr)
+        return render_template("too_many_logins.html"), 429, {"Retry-After": str(wait)}
     params = request.form if request.method == "POST" else request.args
     return redirect(begin_login(db(), current().settings, params), code=302)
 
@@ -39,8 +46,12 @@ def launch():
     token = token_for(row)
     # 303 after the POST: a reload of the landing page never re-posts the id_token.
     if verified.message_type == DEEP_LINKING_REQUEST:
-        return redirect(url_for("deep_linking.choose", s=token), code=303)
-    return redirect(url_for("setup.open_activity", activity_id=row.activity_id, s=token), code=303)
+        response = redirect(url_for("deep_linking.choose", s=token), code=303)
+    else:
+        response = redirect(url_for("setup.open_activity", activity_id=row.activity_id, s=token), code=303)
+    # A launch is the one moment the browser's owner is known: it may replace any cookie.
+    set_cookie(response, token)
+    return response
 
 
 @bp.get("/.well-known/jwks.json")

@@ -1,0 +1,25 @@
+"""launch session last_seen_at (idle timeout)
+
+Revision ID: 0004c
+Revises: 0003
+Create Date: 2026-12-05 23:20:00.000000
+"""
+from alembic import op
+import sqlalchemy as sa
+import activities.db
+
+
+revision = '0004c'
+down_revision = '0003'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table('lti_launch_session', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('last_seen_at', activities.db.UTCDateTime(timezone=True), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('lti_launch_session', schema=None) as batch_op:
+        batch_op.drop_column('last_seen_at')

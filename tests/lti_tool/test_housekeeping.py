@@ -106,3 +106,43 @@ def test_a_failing_step_does_not_keep_the_others_from_running(runtime, monkeypat
     monkeypatch.setattr(housekeeping, "sweep_uploads", broken_disk)
     counts = housekeeping.run_due(runtime)
     assert counts == {"launch_sessions": 0, "login_states": 0, "nonces": 0}
+
+
+@pytest.mark.postgres
+def test_on_postgresql_one_worker_runs_it_and_the_sweep_query_works(tmp_path, postgres_url):
+    import io
+
+    from activities.coaching import KIND
+    from activities.coaching.service import EvidenceStore, Upload, submit
+    from activities.core import Activity, Role, upsert_course, upsert_membership, upsert_person
+    from lti_tool.models import Platform
+
+    settings = load_settings(environ={}, data_dir=tmp_path / "instance", database_url=postgres_url,
+                             keep_superseded_versions=1)
+    first, second = Runtime.build(settings), Runtime.build(settings)
+    try:
+        load_models()
+        Base.metadata.create_all(first.engine)
+        store = EvidenceStore(settings.uploads_dir / "coaching")
+        with first.session_factory() as db:
+            platform = Platform(issuer="https://moodle.example.go.id", client_id="c",
+                                auth_login_url="https://m/a", auth_token_url="https://m/t", key_set_url="https://m/k")
+            db.add(platform)
+            db.flush()
+            course = upsert_course(db, platform.id, "2")
+            budi = upsert_person(db, platform.id, "11")
+            upsert_membership(db, course, budi, Role.LEARNER)
+            task = Activity(course_id=course.id, kind=KIND, settings={})
+            db.add(task)
+            db.commit()
+            for number in (1, 2, 3):
+                submit(db, task, budi, files=[Upload(f"v{number}.pdf", io.BytesIO(b"%PDF-1.4\n"))], store=store)
+                db.commit()
+        now = utcnow()
+        counts = housekeeping.run_due(first, now)
+        assert counts["coaching_superseded"] == 1  # version 1: 2 newer versions, 1 kept
+        assert housekeeping.run_due(second, now) is None
+        assert len(list(store.base_dir.iterdir())) == 2
+    finally:
+        first.engine.dispose()
+        second.engine.dispose()

@@ -146,4 +146,6 @@ def run_in_worker(runtime: "Runtime", now: dt.datetime | None = None) -> None:
     try:
         run_due(runtime, now)
     except Exception:  # noqa: BLE001 (a worker's per-job boundary)
-        log.exception("housekeeping failed; the worker goes on, and it is tried again on a later poll")
+        # Failing before the day was claimed (the database is away), a later poll tries again;
+        # failing after, the next day does: every step is idempotent.
+        log.exception("housekeeping failed; the worker goes on")

@@ -68,6 +68,9 @@ class Settings:
     open_registration: bool = False
     #: Log level name.
     log_level: str = "INFO"
+    #: Newer versions of a learner's coaching work whose files are kept before the daily sweep
+    #: removes an older, unreviewed version's files (the current and reviewed versions always stay).
+    keep_superseded_versions: int = 3
     extra: dict = field(default_factory=dict)
 
     @property
@@ -151,6 +154,8 @@ def load_settings(environ: dict | None = None, **overrides) -> Settings:
     settings = dataclasses.replace(settings, base_url=settings.base_url.rstrip("/"))
     if not settings.base_url.startswith(("http://", "https://")):
         raise SettingsError(f"{ENV_PREFIX}BASE_URL must start with http:// or https://, not {settings.base_url!r}")
+    if settings.keep_superseded_versions < 0:
+        raise SettingsError(f"{ENV_PREFIX}KEEP_SUPERSEDED_VERSIONS must be 0 or more, not {settings.keep_superseded_versions}")
     if not settings.secret_key:
         settings = dataclasses.replace(settings, secret_key=_stored_secret(settings.data_dir))
     return settings

@@ -278,16 +278,15 @@ def uploads():
 
 @uploads.command("sweep")
 def uploads_sweep():
-    """Delete uploaded files no record refers to (left by an interrupted save); run daily."""
-    from activities.coaching.service import EvidenceStore, sweep_orphan_files
-    from activities.readiness.service import sweep_orphan_uploads
+    """Delete uploaded files no record refers to (left by an interrupted save), and the files of
+    superseded, unreviewed coaching versions beyond PADU_KEEP_SUPERSEDED_VERSIONS. The grade
+    worker does this daily too; running it again is harmless."""
+    from .housekeeping import sweep_uploads
 
     settings = _settings()
-    session = _session(settings)
-    coaching = sweep_orphan_files(session, EvidenceStore(settings.uploads_dir / "coaching"))
-    readiness = sweep_orphan_uploads(session, settings.uploads_dir / "readiness")
-    session.commit()
-    click.echo(f"removed {coaching} coaching and {readiness} readiness file(s) nothing refers to")
+    counts = sweep_uploads(_session(settings), settings)
+    click.echo(f"removed {counts['coaching_orphans']} coaching and {counts['readiness_orphans']} readiness file(s) "
+               f"nothing refers to, and {counts['coaching_superseded']} file(s) of superseded coaching versions")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -28,7 +28,7 @@ from activities.core import Activity
 from activities.db import utcnow
 from activities.grades import GradeOutbox, OutboxStatus
 
-from . import activity_types
+from . import activity_types, housekeeping
 from .exceptions import ServiceError
 from .models import Platform
 from .runtime import Runtime
@@ -196,5 +196,8 @@ def run_forever(runtime: Runtime, stop: threading.Event | None = None) -> None:
             # The worker must outlive a database hiccup: log, wait, claim again.
             log.exception("grade worker: batch failed; retrying after a pause")
             handled = 0
+        # Daily housekeeping (purges, upload sweep): at most once a day across all workers;
+        # it logs its own failures and never raises, so it cannot stop grade delivery.
+        housekeeping.run_in_worker(runtime)
         if not handled:
             stop.wait(runtime.settings.worker_poll_seconds)

@@ -107,6 +107,16 @@ class TooManyFiles(CoachingError):
         self.limit = limit
 
 
+class UploadQuotaReached(CoachingError):
+    """The learner's files of this task would pass the task's total (``quota`` bytes);
+    ``used`` bytes of earlier versions are kept already."""
+
+    def __init__(self, quota: int, used: int):
+        super().__init__(f"files of this task may take {quota} bytes together; {used} are kept already")
+        self.quota = quota
+        self.used = used
+
+
 class ResubmissionNotAllowed(CoachingError):
     """A resubmission waits for a revision request; this one is still under review."""
 

@@ -2,7 +2,9 @@
 
 A submission is one learner's work on one task; each time they submit, a
 new :class:`SubmissionVersion` is added and none is ever changed or removed,
-so the coach and staff can always see what was reviewed.
+so the coach and staff can always see what was reviewed. Only the *bytes* of
+old, unreviewed versions' files may go (see :mod:`.housekeeping`); their
+:class:`EvidenceFile` rows stay and say so.
 """
 
 from __future__ import annotations
@@ -142,8 +144,16 @@ class EvidenceFile(Base):
     content_type: Mapped[str] = mapped_column(String(120))
     sha256: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    #: When the sweep deleted the bytes (the version had been superseded and never reviewed); None = kept.
+    removed_at: Mapped[Optional[dt.datetime]] = mapped_column(nullable=True)
+    #: How many newer versions the learner had handed in by then, for the page to say so.
+    removed_after: Mapped[Optional[int]] = mapped_column(nullable=True)
 
     version: Mapped[SubmissionVersion] = relationship(back_populates="files")
+
+    @property
+    def is_removed(self) -> bool:
+        return self.removed_at is not None
 
 
 class Review(Base):

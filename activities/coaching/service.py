@@ -16,16 +16,17 @@ from .coaches import (
     unassign_coach,
 )
 from .files import EvidenceStore, Upload
+from .housekeeping import sweep_orphan_files, sweep_superseded_files
 from .overview import CoachLoad, Overview, overview, overview_csv
 from .reviews import QueueItem, course_review_queue, review, review_queue, reviews_of
 from .session_log import AgreedAction, agreed_actions_for, log_session, session_count, sessions_for
 from .submissions import (
     accepted_count,
     evidence_file,
+    kept_file_bytes,
     settings_of,
     submission_for,
     submit,
-    sweep_orphan_files,
 )
 
 __all__ = [
@@ -45,6 +46,7 @@ __all__ = [
     "course_review_queue",
     "evidence_file",
     "is_coach_of",
+    "kept_file_bytes",
     "log_session",
     "overview",
     "overview_csv",
@@ -58,5 +60,6 @@ __all__ = [
     "submission_for",
     "submit",
     "sweep_orphan_files",
+    "sweep_superseded_files",
     "unassign_coach",
 ]

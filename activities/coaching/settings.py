@@ -21,6 +21,11 @@ from .sanitize import clean_html, clean_line
 
 MAX_INSTRUCTIONS = 50_000
 MAX_FILE_BYTES = 100 * 1024 * 1024
+#: The most a task may let one learner keep, across all versions of their work.
+MAX_QUOTA_BYTES = 1024 * 1024 * 1024
+#: A learner's files of one task together, unless staff set otherwise: five full-size
+#: hand-ins of the default limit, or many of the photos and scans learners really send.
+DEFAULT_QUOTA_BYTES = 50 * 1024 * 1024
 MAX_FILES = 20
 MAX_GROUPS = 100
 MAX_REVIEW_DAYS = 60
@@ -38,6 +43,10 @@ class FileLimits:
     max_bytes: int = 10 * 1024 * 1024
     allowed_extensions: tuple[str, ...] = ("pdf", "docx", "xlsx", "pptx", "jpg", "jpeg", "png")
     max_files: int = 5
+    #: What one learner's files of the task may take together, counting every version's
+    #: files still kept (security review, finding 7: resubmissions filled the disk).
+    #: At least ``max_bytes``, so that one file of the allowed size always fits a first hand-in.
+    quota_bytes: int = DEFAULT_QUOTA_BYTES
 
 
 @dataclasses.dataclass(frozen=True)
@@ -82,6 +91,7 @@ class CoachingSettings:
                 "max_bytes": self.file_limits.max_bytes,
                 "allowed_extensions": list(self.file_limits.allowed_extensions),
                 "max_files": self.file_limits.max_files,
+                "quota_bytes": self.file_limits.quota_bytes,
             },
             "rubric": self.rubric.to_dict(),
             "due_at": self.due_at.isoformat() if self.due_at else None,
@@ -152,7 +162,15 @@ def _file_limits(value: Any, default: FileLimits) -> FileLimits:
     max_files = _int(value.get("max_files", default.max_files), "file_limits.max_files", 1, MAX_FILES)
     extensions = extension_list(value.get("allowed_extensions", default.allowed_extensions),
                                 "file_limits.allowed_extensions", known=sorted(KNOWN_TYPES), invalid=SettingsInvalid)
-    return FileLimits(max_bytes=max_bytes, allowed_extensions=extensions, max_files=max_files)
+    if value.get("quota_bytes") is None:
+        # Tasks saved before there was a quota: the default, or more if their file limit is larger.
+        quota_bytes = max(default.quota_bytes, max_bytes)
+    else:
+        quota_bytes = _int(value["quota_bytes"], "file_limits.quota_bytes", 1, MAX_QUOTA_BYTES)
+        if quota_bytes < max_bytes:
+            raise SettingsInvalid("file_limits.quota_bytes", "must be at least the largest file allowed")
+    return FileLimits(max_bytes=max_bytes, allowed_extensions=extensions, max_files=max_files,
+                      quota_bytes=quota_bytes)
 
 
 def _due_at(value: Any) -> dt.datetime | None:

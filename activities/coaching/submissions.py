@@ -6,6 +6,11 @@ replace a mistaken upload before anyone looked). Once a review has been given
 and the learner resubmitted, that version waits for its review: submitting
 again is refused, so a coach never reviews a version that changes under them.
 An accepted submission is final.
+
+Every version's files count towards the task's quota for the learner until
+the sweep removes them (:mod:`.housekeeping`), so replacing work again and
+again cannot fill the disk: a hand-in whose files would pass it is refused
+before anything is stored.
 """
 
 from __future__ import annotations
@@ -18,13 +23,13 @@ from sqlalchemy.orm import Session
 
 from ..core import Activity, Person, Role
 from ..db import utcnow
-from ..uploads import is_upload_file
 from . import KIND
 from .access import role_in_course
 from .exceptions import (
     AlreadyAccepted,
     EmptySubmission,
     EvidenceNotAllowed,
+    FileTooLarge,
     NotACoachingTask,
     NotALearner,
     NotInAudience,
@@ -32,6 +37,7 @@ from .exceptions import (
     TextTooLong,
     TooManyFiles,
     TooManyLinks,
+    UploadQuotaReached,
 )
 from .files import EvidenceStore, StoredFile, Upload
 from .grading import grade_submitted
@@ -92,7 +98,8 @@ def submit(
     if files and store is None:
         raise ValueError("files given without an evidence store")
 
-    stored = _store_files(store, files, settings) if files else []
+    used = kept_file_bytes(session, submission) if submission is not None else 0
+    stored = _store_files(store, files, settings, used) if files else []
     try:
         submission = _add_version(session, activity, learner, submission, settings, now,
                                   reflection_html, clean_links, stored)
@@ -152,12 +159,37 @@ def _check_evidence(
     return reflection_html, clean_links
 
 
-def _store_files(store: EvidenceStore, files: Sequence[Upload], settings: CoachingSettings) -> list[StoredFile]:
+def kept_file_bytes(session: Session, submission: Submission) -> int:
+    """The bytes of the submission's files still on disk (every version's, until swept):
+    what counts towards the task's quota."""
+    return session.scalar(
+        select(func.coalesce(func.sum(EvidenceFile.size), 0))
+        .join(SubmissionVersion, EvidenceFile.version_id == SubmissionVersion.id)
+        .where(SubmissionVersion.submission_id == submission.id, EvidenceFile.removed_at.is_(None))
+    ) or 0
+
+
+def _store_files(store: EvidenceStore, files: Sequence[Upload], settings: CoachingSettings,
+                 used: int) -> list[StoredFile]:
+    """Store the files, each within the task's file limit and all within what is left of the quota.
+
+    A file is cut off as soon as it passes the room left (the stream is never
+    read further), and then the refusal is about the quota, not the file.
+    """
+    limits = settings.file_limits
     stored: list[StoredFile] = []
     try:
         for upload in files:
-            stored.append(store.save(upload, max_bytes=settings.file_limits.max_bytes,
-                                     allowed_extensions=settings.file_limits.allowed_extensions))
+            room = limits.quota_bytes - used - sum(item.size for item in stored)
+            if room <= 0:
+                raise UploadQuotaReached(limits.quota_bytes, used)
+            cap = min(limits.max_bytes, room)
+            try:
+                stored.append(store.save(upload, max_bytes=cap, allowed_extensions=limits.allowed_extensions))
+            except FileTooLarge:
+                if cap < limits.max_bytes:
+                    raise UploadQuotaReached(limits.quota_bytes, used) from None
+                raise
     except BaseException:
         for item in stored:
             store.discard(item.stored_name)
@@ -218,22 +250,3 @@ def evidence_file(session: Session, submission: Submission, file_id: int) -> Evi
         .join(SubmissionVersion, EvidenceFile.version_id == SubmissionVersion.id)
         .where(SubmissionVersion.submission_id == submission.id, EvidenceFile.id == file_id)
     )
-
-
-def sweep_orphan_files(session: Session, store: EvidenceStore, older_than: dt.timedelta = dt.timedelta(days=1)) -> int:
-    """Delete stored files no row refers to (a transaction rolled back after they were written).
-
-    Only files older than ``older_than`` go, so that a submission being saved
-    right now keeps its files. Returns how many were removed.
-    """
-    if not store.base_dir.is_dir():
-        return 0
-    known = set(session.scalars(select(EvidenceFile.stored_name)))
-    cutoff = (utcnow() - older_than).timestamp()
-    removed = 0
-    for path in store.base_dir.iterdir():
-        is_ours = is_upload_file(path.name)
-        if is_ours and path.name not in known and path.is_file() and path.stat().st_mtime < cutoff:
-            path.unlink(missing_ok=True)
-            removed += 1
-    return removed

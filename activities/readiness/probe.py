@@ -28,6 +28,9 @@ MiB = 1024 * 1024
 
 #: A result document larger than this is not a probe result.
 MAX_PROBE_BYTES = 4 * KiB
+#: A result is one flat object; JSON nested deeper than this is not one. Python's
+#: parser recurses per level, so 4 KB of ``[`` would otherwise end in RecursionError.
+MAX_JSON_DEPTH = 4
 MAX_USER_AGENT = 300
 #: 10 Gbps: anything faster is a measuring error, not a connection.
 MAX_KBPS = 10_000_000
@@ -180,10 +183,44 @@ def parse_probe(body: bytes | str) -> ProbeResult:
     if size > MAX_PROBE_BYTES:
         raise ProbeInvalid({"$": f"larger than {MAX_PROBE_BYTES} bytes"})
     try:
-        data = json.loads(body, parse_constant=_refuse_constant)
-    except (ValueError, UnicodeDecodeError):
+        text = body if isinstance(body, str) else body.decode(json.detect_encoding(body))
+    except (UnicodeDecodeError, LookupError):
+        raise ProbeInvalid({"$": "not JSON"}) from None
+    if _nesting_exceeds(text, MAX_JSON_DEPTH):
+        raise ProbeInvalid({"$": f"nested deeper than {MAX_JSON_DEPTH} levels"})
+    try:
+        data = json.loads(text, parse_constant=_refuse_constant)
+    except ValueError:
         raise ProbeInvalid({"$": "not JSON"}) from None
     return validate_probe(data)
+
+
+def _nesting_exceeds(text: str, limit: int) -> bool:
+    """Whether JSON text opens more than ``limit`` arrays or objects inside each other.
+
+    A linear scan that skips strings (brackets in them do not count), run
+    before the recursive parser so that the parser never meets a deep document.
+    Malformed text is left for the parser to refuse.
+    """
+    depth = 0
+    in_string = escaped = False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            if depth > limit:
+                return True
+        elif ch in "]}":
+            depth -= 1
+    return False
 
 
 def validate_probe(data: Any) -> ProbeResult:

@@ -70,6 +70,11 @@ _PROBLEMS: dict[type[ex.CoachingError], Callable[[ex.CoachingError], Problem]] =
                name=e.filename[:200], mb=megabytes(e.limit)),
         "files"),
     ex.EmptyFile: lambda e: Problem(400, _("%(name)s is empty.", name=e.filename[:200]), "files"),
+    ex.UploadQuotaReached: lambda e: Problem(
+        413, _("Your files for this task may take at most %(quota)s MB together, and %(used)s MB from your earlier "
+               "versions are already kept. Nothing was handed in: choose smaller or fewer files, or hand in without "
+               "files.", quota=megabytes(e.quota), used=megabytes(e.used)),
+        "files"),
     ex.UnknownDecision: lambda e: Problem(400, _("Choose Accept or Ask for revision."), "decision"),
     # Said of both kinds of task: one with a rubric and one with a simple maximum score.
     ex.ScoreRequired: lambda e: Problem(400, _("Give the work a score before you accept it."), "score"),

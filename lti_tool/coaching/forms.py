@@ -21,7 +21,7 @@ from werkzeug.datastructures import MultiDict
 from activities.coaching.exceptions import SettingsInvalid
 from activities.coaching.files import KNOWN_TYPES
 from activities.coaching.sanitize import html_to_text
-from activities.coaching.settings import CoachingSettings, EvidenceType, validate_settings
+from activities.coaching.settings import MAX_QUOTA_BYTES, CoachingSettings, EvidenceType, validate_settings
 
 #: Indonesia's three zones; a due date typed without one means Jakarta time (WIB).
 ZONES = (("Asia/Jakarta", "WIB"), ("Asia/Makassar", "WITA"), ("Asia/Jayapura", "WIT"))
@@ -69,6 +69,7 @@ def settings_values(title: str, settings: CoachingSettings) -> dict[str, Any]:
         "evidence_types": [t.value for t in settings.evidence_types],
         "max_mb": megabytes(settings.file_limits.max_bytes),
         "max_files": str(settings.file_limits.max_files),
+        "quota_mb": megabytes(settings.file_limits.quota_bytes),
         "extensions": list(settings.file_limits.allowed_extensions),
         "rubric_type": "simple" if rubric.is_simple else "criteria",
         "rubric_maximum": format(rubric.maximum, "g") if rubric.is_simple else "",
@@ -91,6 +92,7 @@ def posted_settings_values(form: MultiDict) -> dict[str, Any]:
         "evidence_types": form.getlist("evidence_types"),
         "max_mb": form.get("max_mb", "").strip(),
         "max_files": form.get("max_files", "").strip(),
+        "quota_mb": form.get("quota_mb", "").strip(),
         "extensions": form.getlist("extensions"),
         "rubric_type": form.get("rubric_type", "simple"),
         "rubric_maximum": form.get("rubric_maximum", "").strip(),
@@ -136,9 +138,18 @@ def check_settings(values: Mapping[str, Any], max_upload_bytes: int) -> tuple[Co
 
 def _file_limits(values: Mapping[str, Any], max_upload_bytes: int, errors: dict[str, str]) -> dict:
     """Megabytes as bytes, capped by what the server accepts in one request (a larger
-    task limit would only turn into the server's "too large" page)."""
+    task limit would only turn into the server's "too large" page). The quota's
+    lower bound (the largest file) is the domain's rule, checked there; left
+    empty, the quota is the domain's default."""
     limits = {"max_files": values["max_files"], "allowed_extensions": values["extensions"]}
     server_mb = max_upload_bytes / MB
+    try:
+        quota_mb = parse_number(values["quota_mb"])
+        if quota_mb is not None and not 0 < quota_mb <= MAX_QUOTA_BYTES / MB:
+            raise ValueError
+    except ValueError:
+        errors["quota_mb"] = _quota_message()
+        quota_mb = None
     try:
         mb = parse_number(values["max_mb"])
         if mb is None or not 0 < mb <= server_mb:
@@ -147,7 +158,14 @@ def _file_limits(values: Mapping[str, Any], max_upload_bytes: int, errors: dict[
         errors["max_mb"] = _("Give a size above 0 and at most %(mb)s MB (the most this server accepts in one upload).",
                              mb=megabytes(max_upload_bytes))
         return limits
-    return {**limits, "max_bytes": max(1, int(mb * MB))}
+    limits["max_bytes"] = max(1, int(mb * MB))
+    if quota_mb is not None:
+        limits["quota_bytes"] = max(1, int(quota_mb * MB))
+    return limits
+
+
+def _quota_message() -> str:
+    return _("Give a total of at least the largest file and at most %(mb)s MB.", mb=megabytes(MAX_QUOTA_BYTES))
 
 
 def _rubric(values: Mapping[str, Any], errors: dict[str, str]) -> dict | None:
@@ -189,6 +207,7 @@ def _due_at(values: Mapping[str, Any], errors: dict[str, str]) -> str | None:
 _FIELDS = {
     "file_limits.max_bytes": "max_mb",
     "file_limits.max_files": "max_files",
+    "file_limits.quota_bytes": "quota_mb",
     "file_limits.allowed_extensions": "extensions",
     "file_limits": "max_mb",
     "rubric.maximum": "rubric_maximum",
@@ -211,6 +230,7 @@ def _settings_message(field: str, error: SettingsInvalid) -> str:
         "instructions": lambda: _("The instructions are too long."),
         "evidence_types": lambda: _("Allow at least one kind of evidence."),
         "max_files": lambda: _("Give a whole number of files from 1 to 20."),
+        "quota_mb": _quota_message,
         "extensions": lambda: _("Allow at least one file type."),
         "rubric_maximum": lambda: _("Give a maximum score above 0 and at most 1000."),
         "due_at": lambda: _("Give the date and time as in 2026-12-20 17:00."),

@@ -56,6 +56,7 @@ def task_page(activity: Activity, settings: CoachingSettings, *, values: dict | 
         coach=service.coach_of(db(), activity.course_id, me.id),
         actions=service.agreed_actions_for(db(), activity.course_id, me.id),
         server_max_bytes=current().settings.max_upload_bytes,
+        kept_bytes=service.kept_file_bytes(db(), submission) if submission else 0,
     )
     return page, problem.status if problem else 200
 
@@ -98,5 +99,8 @@ def evidence_file(activity_id: int, learner_id: int, file_id: int):
     record = service.evidence_file(db(), submission, file_id)
     if record is None:
         abort(404)
+    if record.is_removed:
+        # Swept after newer versions came (activities/coaching/housekeeping.py): gone for good.
+        abort(410)
     return stored_file_response(evidence_store().base_dir, record.stored_name, record.original_name,
                                 record.content_type)

@@ -26,6 +26,7 @@ def _settings_page(activity: Activity, values: dict, errors: dict, status: int =
         "coaching/settings.html", activity=activity, values=values, errors=errors, broken=broken,
         zones=ZONES, extensions=known_extensions(), page="settings",
         server_max_mb=megabytes(current().settings.max_upload_bytes),
+        keep_versions=current().settings.keep_superseded_versions,
     ), status
 
 

@@ -20,6 +20,7 @@ MODEL_MODULES = (
     "lti_tool.models",
     "activities.readiness.models",
     "activities.coaching.models",
+    "lti_tool.housekeeping",
 )
 
 HERE = Path(__file__).parent

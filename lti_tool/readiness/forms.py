@@ -123,8 +123,8 @@ def _raw_settings(values: Mapping[str, Any], server_max_bytes: int, errors: dict
     try:
         raw["knowledge_weight"] = _decimal(values["knowledge_weight"]) / 100
     except ValueError:
+        # Not a number: a field error, and the field stays out of ``raw`` (it was never put in).
         errors["knowledge_weight"] = settings_message("knowledge_weight")
-        del raw["knowledge_weight"]
     limit_kb = upload_limit_kb(server_max_bytes)
     try:
         kb = int(values["upload_max_kb"])

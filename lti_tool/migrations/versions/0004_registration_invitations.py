@@ -1,6 +1,6 @@
 """registration invitations: one-time Dynamic Registration URLs (padu platform invite)
 
-Revision ID: 0004b
+Revision ID: 0004
 Revises: 0003
 Create Date: 2026-12-05 23:16:13.691839
 """
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 import activities.db
 
 
-revision = '0004b'
+revision = '0004'
 down_revision = '0003'
 branch_labels = None
 depends_on = None

@@ -1,7 +1,7 @@
 """launch session last_seen_at (idle timeout)
 
-Revision ID: 0004c
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-12-05 23:20:00.000000
 """
 from alembic import op
@@ -9,8 +9,8 @@ import sqlalchemy as sa
 import activities.db
 
 
-revision = '0004c'
-down_revision = '0003'
+revision = '0005'
+down_revision = '0004'
 branch_labels = None
 depends_on = None
 

@@ -94,6 +94,9 @@ def test_every_bad_field_is_reported_at_once():
     ("[1, 2]", "must be a JSON object"),
     ("null", "must be a JSON object"),
     ("{" + " " * MAX_PROBE_BYTES + "}", "larger than"),
+    pytest.param("[" * 1500 + "]" * 1500, "nested deeper than", id="1500-arrays-deep"),
+    pytest.param('{"download_kbps": ' + "[" * 1000 + "]" * 1000 + "}", "nested deeper than", id="deep-in-a-field"),
+    pytest.param(("[" * 1000 + "]" * 1000).encode("utf-16"), "nested deeper than", id="deep-in-utf-16"),
 ])
 def test_a_body_that_is_not_a_probe_result_is_refused_as_a_whole(body, message):
     with pytest.raises(ProbeInvalid) as caught:
@@ -138,3 +141,8 @@ def test_latency_is_the_median_and_jitter_the_mean_change_between_round_trips():
     assert latency_ms(samples) == 42
     assert jitter(samples) == pytest.approx((2 + 358 + 359 + 2) / 4)
     assert jitter([40]) is None and latency_ms([]) is None
+
+
+def test_brackets_inside_strings_do_not_count_as_nesting():
+    agent = '[[[[[{{{{{ \\" ]]]]] "[[[['
+    assert parse_probe(json.dumps(probe_result(user_agent=agent))).user_agent == agent

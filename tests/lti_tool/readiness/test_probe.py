@@ -42,6 +42,8 @@ def test_a_valid_result_is_stored_and_summarised(connected, device_page):
     ({**PROBE, "camera_permission": "maybe"}, "camera_permission"),
     ({**PROBE, "score": 100}, "score"),
     ({k: v for k, v in PROBE.items() if k != "user_agent"}, "user_agent"),
+    pytest.param("[" * 1500 + "]" * 1500, "$", id="1500-arrays-deep"),
+    pytest.param('{"download_kbps": ' + '{"a":' * 600 + "1" + "}" * 601, "$", id="600-objects-deep"),
 ])
 def test_malformed_or_out_of_range_results_are_a_400_naming_the_field(connected, device_page, body, field):
     activity_id, browser, page = device_page

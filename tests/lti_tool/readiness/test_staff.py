@@ -6,6 +6,8 @@ import csv
 import io
 import re
 
+import pytest
+
 from activities.core import Activity
 from activities.readiness.areas import AREAS
 
@@ -138,3 +140,28 @@ def test_a_learner_who_needs_support_is_listed_with_reasons(connected):
     assert "Budi Santoso" in support
     assert "Penggunaan LMS" in support and "Koneksi internet" in support
     assert "<details>" in support
+
+
+@pytest.mark.parametrize("field, typed", [
+    ("knowledge_weight", "tujuh puluh"),
+    ("knowledge_weight", ""),
+    ("knowledge_weight", "70%"),
+    ("knowledge_weight", "nan"),
+    ("knowledge_weight", "1e999"),
+    ("upload_max_kb", "satu"),
+    ("upload_max_kb", "1e3"),
+    ("weight_safety", "banyak"),
+    ("ready_threshold", "inf"),
+    ("max_attempts", "2.5"),
+    ("keep", "worst"),
+])
+def test_text_where_a_number_or_choice_belongs_is_a_field_error_not_a_500(connected, field, typed):
+    activity_id = set_up_readiness(connected)
+    browser, page = settings_page(connected)
+    fields = current_fields(page)
+    fields[field] = typed
+    refused = post_form(browser, page, "/readiness/settings", fields)
+    assert refused.status_code == 400, refused.text[:500]
+    assert f'id="{field.replace("_", "-")}-error"' in refused.text
+    with connected.padu.session() as db:
+        assert db.get(Activity, activity_id).settings["knowledge_weight"] == 0.7

@@ -1,0 +1,151 @@
+"""Daily housekeeping: the tables and folders that would otherwise only grow.
+
+Security review, findings 7 and 19. Once a day, by whichever worker gets
+there first:
+
+* expired launch sessions are deleted — they hold the platform's AGS and
+  NRPS claims and the session data (the CSRF secret), and are of no use once
+  expired (:func:`lti_tool.sessions.load_launch` refuses them);
+* expired login states are deleted — an anonymous ``/lti/login`` makes one
+  that no launch may ever use (used ones are deleted when the launch consumes
+  them, :mod:`lti_tool.launch`);
+* used nonces are deleted once past ``expires_at``, which is set to outlive
+  any id_token that could carry them (``launch.NONCE_MEMORY``);
+* uploads are swept: files no record names, and the files of superseded,
+  unreviewed coaching versions beyond the newest
+  ``Settings.keep_superseded_versions`` (:mod:`activities.coaching.housekeeping`).
+
+"At most once a day" is kept in the database (:class:`HousekeepingRun`), so
+many workers on many hosts run it once between them: a worker claims the day
+with an UPDATE that only matches while the last run is a day old, which only
+one transaction can win. Every step is idempotent anyway, so a run that dies
+half-way is simply completed the next day. The grade worker calls
+:func:`run_in_worker` on every poll; that costs one primary-key read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import TYPE_CHECKING
+
+from sqlalchemy import String, delete, update
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from activities.db import Base, utcnow
+from config import Settings
+
+from .models import LaunchSession, LoginState, UsedNonce
+
+if TYPE_CHECKING:
+    from .runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+INTERVAL = dt.timedelta(days=1)
+DAILY = "daily"
+
+
+class HousekeepingRun(Base):
+    """When a housekeeping job last started, by name (one row per job)."""
+
+    __tablename__ = "housekeeping_run"
+
+    name: Mapped[str] = mapped_column(String(50), primary_key=True)
+    last_run_at: Mapped[dt.datetime]
+
+
+# -- the steps ------------------------------------------------------------------
+
+
+def purge_expired(session: Session, now: dt.datetime) -> dict[str, int]:
+    """Delete expired launch sessions, login states and used nonces; commits. Returns counts."""
+    counts = {
+        "launch_sessions": session.execute(delete(LaunchSession).where(LaunchSession.expires_at < now)).rowcount,
+        "login_states": session.execute(delete(LoginState).where(LoginState.expires_at < now)).rowcount,
+        "nonces": session.execute(delete(UsedNonce).where(UsedNonce.expires_at < now)).rowcount,
+    }
+    session.commit()
+    return counts
+
+
+def sweep_uploads(session: Session, settings: Settings, now: dt.datetime | None = None) -> dict[str, int]:
+    """Both activities' upload sweeps (what ``padu uploads sweep`` runs); commits. Returns counts."""
+    from activities.coaching.service import EvidenceStore, sweep_orphan_files, sweep_superseded_files
+    from activities.readiness.service import sweep_orphan_uploads
+
+    now = now or utcnow()
+    store = EvidenceStore(settings.uploads_dir / "coaching")
+    counts = {
+        "coaching_superseded": sweep_superseded_files(session, store, keep=settings.keep_superseded_versions,
+                                                      now=now),
+        "coaching_orphans": sweep_orphan_files(session, store, now=now),
+        "readiness_orphans": sweep_orphan_uploads(session, settings.uploads_dir / "readiness", now=now),
+    }
+    session.commit()
+    return counts
+
+
+def run(session: Session, settings: Settings, now: dt.datetime) -> dict[str, int]:
+    """Every step, each on its own: a failing disk must not keep the sessions from being purged."""
+    counts: dict[str, int] = {}
+    for step in (lambda: purge_expired(session, now), lambda: sweep_uploads(session, settings, now)):
+        try:
+            counts.update(step())
+        except (SQLAlchemyError, OSError):
+            session.rollback()
+            log.exception("housekeeping: a step failed; the others still run, and it is tried again tomorrow")
+    return counts
+
+
+# -- once a day -----------------------------------------------------------------
+
+
+def claim(session: Session, now: dt.datetime, name: str = DAILY, interval: dt.timedelta = INTERVAL) -> bool:
+    """Whether this caller is the one to run ``name`` now (and it is recorded as started)."""
+    row = session.get(HousekeepingRun, name)
+    if row is None:
+        session.add(HousekeepingRun(name=name, last_run_at=now))
+        try:
+            session.commit()
+        except IntegrityError:
+            session.rollback()  # another worker made the row first: it runs today
+            return False
+        return True
+    if row.last_run_at > now - interval:
+        session.rollback()  # end the read transaction: a worker's session lives on
+        return False
+    won = session.execute(
+        update(HousekeepingRun)
+        .where(HousekeepingRun.name == name, HousekeepingRun.last_run_at <= now - interval)
+        .values(last_run_at=now)
+    ).rowcount == 1
+    session.commit()
+    return won
+
+
+def run_due(runtime: "Runtime", now: dt.datetime | None = None) -> dict[str, int] | None:
+    """Run the daily housekeeping if a day has passed since any worker last did.
+    Returns the counts of what was removed, or None when it was not due."""
+    now = now or utcnow()
+    with runtime.session_factory() as session:
+        if not claim(session, now):
+            return None
+        counts = run(session, runtime.settings, now)
+    log.info("housekeeping: %s", ", ".join(f"{name} {count}" for name, count in counts.items()) or "nothing to do")
+    return counts
+
+
+def run_in_worker(runtime: "Runtime", now: dt.datetime | None = None) -> None:
+    """:func:`run_due` for a worker loop: whatever goes wrong is logged, never raised.
+
+    This is the job's outermost boundary, so it catches everything: the
+    grade worker that calls it must go on delivering grades.
+    """
+    try:
+        run_due(runtime, now)
+    except Exception:  # noqa: BLE001 (a worker's per-job boundary)
+        # Failing before the day was claimed (the database is away), a later poll tries again;
+        # failing after, the next day does: every step is idempotent.
+        log.exception("housekeeping failed; the worker goes on")

@@ -210,6 +210,7 @@ def bind_resource_link(
         activity.kind = source.kind
         activity.settings = dict(source.settings or {})
         activity.score_maximum = source.score_maximum
+        activity.locale = source.locale
         activity.title = source.title or title
     elif kind_hint:
         activity.kind = kind_hint

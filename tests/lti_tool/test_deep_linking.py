@@ -130,6 +130,13 @@ def test_the_teachers_language_is_kept_on_the_activity(connected):
     [made] = [a for a in activities(connected) if a.resource_link_id == "7"]
     assert made.locale == "en"
 
+    # Moodle duplicates the activity: the copy gets its own activity with the same choice and language.
+    moodle_saves(connected, item, resource_link_id="8")
+    connected.launch("4", resource_link_id="8")
+    [copy] = [a for a in activities(connected) if a.resource_link_id == "8"]
+    assert copy.id != made.id
+    assert (copy.kind, copy.title, copy.score_maximum, copy.locale) == ("readiness", "Digital readiness", 100.0, "en")
+
 
 def test_a_learner_cannot_deep_link(connected):
     connected.lms.add_user(user_id="4", given_name="Budi", family_name="Santoso", email="student1@example.com",

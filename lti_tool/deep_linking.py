@@ -99,7 +99,9 @@ def read_config(secret_key: str, platform: Platform, token: object) -> LinkConfi
         return None
 
 
-def activity_for_new_link(session: Session, secret_key: str, course: Course, launch: VerifiedLaunch) -> Activity | None:
+def activity_for_new_link(
+    session: Session, secret_key: str, course: Course, launch: VerifiedLaunch
+) -> Activity | None:
     """The activity a Deep Linking link asked for, made at the link's first launch.
 
     None when there is nothing to make here: the link is bound already, it

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import zoneinfo
 
-from flask import Blueprint, flash, redirect, render_template, url_for
 from babel.dates import format_datetime
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import get_locale, ngettext
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session

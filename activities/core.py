@@ -106,6 +106,9 @@ class Activity(Base):
     title: Mapped[str] = mapped_column(String(500), default="")
     settings: Mapped[dict] = mapped_column(default=dict)
     score_maximum: Mapped[float] = mapped_column(default=100.0)
+    #: "id" or "en": the configuring teacher's launch language, in which Padu writes
+    #: gradebook comments; empty (Indonesian) for activities configured before it was kept.
+    locale: Mapped[str] = mapped_column(String(10), default="", server_default="")
     #: AGS line item URL of this activity's gradebook column, once known.
     lineitem_url: Mapped[Optional[str]] = mapped_column(Text, nullable=True)
     #: AGS line items container of the course, to find or create the column.
@@ -213,6 +216,7 @@ def bind_resource_link(
         activity.kind = source.kind
         activity.settings = dict(source.settings or {})
         activity.score_maximum = source.score_maximum
+        activity.locale = source.locale
         activity.title = source.title or title
     elif kind_hint:
         activity.kind = kind_hint

@@ -35,6 +35,14 @@ class ActivityType:
     #: Gradebook tag used to find the column via AGS line items.
     tag: str = ""
     default_score_maximum: float = 100.0
+    #: Fits new settings to the gradebook column's maximum (settings, score_maximum) -> settings,
+    #: for a type whose settings hold a maximum of their own (a coaching task's simple score).
+    fit_to_maximum: Callable[[dict, float], dict] | None = None
+
+    def new_settings(self, score_maximum: float) -> dict:
+        """Settings of a newly configured activity whose gradebook column has ``score_maximum``."""
+        settings = self.default_settings()
+        return self.fit_to_maximum(settings, score_maximum) if self.fit_to_maximum else settings
 
 
 _TYPES: dict[str, ActivityType] = {}

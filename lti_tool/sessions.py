@@ -33,6 +33,7 @@ from werkzeug.exceptions import HTTPException
 from activities.core import bind_resource_link, upsert_course, upsert_membership, upsert_person
 from activities.db import utcnow
 
+from .deep_linking import activity_for_new_link
 from .exceptions import Forbidden
 from .launch import DEEP_LINKING_REQUEST, VerifiedLaunch
 from .models import LaunchSession
@@ -204,7 +205,9 @@ def start_session(verified: VerifiedLaunch, *, known_kinds: set[str]) -> LaunchS
     if verified.message_type != DEEP_LINKING_REQUEST:
         custom = verified.custom
         kind_hint = str(custom.get("padu_activity") or "")
-        activity = bind_resource_link(
+        # A Deep Linking link's first launch makes its activity; every other launch binds as before.
+        activity = activity_for_new_link(session, current().settings.secret_key, course, verified)
+        activity = activity or bind_resource_link(
             session, course, verified.resource_link["id"],
             key=str(custom.get("padu_key") or "") or None,
             kind_hint=kind_hint if kind_hint in known_kinds else "",

@@ -136,6 +136,8 @@ class QueueItem:
     waiting: dt.timedelta
     #: Waiting longer than the task's review target.
     overdue: bool
+    #: The learner's coach; None when nobody coaches them yet and only staff of the course can review.
+    coach: Person | None = None
 
 
 def review_queue(
@@ -177,6 +179,8 @@ def _queue(
             CoachAssignment,
             (CoachAssignment.learner_id == Submission.learner_id) & (CoachAssignment.course_id == course_id),
         ).where(CoachAssignment.coach_id == coach_id)
+    coach_by_learner = {a.learner_id: a.coach for a in session.scalars(
+        select(CoachAssignment).where(CoachAssignment.course_id == course_id))}
     items = []
     for submission in session.scalars(query.order_by(Submission.last_submitted_at, Submission.id)):
         waited = now - submission.last_submitted_at
@@ -184,5 +188,6 @@ def _queue(
             activity=by_id[submission.activity_id], submission=submission, learner=submission.learner,
             version_number=submission.current_version, waiting_since=submission.last_submitted_at,
             waiting=waited, overdue=waited > targets[submission.activity_id],
+            coach=coach_by_learner.get(submission.learner_id),
         ))
     return items

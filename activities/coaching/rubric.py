@@ -114,6 +114,19 @@ class Rubric:
             return 0.0
         return round(min(points, self.max_points) / self.max_points * score_maximum, 2)
 
+    def conversion_example(self, score_maximum: float) -> tuple[float, float] | None:
+        """An example ``(points, gradebook score)`` when the rubric's total is not the column's maximum.
+
+        Staff see "a rubric total of 12 of 16 becomes 30 of 40 in the gradebook"
+        before anyone is graded, rather than discover the scaling in Moodle.
+        None when nothing is converted (or there is nothing to convert).
+        """
+        total = self.max_points
+        if total <= 0 or math.isclose(total, score_maximum):
+            return None
+        points = float(round(total * 0.75, 0 if total >= 4 else 2))
+        return points, self.scale(points, score_maximum)
+
     def to_dict(self) -> dict[str, Any]:
         if self.is_simple:
             return {"type": "simple", "maximum": self.maximum}

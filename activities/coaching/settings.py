@@ -105,6 +105,19 @@ def default_settings() -> dict[str, Any]:
     return CoachingSettings().to_dict()
 
 
+def fit_to_maximum(raw: Mapping[str, Any], score_maximum: float) -> dict[str, Any]:
+    """New settings whose simple score runs to the gradebook column's maximum.
+
+    A teacher who chose a maximum of 40 in Deep Linking scores "34 of 40" and
+    the gradebook shows 34/40; a default of 100 would turn 85 into 34 silently.
+    A criteria rubric keeps its points (they are scaled, see Rubric.scale).
+    """
+    settings = validate_settings(raw)
+    if not settings.rubric.is_simple:
+        return settings.to_dict()
+    return dataclasses.replace(settings, rubric=Rubric.simple(score_maximum)).to_dict()
+
+
 def validate_settings(raw: Mapping[str, Any] | None) -> CoachingSettings:
     """Settings from JSON or a form; missing fields take their defaults. Raises SettingsInvalid."""
     raw = raw or {}

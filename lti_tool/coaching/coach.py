@@ -28,7 +28,7 @@ from ..auth import current_person, current_role, requires
 from ..runtime import db
 from .common import COACHES, bp, by_version, course_learner, load_task
 from .errors import Problem, describe
-from .forms import jakarta, lines, parse_number, text_to_html
+from .forms import conversion, jakarta, lines, parse_number, text_to_html
 
 
 def queue_page(activity: Activity):
@@ -77,7 +77,7 @@ def learner_page(activity: Activity, settings: CoachingSettings, learner: Person
         review_values=review_values or {"selection": {}, "score": "", "feedback": ""},
         session_values=session_values or {"held_on": dt.datetime.now(jakarta()).date().isoformat(),
                                           "mode": "", "notes": "", "agreed_actions": ""},
-        problem=problem, page="learner",
+        problem=problem, page="learner", conversion=conversion(settings.rubric, activity.score_maximum),
     )
     return page, problem.status if problem else 200
 

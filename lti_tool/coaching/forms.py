@@ -20,6 +20,7 @@ from werkzeug.datastructures import MultiDict
 
 from activities.coaching.exceptions import SettingsInvalid
 from activities.coaching.files import KNOWN_TYPES
+from activities.coaching.rubric import Rubric
 from activities.coaching.sanitize import html_to_text
 from activities.coaching.settings import MAX_QUOTA_BYTES, CoachingSettings, EvidenceType, validate_settings
 
@@ -251,6 +252,25 @@ def _rubric_message(domain_field: str) -> str:
     if last == "criteria":
         return _("A rubric has 1 to 20 criteria.")
     return _("The best level of each criterion together must give more than 0 points.")
+
+
+def rubric_of(values: Mapping[str, Any]) -> Rubric | None:
+    """The rubric the settings form holds, or None while it is not valid."""
+    raw = _rubric(values, {})
+    try:
+        return validate_settings({"rubric": raw}).rubric if raw is not None else None
+    except SettingsInvalid:
+        return None
+
+
+def conversion(rubric: Rubric | None, score_maximum: float) -> dict[str, str] | None:
+    """The example of how points become a gradebook score, formatted for a sentence; None if no conversion."""
+    example = rubric.conversion_example(score_maximum) if rubric is not None else None
+    if example is None:
+        return None
+    points, score = example
+    return {"points": format(points, "g"), "total": format(rubric.max_points, "g"), "score": format(score, "g"),
+            "maximum": format(score_maximum, "g"), "simple": rubric.is_simple}
 
 
 # -- evidence, reviews, sessions ---------------------------------------------------

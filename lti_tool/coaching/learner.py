@@ -80,7 +80,12 @@ def submit(activity_id: int):
         return task_page(activity, settings, values=values, problem=Problem(
             409, _("Your work was sent twice at the same moment; the first one was saved. Check it below.")))
     db().commit()
-    flash(_("Your work was handed in. Your coach will review it."), "info")
+    coach = service.coach_of(db(), activity.course_id, current_person().id)
+    if coach is not None:
+        flash(_("Your work was handed in. %(coach)s, your coach, will review it.", coach=coach.display_name), "info")
+    else:
+        flash(_("Your work was handed in. No coach is assigned to you yet, so the course's teachers will review it."),
+              "info")
     return redirect(url_for(".home", activity_id=activity.id), code=303)
 
 

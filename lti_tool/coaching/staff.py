@@ -18,13 +18,23 @@ from ..responses import csv_response
 from ..runtime import current, db
 from .common import bp, load_task
 from .errors import Problem, describe
-from .forms import ZONES, check_settings, known_extensions, megabytes, posted_settings_values, settings_values
+from .forms import (
+    ZONES,
+    check_settings,
+    conversion,
+    known_extensions,
+    megabytes,
+    posted_settings_values,
+    rubric_of,
+    settings_values,
+)
 
 
 def _settings_page(activity: Activity, values: dict, errors: dict, status: int = 200, broken: bool = False):
     return render_template(
         "coaching/settings.html", activity=activity, values=values, errors=errors, broken=broken,
         zones=ZONES, extensions=known_extensions(), page="settings",
+        conversion=conversion(rubric_of(values), activity.score_maximum),
         server_max_mb=megabytes(current().settings.max_upload_bytes),
         keep_versions=current().settings.keep_superseded_versions,
     ), status

@@ -5,11 +5,12 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request
 from flask_babel import gettext as _
 
-from activities.core import Activity, Role
+from activities.core import Role
 
 from .. import activity_types
 from ..auth import current_launch, requires
-from ..deep_linking import check_request, content_item, response_jwt
+from ..deep_linking import LinkConfig, check_request, content_item, response_jwt, sign_config
+from ..i18n import normalise
 from ..exceptions import Forbidden
 from ..runtime import current, db
 
@@ -61,15 +62,13 @@ def submit():
     if errors:
         return render_template("deep_link_choose.html", types=activity_types.all_types(), form=values,
                                errors=errors), 400
-    activity_type = activity_types.get(values["kind"])
-    activity = Activity(
-        course_id=launch.course_id, kind=activity_type.kind, title=values["title"],
-        settings=activity_type.default_settings(), score_maximum=values["score_maximum"],
-    )
+    # No activity yet: Moodle may never save this link. Its first launch makes it (deep_linking.py).
+    config = LinkConfig(kind=values["kind"], title=values["title"], score_maximum=values["score_maximum"],
+                        locale=normalise(launch.locale))
+    app_settings = current().settings
+    item = content_item(config, sign_config(app_settings.secret_key, launch.platform, config),
+                        app_settings.url("/lti/launch"), settings)
     session = db()
-    session.add(activity)
-    session.flush()
-    item = content_item(activity, current().settings.url("/lti/launch"), settings)
     token = response_jwt(session, launch, [item])
     session.commit()
     return render_template("autopost.html", action=settings["deep_link_return_url"], fields={"JWT": token},

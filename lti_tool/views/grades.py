@@ -1,12 +1,16 @@
-"""Grade sync status of an activity, for staff: delivered, pending, failed (with reason)."""
+"""Grade sync status of an activity, for staff: counts, and each learner's last grade (failed first)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
-from flask_babel import ngettext
-from sqlalchemy import select
+import zoneinfo
 
-from activities.core import Role
+from babel.dates import format_datetime
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import get_locale, ngettext
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
+
+from activities.core import Person, Role
 from activities.grades import GradeOutbox, OutboxStatus, retry_failed, status_counts
 
 from ..auth import activity_in_context, requires
@@ -15,23 +19,47 @@ from ..runtime import db
 bp = Blueprint("grades", __name__)
 
 
+#: Failed first (staff must act), then waiting, then delivered (a superseded newest row was
+#: delivered by a newer result the platform already holds).
+_STATE_ORDER = case(
+    (GradeOutbox.status == OutboxStatus.FAILED.value, 0),
+    (GradeOutbox.status == OutboxStatus.PENDING.value, 1),
+    else_=2,
+)
+#: A course has at most a few hundred learners; the page stays bounded whatever happens.
+MAX_LISTED = 1000
+
+
+def latest_per_learner(session: Session, activity_id: int) -> list[GradeOutbox]:
+    """Each learner's newest grade row (what Moodle shows or should show), failed first, then by name."""
+    newest = (
+        select(func.max(GradeOutbox.id))
+        .where(GradeOutbox.activity_id == activity_id)
+        .group_by(GradeOutbox.person_id)
+    )
+    return list(session.scalars(
+        select(GradeOutbox)
+        .join(Person, Person.id == GradeOutbox.person_id)
+        .where(GradeOutbox.id.in_(newest))
+        .order_by(_STATE_ORDER, Person.name, Person.sub)
+        .limit(MAX_LISTED)
+    ))
+
+
+def _when(row: GradeOutbox) -> str:
+    """Delivered: when Moodle took it; otherwise when Padu recorded it. In Jakarta time, as elsewhere."""
+    moment = row.delivered_at or row.created_at
+    return format_datetime(moment, "d MMM yyyy, HH.mm", tzinfo=zoneinfo.ZoneInfo("Asia/Jakarta"),
+                           locale=str(get_locale())) + " WIB"
+
+
 @bp.get("/a/<int:activity_id>/grades")
 @requires(Role.STAFF)
 def status(activity_id: int):
     activity = activity_in_context(activity_id)
-    problems = list(
-        db().scalars(
-            select(GradeOutbox)
-            .where(
-                GradeOutbox.activity_id == activity.id,
-                GradeOutbox.status.in_([OutboxStatus.FAILED.value, OutboxStatus.PENDING.value]),
-            )
-            .order_by(GradeOutbox.id)
-            .limit(200)
-        )
-    )
+    rows = latest_per_learner(db(), activity.id)
     return render_template("grades_status.html", activity=activity, counts=status_counts(db(), activity.id),
-                           problems=problems)
+                           rows=[(row, _when(row)) for row in rows], max_listed=MAX_LISTED)
 
 
 @bp.post("/a/<int:activity_id>/grades/retry")

@@ -14,6 +14,7 @@ from activities.core import Role
 
 from .. import activity_types
 from ..auth import activity_in_context, current_launch, current_role, requires
+from ..i18n import normalise
 from ..runtime import db
 
 bp = Blueprint("setup", __name__)
@@ -44,8 +45,9 @@ def choose_kind(activity_id: int):
             error=_("Choose one of the activity types."),
         ), 400
     activity.kind = activity_type.kind
-    activity.settings = activity_type.default_settings()
     activity.score_maximum = activity.score_maximum or activity_type.default_score_maximum
+    activity.settings = activity_type.new_settings(activity.score_maximum)
+    activity.locale = normalise(current_launch().locale)
     db().commit()
     return redirect(url_for(activity_type.settings_endpoint, activity_id=activity.id), code=303)
 

@@ -42,3 +42,33 @@ def test_learners_cannot_see_the_grade_page(connected):
     token = re.search(r"[?&]s=([^&\"]+)", page.url).group(1)
     refused = browser.session.get(f"{connected.padu.url}/a/{activity_id}/grades", params={"s": token})
     assert refused.status_code == 403
+
+
+def test_the_page_lists_each_learners_last_grade_failed_first(connected):
+    connected.launch("2")  # the admin: not enrolled as a student, so Moodle refuses the grade
+    for learner in ("4", "5"):
+        connected.launch(learner)
+    browser, page = connected.launch("3")
+    with connected.padu.session() as db:
+        activity = db.scalars(select(Activity)).one()
+        activity.kind, activity.score_maximum = "coaching", 40.0
+        db.commit()
+        activity_id = activity.id
+    grade(connected, activity_id, "4", 30)
+    grade(connected, activity_id, "4", 34)  # the newer result is the one listed
+    grade(connected, activity_id, "5", 12)
+    grade(connected, activity_id, "2", 20)
+    while grade_worker.run_once(connected.padu.runtime):
+        pass
+    token = re.search(r"[?&]s=([^&\"]+)", page.url).group(1)
+    listing = browser.session.get(f"{connected.padu.url}/a/{activity_id}/grades", params={"s": token})
+    assert listing.status_code == 200
+    body = listing.text[listing.text.index("<tbody>"):listing.text.index("</tbody>")]
+    rows = [" ".join(re.sub(r"<[^>]+>", " ", row).split()) for row in body.split("<tr>")[1:]]
+    assert [row.split(" ")[0] for row in rows] == ["Admin", "Budi", "Dewi"]
+    admin, budi, dewi = rows
+    assert "20 / 40" in admin and "400" in admin
+    assert "badge-bad" in body.split("<tr>")[1]
+    assert "34 / 40" in budi and "30 / 40" not in body and "WIB" in budi
+    assert "12 / 40" in dewi
+    assert body.count("badge-ok") == 2 and body.count("badge-bad") == 1

@@ -89,3 +89,14 @@ def test_invalid_rubrics_name_the_field(criteria, field):
     with pytest.raises(SettingsInvalid) as excinfo:
         Rubric.from_dict({"type": "criteria", "criteria": criteria})
     assert excinfo.value.field == field
+
+
+def test_a_conversion_example_is_given_only_when_the_total_differs_from_the_columns_maximum():
+    sixteen = Rubric.from_dict({"type": "criteria", "criteria": [
+        {"title": "A", "levels": [{"label": "x", "points": 0}, {"label": "y", "points": 8}]},
+        {"title": "B", "levels": [{"label": "x", "points": 0}, {"label": "y", "points": 8}]},
+    ]})
+    assert sixteen.conversion_example(40) == (12.0, 30.0)
+    assert Rubric.simple(100).conversion_example(40) == (75.0, 30.0)
+    assert Rubric.simple(40).conversion_example(40) is None
+    assert Rubric.simple(2).conversion_example(10) == (1.5, 7.5)

@@ -87,3 +87,12 @@ def test_audience_of_groups_includes_only_their_members():
     assert not audience.includes(["Angkatan II"])
     assert not audience.includes(None), "a learner whose groups are unknown is not shown to be in it"
     assert validate_settings({"audience": "all"}).audience.includes(None)
+
+
+def test_a_new_task_scores_up_to_the_gradebook_columns_maximum():
+    from activities.coaching.settings import fit_to_maximum
+
+    fitted = validate_settings(fit_to_maximum(default_settings(), 40.0))
+    assert fitted.rubric.is_simple and fitted.rubric.max_points == 40.0
+    criteria = fit_to_maximum({"rubric": RUBRIC}, 40.0)
+    assert validate_settings(criteria).rubric == validate_settings({"rubric": RUBRIC}).rubric

@@ -18,6 +18,7 @@ from activities.readiness.exceptions import (
     SectionDisabled,
     TaskDisabled,
 )
+from activities.readiness.grading import grade_result
 from activities.readiness.models import ReadinessAttempt
 from activities.readiness.service import (
     MAX_CODE_TRIES,
@@ -233,6 +234,9 @@ def test_submitting_stores_the_profile_and_queues_a_fully_graded_scaled_score(db
     assert (row.activity_progress, row.grading_progress) == ("Completed", "FullyGraded")
     assert (row.score_given, row.score_maximum) == (10.0, 10.0)
     assert row.comment == "Kesiapan digital: Siap (100/100)"
+    # The language of the teacher who set the activity up, not of the learner or the server.
+    check.locale = "en"
+    assert grade_result(db, check, budi, 100.0, Band.READY).comment == "Digital readiness: Ready (100/100)"
 
 
 def test_the_result_and_its_grade_are_saved_together_or_not_at_all(db, check, budi):

@@ -1,0 +1,24 @@
+"""activity locale: the language of the course's launches, for gradebook comments
+
+Revision ID: 0004e
+Revises: 0003
+Create Date: 2026-12-05 23:30:00
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+revision = '0004e'
+down_revision = '0003'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table('activity', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('locale', sa.String(length=10), nullable=False, server_default=''))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('activity', schema=None) as batch_op:
+        batch_op.drop_column('locale')

@@ -145,7 +145,7 @@ class LaunchSession(Base):
     data: Mapped[dict] = mapped_column(default=dict)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     #: The end of its absolute lifetime; a newer launch of the same person in the same
-    #: course sets it to that moment, which ends this session.
+    #: course with another role sets it to that moment, which ends this session.
     expires_at: Mapped[dt.datetime] = mapped_column(index=True)
     #: When a request last used it, to the minute (for the idle timeout); None: not since the launch.
     last_seen_at: Mapped[Optional[dt.datetime]] = mapped_column(nullable=True)

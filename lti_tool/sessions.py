@@ -8,8 +8,9 @@ the launch session's ``data``, so Flask-WTF keeps its CSRF secret there too.
 
 A session ends at the first of: its absolute lifetime (``PADU_SESSION_LIFETIME``),
 ``PADU_SESSION_IDLE_SECONDS`` without a request, or a newer launch of the same
-person in the same course, which brings that launch's roles; an older token then
-meets "open the activity again from Moodle", never the rights it had.
+person in the same course with another role; an older token then meets "open the
+activity again from Moodle", never the rights it had. Every live session of a
+person in a course therefore carries the role of their latest launch.
 
 An explicit token (query, form field, header) always wins over the cookie, and a
 request never rewrites a cookie that belongs to someone else: otherwise a link
@@ -192,12 +193,15 @@ def start_session(verified: VerifiedLaunch, *, known_kinds: set[str]) -> LaunchS
     upsert_membership(session, course, person, role)
     now = utcnow()
     # A newer launch in the same course is the truth about this person's roles:
-    # their older sessions there end, so an old staff token cannot outlive a
-    # relaunch as learner.
+    # their older sessions there with another role end, so an old staff token
+    # cannot outlive a relaunch as learner. Sessions with the same role stay, so
+    # a learner who opened two activities of the course (two tabs, or the
+    # browser's back button on a phone) keeps both.
     session.execute(
         update(LaunchSession)
         .where(LaunchSession.platform_id == platform.id, LaunchSession.course_id == course.id,
-               LaunchSession.person_id == person.id, LaunchSession.expires_at > now)
+               LaunchSession.person_id == person.id, LaunchSession.expires_at > now,
+               LaunchSession.role != role.value)
         .values(expires_at=now)
         .execution_options(synchronize_session=False)
     )

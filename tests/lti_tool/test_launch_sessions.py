@@ -64,6 +64,21 @@ def test_a_relaunch_in_another_course_leaves_the_first_session_alone(connected):
     assert budi.session.get(intro.url).status_code == 200
 
 
+
+def test_a_second_activity_opened_with_the_same_role_leaves_the_first_session_alone(connected):
+    """Two tabs, or a phone's back button: the learner's first activity must still work."""
+    set_up_readiness(connected)
+    budi, intro = connected.launch(BUDI)
+    connected.lms.add_resource_link(course_id="2", resource_link_id="8", title="Tugas coaching")
+    other = connected.lti_browser()
+    fields = connected.lms.login_initiation_form(connected.client_id, BUDI, connected.padu.url + "/lti/launch",
+                                                 resource_link_id="8", course_id="2")
+    response = other.session.post(connected.padu.url + "/lti/login", data=fields, allow_redirects=False)
+    action, form = other.authorize(response.headers["Location"])
+    assert other.session.post(action, data=form).status_code == 200
+    assert budi.session.get(intro.url).status_code == 200
+    assert len(_sessions_of(connected, BUDI)) == 2
+
 # -- finding 9: the idle timeout --------------------------------------------------
 
 def _set_last_seen(connected, session_id: str, ago: dt.timedelta) -> None:
@@ -206,7 +221,12 @@ def test_a_dead_explicit_token_is_refused_even_with_a_live_cookie(connected):
     old_token = token_of(first)
     _second_browser, second = connected.launch(BUDI, browser=browser)
     assert _cookie(browser) == token_of(second)
+    first_session, _ = _sessions_of(connected, BUDI)
+    with connected.padu.session() as db:
+        db.get(LaunchSession, first_session.id).expires_at = utcnow()
+        db.commit()
     assert browser.session.get(first.url.split("?")[0], params={"s": old_token}).status_code == 401
+    assert browser.session.get(first.url.split("?")[0]).status_code == 200  # the cookie alone still works
 
 
 # -- finding 10: padu_key copies settings only within one platform ---------------------

@@ -1,15 +1,15 @@
 """activity locale: the language of the course's launches, for gradebook comments
 
-Revision ID: 0004e
-Revises: 0003
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-05 23:30:00
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0004e'
-down_revision = '0003'
+revision = '0007'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 

@@ -14,6 +14,7 @@ from pylti1p3.deep_link_resource import DeepLinkResource
 from pylti1p3.lineitem import LineItem
 from sqlalchemy.orm import Session
 
+from activities import registry
 from activities.core import Activity
 from activities.db import utcnow
 
@@ -55,7 +56,7 @@ def content_item(activity: Activity, launch_url: str, settings: dict, *, with_li
             .set_score_maximum(activity.score_maximum)
             .set_label(activity.title)
             .set_resource_id(activity.key)
-            .set_tag(activity.kind)
+            .set_tag(registry.line_item_tag(activity.kind))
         )
     item = resource.to_dict()
     targets = settings.get("accept_presentation_document_targets") or []

@@ -35,7 +35,7 @@ class Status(str, enum.Enum):
 
 @dataclasses.dataclass(frozen=True)
 class Progress:
-    """"1 of 2", as numbers: ``done`` of ``needed``, counting what ``key`` names.
+    """Progress such as "1 of 2", as numbers: ``done`` of ``needed``, counting what ``key`` names.
 
     ``key`` is a short stable text key (``"readiness.submitted"``,
     ``"coaching.tasks_accepted"``, …) the web layer turns into words.

@@ -74,8 +74,8 @@ def test_the_web_app_serves_every_domain_kind_and_only_those():
 
     assert activity_types.known_kinds() == registry.known_kinds()
     for kind in registry.known_kinds():
-        web = activity_types.get(kind)
-        assert (web.tag, web.default_score_maximum) == (registry.get(kind).tag, registry.get(kind).default_score_maximum)
-        assert web.default_settings() == registry.get(kind).default_settings()
+        web, domain = activity_types.get(kind), registry.get(kind)
+        assert (web.tag, web.default_score_maximum) == (domain.tag, domain.default_score_maximum)
+        assert web.default_settings() == domain.default_settings()
     with pytest.raises(LookupError):
         activity_types.register(dataclasses.replace(activity_types.get("coaching"), kind="quiz"))

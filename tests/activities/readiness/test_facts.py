@@ -84,8 +84,8 @@ def test_another_course_s_or_kind_s_activity_is_refused(db, course, check, make_
 
 def _submitted(check, person, number, index, band):
     return ReadinessAttempt(activity_id=check.id, person_id=person.id, number=number, instrument_version="v1",
-                            status="submitted", submitted_at=dt.datetime(2026, 3, 1, tzinfo=dt.timezone.utc), area_scores={},
-                            overall_index=index, band=band, recommendations=[])
+                            status="submitted", submitted_at=dt.datetime(2026, 3, 1, tzinfo=dt.timezone.utc),
+                            area_scores={}, overall_index=index, band=band, recommendations=[])
 
 
 def test_the_number_of_statements_does_not_grow_with_the_cohort(db, engine, course, check, make_person):

@@ -1,9 +1,12 @@
-"""The activity types Padu offers, and how the launch dispatches to them.
+"""The activity types on the web: a blueprint and translated labels per domain kind.
 
-An activity type is a domain package in ``activities/`` plus one blueprint in
-``lti_tool/``; the blueprint's module calls :func:`register` with an
-:class:`ActivityType`. The app factory imports the modules listed in
-``ACTIVITY_MODULES``: adding a fourth activity adds one line there.
+What a kind *is* (its settings, gradebook tag, fact providers) lives in the
+domain registry, :mod:`activities.registry`, so processes without the web app
+(``padu worker``) know it too. Here each web package (``lti_tool.readiness``,
+``lti_tool.coaching``) calls :func:`register` with the blueprint that serves
+its kind and the words the teacher's chooser shows. The app factory imports
+the modules listed in ``ACTIVITY_MODULES``: adding a fourth activity adds one
+line here and one in :data:`activities.registry.PACKAGES`.
 """
 
 from __future__ import annotations
@@ -12,6 +15,9 @@ import dataclasses
 from typing import Any, Callable
 
 from flask import Blueprint
+
+from activities import registry
+from activities.registry import ActivityKind
 
 ACTIVITY_MODULES = (
     "lti_tool.readiness",
@@ -30,14 +36,29 @@ class ActivityType:
     home_endpoint: str
     #: Endpoint taking ``activity_id``: the staff settings page.
     settings_endpoint: str
-    #: Turns stored settings (possibly empty) into a validated JSON-able dict; raises ValueError.
-    default_settings: Callable[[], dict]
-    #: Gradebook tag used to find the column via AGS line items.
-    tag: str = ""
-    default_score_maximum: float = 100.0
     #: Fits new settings to the gradebook column's maximum (settings, score_maximum) -> settings,
     #: for a type whose settings hold a maximum of their own (a coaching task's simple score).
     fit_to_maximum: Callable[[dict, float], dict] | None = None
+
+    @property
+    def domain(self) -> ActivityKind:
+        found = registry.get(self.kind)
+        if found is None:
+            raise LookupError(f"no domain package registers the activity kind {self.kind!r}")
+        return found
+
+    def default_settings(self) -> dict:
+        """A new activity's settings (the domain kind's)."""
+        return self.domain.default_settings()
+
+    @property
+    def tag(self) -> str:
+        """Gradebook tag used to find the column via AGS line items."""
+        return self.domain.tag
+
+    @property
+    def default_score_maximum(self) -> float:
+        return self.domain.default_score_maximum
 
     def new_settings(self, score_maximum: float) -> dict:
         """Settings of a newly configured activity whose gradebook column has ``score_maximum``."""
@@ -49,6 +70,9 @@ _TYPES: dict[str, ActivityType] = {}
 
 
 def register(activity_type: ActivityType) -> ActivityType:
+    """Attach a blueprint to a kind the domain registry knows; refuses one it does not."""
+    if registry.get(activity_type.kind) is None:
+        raise LookupError(f"no domain package registers the activity kind {activity_type.kind!r}")
     _TYPES[activity_type.kind] = activity_type
     return activity_type
 
@@ -62,4 +86,5 @@ def all_types() -> list[ActivityType]:
 
 
 def known_kinds() -> set[str]:
+    """The kinds this web app serves (a domain kind whose web module is missing is not offered)."""
     return set(_TYPES)

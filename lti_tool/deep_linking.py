@@ -26,6 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from activities import registry
 from activities.core import Activity, Course
 from activities.db import utcnow
 
@@ -160,7 +161,7 @@ def content_item(config: LinkConfig, signed_config: str, launch_url: str, settin
             .set_score_maximum(config.score_maximum)
             .set_label(config.title)
             .set_resource_id(config.key)
-            .set_tag(config.kind)
+            .set_tag(registry.line_item_tag(config.kind))
         )
     item = resource.to_dict()
     targets = settings.get("accept_presentation_document_targets") or []

@@ -24,11 +24,12 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from activities import registry
 from activities.core import Activity
 from activities.db import utcnow
 from activities.grades import GradeOutbox, OutboxStatus
 
-from . import activity_types, housekeeping
+from . import housekeeping
 from .exceptions import ServiceError
 from .models import Platform
 from .runtime import Runtime
@@ -93,10 +94,9 @@ def _lineitem_url(runtime: Runtime, session: Session, platform: Platform, activi
         return activity.lineitem_url
     if not activity.lineitems_url:
         return None
-    activity_type = activity_types.get(activity.kind)
     url = runtime.ags.find_or_create_lineitem(
         platform, activity.lineitems_url, resource_link_id=activity.resource_link_id,
-        resource_id=activity.key, tag=(activity_type.tag if activity_type else activity.kind) or activity.kind,
+        resource_id=activity.key, tag=registry.line_item_tag(activity.kind),
         label=activity.title or activity.kind, score_maximum=activity.score_maximum,
     )
     session.execute(update(Activity).where(Activity.id == activity.id).values(lineitem_url=url))

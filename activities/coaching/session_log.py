@@ -10,13 +10,14 @@ import dataclasses
 import datetime as dt
 from typing import Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..core import Course, Person, Role
 from ..db import utcnow
 from .access import may_coach
 from .exceptions import NotYourCoachee, SessionInvalid
+from .facts import session_counts
 from .models import CoachingSession, SessionMode
 from .sanitize import clean_html, clean_line
 
@@ -103,7 +104,4 @@ def agreed_actions_for(session: Session, course_id: int, learner_id: int) -> lis
 
 def session_count(session: Session, course_id: int, learner_id: int) -> int:
     """How many coaching sessions the learner has had in the course (for phase gating)."""
-    return session.scalar(
-        select(func.count(CoachingSession.id))
-        .where(CoachingSession.course_id == course_id, CoachingSession.learner_id == learner_id)
-    ) or 0
+    return session_counts(session, course_id, [learner_id])[learner_id]

@@ -235,12 +235,9 @@ def _add_version(
 
 def accepted_count(session: Session, course_id: int, learner_id: int) -> int:
     """How many coaching tasks of the course the learner has had accepted (for phase gating)."""
-    return session.scalar(
-        select(func.count(Submission.id))
-        .join(Activity, Submission.activity_id == Activity.id)
-        .where(Activity.course_id == course_id, Activity.kind == KIND, Submission.learner_id == learner_id,
-               Submission.status == SubmissionStatus.ACCEPTED.value)
-    ) or 0
+    from .facts import accepted_counts  # the batch is the one implementation
+
+    return accepted_counts(session, course_id, [learner_id])[learner_id]
 
 
 def evidence_file(session: Session, submission: Submission, file_id: int) -> EvidenceFile | None:

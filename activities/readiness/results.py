@@ -73,16 +73,40 @@ def current_results(
     session: Session, activity: Activity, person_ids: Iterable[int] | None = None
 ) -> dict[int, CurrentResult]:
     """Kept results by person id, for everyone (or the given people) with a submitted attempt."""
+    return {person_id: standing.result for person_id, standing in standings(session, activity, person_ids).items()
+            if standing.result is not None}
+
+
+@dataclasses.dataclass(frozen=True)
+class Standing:
+    """Where one learner is with a check: their kept result, if any, and whether an attempt is open."""
+
+    result: CurrentResult | None
+    attempts_used: int
+    in_progress: bool
+
+
+def standings(
+    session: Session, activity: Activity, person_ids: Iterable[int] | None = None
+) -> dict[int, Standing]:
+    """By person id, everyone (or the given people) who started an attempt; one query for any number.
+
+    The one implementation behind :func:`current_result`, :func:`current_results`
+    and the readiness facts (:mod:`.facts`).
+    """
     settings = settings_of(activity)
     by_person: dict[int, list[ReadinessAttempt]] = defaultdict(list)
     for attempt in _attempts(session, activity.id, person_ids):
         by_person[attempt.person_id].append(attempt)
-    results = {}
+    found = {}
     for person_id, attempts in by_person.items():
         kept = kept_of(attempts, settings.keep)
-        if kept is not None:
-            results[person_id] = _result(kept, len(attempts), settings)
-    return results
+        found[person_id] = Standing(
+            result=_result(kept, len(attempts), settings) if kept is not None else None,
+            attempts_used=len(attempts),
+            in_progress=any(not attempt.is_submitted for attempt in attempts),
+        )
+    return found
 
 
 def attempts_used(session: Session, activity_id: int, person_id: int) -> int:

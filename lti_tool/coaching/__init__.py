@@ -8,7 +8,7 @@ render; every rule lives in the domain.
 from flask_babel import lazy_gettext as _l
 
 from activities.coaching import KIND
-from activities.coaching.settings import default_settings, fit_to_maximum
+from activities.coaching.settings import fit_to_maximum
 
 from ..activity_types import ActivityType, register
 from . import coach, learner, staff  # noqa: F401  (their routes join the blueprint)
@@ -22,9 +22,7 @@ register(ActivityType(
     blueprint=bp,
     home_endpoint="coaching.home",
     settings_endpoint="coaching.settings",
-    default_settings=default_settings,
     fit_to_maximum=fit_to_maximum,
-    tag=KIND,
 ))
 
 __all__ = ["bp"]

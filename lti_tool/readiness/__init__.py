@@ -8,7 +8,6 @@ render; every rule lives in the domain.
 from flask_babel import lazy_gettext as _l
 
 from activities.readiness import KIND
-from activities.readiness.settings import default_settings
 
 from ..activity_types import ActivityType, register
 from . import learner, probe, staff  # noqa: F401  (their routes join the blueprint)
@@ -22,8 +21,6 @@ register(ActivityType(
     blueprint=bp,
     home_endpoint="readiness.home",
     settings_endpoint="readiness.settings",
-    default_settings=default_settings,
-    tag=KIND,
 ))
 
 __all__ = ["bp"]

@@ -1,0 +1,155 @@
+"""Coaching as fact providers: tasks accepted and coaching sessions held, per learner of a course.
+
+Phase gating asks "has this learner had N coaching tasks accepted (with at
+least this score)?" and "has this learner had N coaching sessions?" for a
+whole cohort. The counts here are the one implementation: the single-learner
+:func:`.submissions.accepted_count` and :func:`.session_log.session_count`
+call them with one learner.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import defaultdict
+from typing import Collection
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..core import Activity
+from ..facts import Fact, NextStep, Step, counted
+from . import KIND
+from .models import CoachingSession, Decision, Review, Submission, SubmissionStatus, SubmissionVersion
+
+TASKS_KEY = "coaching.tasks_accepted"
+SESSIONS_KEY = "coaching.sessions_held"
+
+
+@dataclasses.dataclass(frozen=True)
+class _TaskState:
+    activity_id: int
+    status: SubmissionStatus
+    #: The accepted score as a percentage of its maximum; None unless accepted.
+    percent: float | None
+
+
+def _course_tasks(session: Session, course_id: int) -> list[int]:
+    """The course's coaching tasks, in the order they were placed."""
+    return list(session.scalars(
+        select(Activity.id).where(Activity.course_id == course_id, Activity.kind == KIND).order_by(Activity.id)))
+
+
+def _task_states(session: Session, course_id: int, learner_ids: list[int]) -> dict[int, list[_TaskState]]:
+    """Each learner's submissions to the course's coaching tasks, with the accepted score: one query."""
+    accepts = (
+        select(SubmissionVersion.submission_id, Review.score, Review.score_maximum)
+        .join(Review, Review.version_id == SubmissionVersion.id)
+        .where(Review.decision == Decision.ACCEPT.value)
+        .subquery()
+    )
+    rows = session.execute(
+        select(Submission.learner_id, Submission.activity_id, Submission.status, accepts.c.score,
+               func.coalesce(accepts.c.score_maximum, Activity.score_maximum))
+        .join(Activity, Submission.activity_id == Activity.id)
+        .outerjoin(accepts, accepts.c.submission_id == Submission.id)
+        .where(Activity.course_id == course_id, Activity.kind == KIND, Submission.learner_id.in_(learner_ids))
+        .order_by(Submission.learner_id, Submission.activity_id)
+    ).all()
+    states: dict[int, list[_TaskState]] = defaultdict(list)
+    for learner_id, activity_id, status, score, maximum in rows:
+        status = SubmissionStatus(status)
+        percent = None
+        if status is SubmissionStatus.ACCEPTED and score is not None and maximum:
+            percent = 100.0 * score / maximum
+        states[learner_id].append(_TaskState(activity_id, status, percent))
+    return states
+
+
+def _is_accepted(state: _TaskState, min_percent: float | None) -> bool:
+    if state.status is not SubmissionStatus.ACCEPTED:
+        return False
+    return min_percent is None or (state.percent is not None and state.percent >= min_percent)
+
+
+def accepted_counts(
+    session: Session, course_id: int, learner_ids: Collection[int], *, min_percent: float | None = None
+) -> dict[int, int]:
+    """By learner: how many coaching tasks of the course they have had accepted
+    (with a score of at least ``min_percent`` % of its maximum, if given)."""
+    ids = list(dict.fromkeys(learner_ids))
+    states = _task_states(session, course_id, ids) if ids else {}
+    return {i: sum(1 for s in states.get(i, ()) if _is_accepted(s, min_percent)) for i in ids}
+
+
+def session_counts(session: Session, course_id: int, learner_ids: Collection[int]) -> dict[int, int]:
+    """By learner: how many coaching sessions they have had in the course; one query."""
+    ids = list(dict.fromkeys(learner_ids))
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(CoachingSession.learner_id, func.count(CoachingSession.id))
+        .where(CoachingSession.course_id == course_id, CoachingSession.learner_id.in_(ids))
+        .group_by(CoachingSession.learner_id)
+    ).all()
+    found = dict(rows)
+    return {i: found.get(i, 0) for i in ids}
+
+
+@dataclasses.dataclass(frozen=True)
+class TasksAccepted:
+    """Per learner the coaching tasks of the course accepted, of ``needed``.
+
+    ``needed`` None means every coaching task of the course; ``min_percent``
+    counts only those accepted with at least that share of the maximum score.
+    A task restricted to some groups still counts in "every task": a phase
+    gate over such tasks should give ``needed``. Two queries for any number of
+    learners: the course's tasks, and the learners' submissions.
+    """
+
+    needed: int | None = None
+    min_percent: float | None = None
+    key: str = TASKS_KEY
+
+    def facts(self, session: Session, course_id: int, learner_ids: Collection[int]) -> dict[int, Fact]:
+        ids = list(dict.fromkeys(learner_ids))
+        tasks = _course_tasks(session, course_id)
+        states = _task_states(session, course_id, ids) if ids else {}
+        needed = len(tasks) if self.needed is None else self.needed
+        facts = {}
+        for learner_id in ids:
+            mine = states.get(learner_id, [])
+            done = sum(1 for state in mine if _is_accepted(state, self.min_percent))
+            facts[learner_id] = counted(TASKS_KEY, done, needed, next_step=_next_task(tasks, mine),
+                                        started=bool(mine))
+        return facts
+
+
+def _next_task(tasks: list[int], mine: list[_TaskState]) -> NextStep | None:
+    """A revision asked for first (the coach waits on it), then a task not handed in, then waiting."""
+    by_task = {state.activity_id: state.status for state in mine}
+    for task_id in tasks:
+        if by_task.get(task_id) is SubmissionStatus.REVISION_REQUESTED:
+            return NextStep(Step.REVISE, task_id)
+    for task_id in tasks:
+        if task_id not in by_task:
+            return NextStep(Step.SUBMIT, task_id)
+    for task_id in tasks:
+        if by_task[task_id].waiting_for_review:
+            return NextStep(Step.WAIT_FOR_REVIEW, task_id)
+    return None
+
+
+@dataclasses.dataclass(frozen=True)
+class SessionsHeld:
+    """Per learner the coaching sessions held in the course, of ``needed``; one query."""
+
+    needed: int = 1
+    key: str = SESSIONS_KEY
+
+    def facts(self, session: Session, course_id: int, learner_ids: Collection[int]) -> dict[int, Fact]:
+        counts = session_counts(session, course_id, learner_ids)
+        return {
+            learner_id: counted(SESSIONS_KEY, count, self.needed, next_step=NextStep(Step.MEET_COACH),
+                                started=count > 0)
+            for learner_id, count in counts.items()
+        }

@@ -1,0 +1,78 @@
+"""The activity types Padu knows, as the domain sees them.
+
+Each domain package (``activities.readiness``, ``activities.coaching``)
+registers its :class:`ActivityKind` when it is imported; :data:`PACKAGES`
+lists them, and this module imports them the first time anyone asks. So every
+process — the web app, a standalone ``padu worker``, a CLI command — sees the
+same kinds, whether or not a Flask blueprint was ever imported. (Before, the
+kinds were registered by the web blueprints, and a worker without the web app
+knew none.) The web layer only adds a blueprint, its endpoints and the
+translated labels per kind (:mod:`lti_tool.activity_types`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+from typing import Callable, Mapping
+
+from .facts import FactProvider
+
+#: The domain packages that register a kind; adding an activity type adds one line.
+PACKAGES = (
+    "activities.readiness",
+    "activities.coaching",
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class ActivityKind:
+    kind: str
+    #: A new activity's settings as a validated JSON-able dict.
+    default_settings: Callable[[], dict]
+    #: AGS line item ``tag`` used to find the activity's gradebook column.
+    tag: str
+    default_score_maximum: float = 100.0
+    #: Named fact providers (see :mod:`activities.facts`): a name → a factory taking the
+    #: provider's parameters, e.g. ``facts["result"](activity_id=3)``.
+    facts: Mapping[str, Callable[..., FactProvider]] = dataclasses.field(default_factory=dict)
+
+
+_KINDS: dict[str, ActivityKind] = {}
+_loaded = False
+
+
+def register(kind: ActivityKind) -> ActivityKind:
+    """Called by a domain package at import."""
+    _KINDS[kind.kind] = kind
+    return kind
+
+
+def _load() -> None:
+    global _loaded
+    if _loaded:
+        return
+    for name in PACKAGES:
+        importlib.import_module(name)
+    _loaded = True
+
+
+def get(kind: str) -> ActivityKind | None:
+    _load()
+    return _KINDS.get(kind)
+
+
+def all_kinds() -> list[ActivityKind]:
+    _load()
+    return list(_KINDS.values())
+
+
+def known_kinds() -> set[str]:
+    _load()
+    return set(_KINDS)
+
+
+def line_item_tag(kind: str) -> str:
+    """The gradebook tag of a kind; an unknown kind's own name (a row left by a removed type)."""
+    found = get(kind)
+    return (found.tag if found else "") or kind

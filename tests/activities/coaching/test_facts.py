@@ -1,0 +1,147 @@
+"""Coaching as fact providers: tasks accepted and sessions held for a cohort, equal to each learner's counts."""
+
+import datetime as dt
+
+import pytest
+
+from activities.coaching.facts import SESSIONS_KEY, TASKS_KEY, SessionsHeld, TasksAccepted, accepted_counts
+from activities.coaching.models import CoachingSession, Review, Submission, SubmissionVersion
+from activities.coaching.service import accepted_count, log_session, session_count, submit
+from activities.coaching.service import review as review_
+from activities.core import Activity, Role, upsert_course
+from activities.facts import Fact, FactProvider, NextStep, Progress, Status, Step
+
+from ..statements import counted_statements
+from .conftest import FULL_MARKS
+
+WEAK = {"analysis": "weak", "action": "weak"}  # 1 of 10 points: 10 %
+NOW = dt.datetime(2026, 3, 10, 3, tzinfo=dt.timezone.utc)
+
+
+def review(db, task, sub, coach, **kwargs):
+    kwargs.setdefault("feedback", "<p>Perbaiki rencana aksi.</p>")
+    return review_(db, task, sub, coach, Role.FACILITATOR, version_number=sub.current_version, **kwargs)
+
+
+def held(db, course, coach, learner, times):
+    for _ in range(times):
+        log_session(db, course, coach, learner, Role.FACILITATOR, held_on=dt.date(2026, 3, 9), mode="online",
+                    now=NOW)
+
+
+@pytest.fixture
+def cohort(db, course, platform, task, make_activity, coached, make_person):
+    """Two tasks; Budi has both accepted (one with a weak score), Dewi was asked to revise the first,
+    Eko handed in the first only, Fitri did nothing. Budi has had two sessions, Dewi one."""
+    second = make_activity("coaching", {"rubric": task.settings["rubric"]}, title="Inovasi layanan")
+    eko, fitri = make_person("Eko"), make_person("Fitri")
+    review(db, task, submit(db, task, coached.budi, reflection="A"), coached.coach, decision="accept",
+           selection=FULL_MARKS)
+    review(db, second, submit(db, second, coached.budi, reflection="B"), coached.coach, decision="accept",
+           selection=WEAK)
+    review(db, task, submit(db, task, coached.dewi, reflection="C"), coached.coach, decision="revise")
+    submit(db, task, eko, reflection="D")
+    held(db, course, coached.coach, coached.budi, 2)
+    held(db, course, coached.coach, coached.dewi, 1)
+    # Another course's task, accepted: never counted here.
+    other = upsert_course(db, platform.id, "99", "LAIN", "Kursus lain")
+    elsewhere = Activity(course_id=other.id, kind="coaching", settings={})
+    db.add(elsewhere)
+    db.flush()
+    db.add(Submission(activity_id=elsewhere.id, learner_id=fitri.id, status="accepted"))
+    db.flush()
+    return task, second, {"budi": coached.budi, "dewi": coached.dewi, "eko": eko, "fitri": fitri}
+
+
+def test_the_coaching_providers_are_fact_providers():
+    assert isinstance(TasksAccepted(), FactProvider) and isinstance(SessionsHeld(), FactProvider)
+
+
+@pytest.mark.parametrize("provider", [
+    TasksAccepted(), TasksAccepted(needed=1), TasksAccepted(min_percent=50), SessionsHeld(), SessionsHeld(needed=2),
+])
+def test_the_cohort_s_facts_equal_each_learner_s(db, course, cohort, provider):
+    _, _, people = cohort
+    ids = [p.id for p in people.values()]
+    batch = provider.facts(db, course.id, ids)
+    assert set(batch) == set(ids)
+    for person in people.values():
+        assert provider.facts(db, course.id, [person.id]) == {person.id: batch[person.id]}
+
+
+def test_the_counts_equal_the_single_learner_functions(db, course, cohort):
+    _, _, people = cohort
+    ids = [p.id for p in people.values()]
+    tasks = TasksAccepted().facts(db, course.id, ids)
+    sessions = SessionsHeld().facts(db, course.id, ids)
+    for person in people.values():
+        assert tasks[person.id].value == accepted_count(db, course.id, person.id)
+        assert sessions[person.id].value == session_count(db, course.id, person.id)
+    assert [tasks[p.id].value for p in people.values()] == [2, 0, 0, 0]
+    assert [sessions[p.id].value for p in people.values()] == [2, 1, 0, 0]
+
+
+def test_tasks_accepted_reads_each_state_with_its_next_step(db, course, cohort):
+    task, second, people = cohort
+    ids = [p.id for p in people.values()]
+    facts = TasksAccepted().facts(db, course.id, ids)
+    of_two = lambda done: Progress(done=done, needed=2, key=TASKS_KEY)  # noqa: E731
+    assert facts[people["budi"].id] == Fact(Status.DONE, 2, of_two(2), None)
+    assert facts[people["dewi"].id] == Fact(Status.IN_PROGRESS, 0, of_two(0), NextStep(Step.REVISE, task.id))
+    assert facts[people["eko"].id] == Fact(Status.IN_PROGRESS, 0, of_two(0), NextStep(Step.SUBMIT, second.id))
+    assert facts[people["fitri"].id] == Fact(Status.NOT_STARTED, 0, of_two(0), NextStep(Step.SUBMIT, task.id))
+
+
+def test_a_minimum_score_counts_only_tasks_accepted_with_it(db, course, cohort):
+    _, _, people = cohort
+    budi = people["budi"].id
+    assert accepted_counts(db, course.id, [budi], min_percent=10) == {budi: 2}
+    assert accepted_counts(db, course.id, [budi], min_percent=50) == {budi: 1}
+    fact = TasksAccepted(min_percent=50).facts(db, course.id, [budi])[budi]
+    # Both tasks are accepted and final: one counts, and nothing is left to do.
+    assert (fact.status, fact.value, fact.next_step) == (Status.IN_PROGRESS, 1, None)
+    assert TasksAccepted(needed=1, min_percent=50).facts(db, course.id, [budi])[budi].status is Status.DONE
+
+
+def test_sessions_held_against_a_target(db, course, cohort):
+    _, _, people = cohort
+    facts = SessionsHeld(needed=2).facts(db, course.id, [p.id for p in people.values()])
+    assert facts[people["budi"].id] == Fact(Status.DONE, 2, Progress(2, 2, SESSIONS_KEY), None)
+    assert facts[people["dewi"].id] == Fact(Status.IN_PROGRESS, 1, Progress(1, 2, SESSIONS_KEY),
+                                            NextStep(Step.MEET_COACH))
+    assert facts[people["fitri"].id].status is Status.NOT_STARTED
+
+
+def test_learners_with_no_data_are_not_started(db, course, task, make_person):
+    nobody = make_person("Gilang")
+    for provider in (TasksAccepted(), SessionsHeld()):
+        facts = provider.facts(db, course.id, [nobody.id, 987654])
+        assert {f.status for f in facts.values()} == {Status.NOT_STARTED}
+        assert {f.value for f in facts.values()} == {0}
+        assert provider.facts(db, course.id, []) == {}
+
+
+def test_the_number_of_statements_does_not_grow_with_the_cohort(db, engine, course, task, people, make_person):
+    learners = [make_person(f"Peserta {n}") for n in range(200)]
+    for n, learner in enumerate(learners):
+        version = SubmissionVersion(number=1)
+        if n % 2:
+            version.reviews = [Review(reviewer_id=people.coach.id, decision="accept", score=80.0,
+                                      score_maximum=100.0)]
+        db.add(Submission(activity_id=task.id, learner_id=learner.id, status="accepted" if n % 2 else "submitted",
+                          versions=[version]))
+        db.add(CoachingSession(course_id=course.id, coach_id=people.coach.id, learner_id=learner.id,
+                               held_on=dt.date(2026, 3, 9), mode="online"))
+    db.commit()
+    ids, course_id = [p.id for p in learners], course.id
+
+    def statements_for(provider, learner_ids):
+        db.expire_all()
+        with counted_statements(engine) as seen:
+            facts = provider.facts(db, course_id, learner_ids)
+        assert len(facts) == len(learner_ids)
+        return len(seen)
+
+    for provider in (TasksAccepted(min_percent=50), SessionsHeld()):
+        assert statements_for(provider, ids) == statements_for(provider, ids[:2]) <= 2
+    assert sum(f.value for f in TasksAccepted(min_percent=50).facts(db, course.id, ids).values()) == 100

@@ -1,0 +1,192 @@
+"""Whatever a POST carries, Padu answers with a 4xx or a success, never a 500 or a traceback.
+
+Security review, issue 9 ("Tests"): every POST endpoint of the URL map gets
+Hypothesis-made bodies, sent as the actor who may use the endpoint (so the body
+reaches the view, past the role check) with a valid CSRF token of that actor's
+session. Form bodies mix the fields Padu's forms really have with random names
+(unicode, NUL, ``a[b][c]``-style nesting, repeated names), random values (huge,
+empty, numbers that are not numbers) and, sometimes, file parts; JSON bodies are
+nested values of any type, or text that is not JSON at all.
+
+Bounded and deterministic for CI: 25 examples per endpoint and body kind,
+derandomized, no example database, one Padu and one set of launches per module.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from .actors import ANONYMOUS, COACHING, DEEP_LINK, LEARNER_A, READINESS, STAFF, UNSET, build_world
+from .readiness.helpers import GOOD_DEVICE
+from .test_route_map import KEYERROR_500
+
+RECURSION_500 = ("finding: probe JSON nested 1,500 levels is a 500 (RecursionError while parsing it in "
+                 "activities/readiness/probe.py parse_probe)")
+
+R = "/a/{readiness}/readiness"
+C = "/a/{coaching}/coaching"
+
+#: rule → (path with course 2's ids, the actor who may post there, the link whose session it rides on).
+ENDPOINTS: dict[str, tuple[str, str, str]] = {
+    "/lti/login": ("/lti/login", ANONYMOUS, UNSET),
+    "/lti/launch": ("/lti/launch", ANONYMOUS, UNSET),
+    "/lti/deep-link": ("/lti/deep-link", STAFF, DEEP_LINK),
+    "/a/<int:activity_id>/setup": ("/a/{unset}/setup", STAFF, UNSET),
+    "/a/<int:activity_id>/grades/retry": ("/a/{readiness}/grades/retry", STAFF, READINESS),
+    "/a/<int:activity_id>/readiness/start": (R + "/start", LEARNER_A, READINESS),
+    "/a/<int:activity_id>/readiness/device": (R + "/device", LEARNER_A, READINESS),
+    "/a/<int:activity_id>/readiness/skills/<area>": (R + "/skills/information", LEARNER_A, READINESS),
+    "/a/<int:activity_id>/readiness/lms/upload": (R + "/lms/upload", LEARNER_A, READINESS),
+    "/a/<int:activity_id>/readiness/lms/code": (R + "/lms/code", LEARNER_A, READINESS),
+    "/a/<int:activity_id>/readiness/probe": (R + "/probe", LEARNER_A, READINESS),
+    "/a/<int:activity_id>/readiness/probe/upload": (R + "/probe/upload", LEARNER_A, READINESS),
+    "/a/<int:activity_id>/readiness/submit": (R + "/submit", LEARNER_A, READINESS),
+    "/a/<int:activity_id>/readiness/settings": (R + "/settings", STAFF, READINESS),
+    "/a/<int:activity_id>/coaching/submit": (C + "/submit", LEARNER_A, COACHING),
+    "/a/<int:activity_id>/coaching/settings": (C + "/settings", STAFF, COACHING),
+    "/a/<int:activity_id>/coaching/coaches": (C + "/coaches", STAFF, COACHING),
+    "/a/<int:activity_id>/coaching/coaches/spread": (C + "/coaches/spread", STAFF, COACHING),
+    "/a/<int:activity_id>/coaching/learners/<int:learner_id>/review": (C + "/learners/{budi}/review", STAFF, COACHING),
+    "/a/<int:activity_id>/coaching/learners/<int:learner_id>/sessions": (
+        C + "/learners/{budi}/sessions", STAFF, COACHING),
+}
+
+#: Known findings, per (rule, body kind). The readiness settings form fails before it
+#: reads the body's type, so both kinds of body meet the KeyError there.
+KNOWN_500 = {
+    ("/a/<int:activity_id>/readiness/settings", "form"): KEYERROR_500,
+    ("/a/<int:activity_id>/readiness/settings", "json"): KEYERROR_500,
+}
+
+#: Field names Padu's forms really read, so random values reach the parsing code.
+REAL_FIELDS = sorted({
+    # LTI handshake
+    "iss", "login_hint", "target_link_uri", "lti_message_hint", "client_id", "lti_deployment_id", "id_token",
+    "state",
+    # deep linking and setup
+    "kind", "title", "score_maximum",
+    # readiness
+    *GOOD_DEVICE, "information_rating", "code", "file", "sections", "lms_tasks", "keep", "knowledge_weight",
+    "upload_max_kb", "upload_extensions", "weight_device", "weight_lms", "max_attempts", "find_code",
+    "instrument_version", "ready_threshold", "supported_threshold", "min_download_kbps", "max_latency_ms",
+    # coaching
+    "instructions", "evidence_types", "max_mb", "max_files", "extensions", "rubric_type", "rubric_maximum",
+    "rubric_rows", "due_at", "due_zone", "audience", "groups", "review_target_days", "reflection", "links",
+    "files", "coach", "coach-1", "coach-2", "version", "decision", "feedback", "score", "level-c1", "level-c2",
+    "held_on", "mode", "notes", "agreed_actions",
+})
+
+TRICKY_VALUES = ["", " ", "\x00", "0", "-1", "1e309", "NaN", "inf", "99999999999999999999", "1,5", "２０",
+                 "<script>alert(1)</script>", "../../etc/passwd", "2026-02-30", "9999-12-31T25:61",
+                 "accept", "revise", "readiness", "coaching", "criteria", "simple", "\u202eevil", "'; DROP TABLE x;--"]
+
+
+def _nested_name(parts: list[str]) -> str:
+    return parts[0] + "".join(f"[{part}]" for part in parts[1:])
+
+
+names = st.one_of(
+    st.sampled_from(REAL_FIELDS),
+    st.text(max_size=24),
+    st.lists(st.sampled_from(REAL_FIELDS) | st.text(max_size=6), min_size=2, max_size=5).map(_nested_name),
+)
+values = st.one_of(
+    st.text(max_size=60),
+    st.sampled_from(TRICKY_VALUES),
+    # Huge: one under the form-memory limit (256 KB), one over it.
+    st.sampled_from([100_000, 300_000]).map(lambda size: "é" * (size // 2)),
+)
+file_parts = st.lists(
+    st.tuples(names, st.text(max_size=40), st.binary(max_size=300),
+              st.sampled_from(["application/pdf", "image/png", "application/octet-stream", "text/html", ""])),
+    max_size=2,
+)
+form_bodies = st.fixed_dictionaries({
+    "fields": st.lists(st.tuples(names, values), max_size=12),
+    "files": file_parts,
+})
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=30),
+    lambda children: st.lists(children, max_size=5) | st.dictionaries(st.text(max_size=12), children, max_size=5),
+    max_leaves=25,
+)
+json_bodies = st.one_of(
+    json_values.map(json.dumps),
+    st.text(max_size=200),  # not JSON at all, though it says so
+)
+
+#: What the two known 500s need; the tests that meet them are marked xfail until the fixes land.
+NON_NUMERIC_KNOWLEDGE_WEIGHT = {"fields": [("knowledge_weight", "tujuh puluh")], "files": []}
+
+FUZZ = settings(max_examples=25, deadline=None, derandomize=True, database=None, print_blob=False,
+                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
+                                       HealthCheck.function_scoped_fixture])
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    world = build_world(tmp_path_factory.mktemp("post-fuzz") / "padu")
+    yield world
+    world.stop()
+
+
+def _params(kind: str):
+    for rule in ENDPOINTS:
+        reason = KNOWN_500.get((rule, kind))
+        marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
+        yield pytest.param(rule, marks=marks, id=rule)
+
+
+def _assert_handled(response, what: str) -> None:
+    assert response.status_code < 500, f"{what}: {response.status_code}\n{response.text[:500]}"
+    assert "Traceback" not in response.text, f"{what}: a traceback in the body"
+
+
+def test_every_post_endpoint_is_fuzzed(world):
+    posted = {rule.rule for rule in world.padu.app.url_map.iter_rules() if "POST" in rule.methods}
+    missing = sorted(posted - set(ENDPOINTS))
+    assert not missing, (f"POST endpoints missing from ENDPOINTS in tests/lti_tool/test_post_fuzz.py: {missing}. "
+                         "Add each with the actor who may post there.")
+    assert not set(ENDPOINTS) - posted, f"ENDPOINTS lists routes the app no longer serves: {set(ENDPOINTS) - posted}"
+
+
+@pytest.mark.parametrize("rule", list(_params("form")))
+@FUZZ
+@example(body=NON_NUMERIC_KNOWLEDGE_WEIGHT)
+@given(body=form_bodies)
+def test_a_form_post_is_never_a_500(world, rule, body):
+    path, actor, link = ENDPOINTS[rule]
+    files = [(name, (filename, content, ctype or None)) for name, filename, content, ctype in body["files"]]
+    response = world.actors[actor].request("POST", path.format(**world.ids), link, data=body["fields"],
+                                           files=files or None)
+    _assert_handled(response, f"POST {rule} as {actor}")
+
+
+@pytest.mark.parametrize("rule", list(_params("json")))
+@FUZZ
+@example(body='{"download_kbps": "fast", "samples": [], "has_camera": "ya", "screen_width": -1e400}')
+@given(body=json_bodies)
+def test_a_json_post_is_never_a_500(world, rule, body):
+    path, actor, link = ENDPOINTS[rule]
+    response = world.actors[actor].request(
+        "POST", path.format(**world.ids), link, data=body.encode("utf-8"),
+        headers={"Content-Type": "application/json", "Accept": "application/json"})
+    _assert_handled(response, f"POST {rule} as {actor} (JSON)")
+
+
+@pytest.mark.xfail(strict=True, reason=RECURSION_500)
+def test_a_deeply_nested_probe_result_is_a_400(world):
+    """Not a Hypothesis example: Hypothesis raises the interpreter's recursion limit while it
+    runs a test (the limit is process-wide, so Padu's server thread gets it too), and 1,500
+    levels then parse. Here the limit is the one Padu runs with."""
+    path, actor, link = ENDPOINTS["/a/<int:activity_id>/readiness/probe"]
+    response = world.actors[actor].request(
+        "POST", path.format(**world.ids), link, data=b"[" * 1500 + b"]" * 1500,
+        headers={"Content-Type": "application/json", "Accept": "application/json"})
+    _assert_handled(response, "POST a probe result nested 1,500 levels")
+    assert response.status_code == 400

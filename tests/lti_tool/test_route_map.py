@@ -26,18 +26,9 @@ from sqlalchemy import select
 from lti_tool.models import Platform
 from tests.lms import TestPlatform
 
-from .actors import (ACTORS, ANONYMOUS, COACHING, LEARNER_A, OTHER_COURSE, OTHER_PLATFORM, READINESS, STAFF, UNSET,
-                     build_world)
+from .actors import (ACTIVITY_HOPPING, ACTORS, ANONYMOUS, COACHING, DEEP_LINK, KEYERROR_500, LEARNER_A,
+                     OPEN_REGISTRATION, OTHER_COURSE, OTHER_PLATFORM, READINESS, STAFF, STALE_ROLE, UNSET, build_world)
 from .conftest import INSTRUCTOR, LEARNER
-
-#: The findings of the security review that some expectations wait for.
-KEYERROR_500 = ("finding: readiness settings POST without a numeric knowledge_weight is a 500 (KeyError in "
-                "lti_tool/readiness/forms.py _raw_settings)")
-ACTIVITY_HOPPING = ("finding: a learner session can open any activity of the course by changing the id in the "
-                    "URL; it must reach only the activity of its resource link")
-STALE_ROLE = "finding: a teacher relaunched as learner keeps staff access with the old session token"
-OPEN_REGISTRATION = "finding: /lti/register is open to anyone; it will require an invitation code"
-
 
 @dataclasses.dataclass(frozen=True)
 class Case:
@@ -212,6 +203,13 @@ def test_a_learner_session_reaches_only_the_activity_of_its_link(world, path, li
     """Budi launched both links; the session of one must not open the other activity."""
     response = world.actors[LEARNER_A].request("GET", path.format(**world.ids), link)
     assert response.status_code in (403, 404), response.status_code
+
+
+def test_staff_of_a_deep_linking_launch_may_choose_content(world):
+    staff = world.actors[STAFF]
+    assert staff.request("GET", "/lti/deep-link", DEEP_LINK).status_code == 200
+    # An empty choice is refused with the form again, not taken.
+    assert staff.request("POST", "/lti/deep-link", DEEP_LINK).status_code == 400
 
 
 def test_staff_may_move_between_the_activities_of_their_course(world):

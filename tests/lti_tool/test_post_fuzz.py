@@ -50,13 +50,14 @@ ENDPOINTS: dict[str, tuple[str, str, str]] = {
     "/a/<int:activity_id>/readiness/probe/upload": (R + "/probe/upload", LEARNER_A, READINESS),
     "/a/<int:activity_id>/readiness/submit": (R + "/submit", LEARNER_A, READINESS),
     "/a/<int:activity_id>/readiness/settings": (R + "/settings", STAFF, READINESS),
+    # Review first: Budi's version 1 still waits for it (a hand-in or a new rubric would change that).
+    "/a/<int:activity_id>/coaching/learners/<int:learner_id>/review": (C + "/learners/{budi}/review", STAFF, COACHING),
+    "/a/<int:activity_id>/coaching/learners/<int:learner_id>/sessions": (
+        C + "/learners/{budi}/sessions", STAFF, COACHING),
     "/a/<int:activity_id>/coaching/submit": (C + "/submit", LEARNER_A, COACHING),
     "/a/<int:activity_id>/coaching/settings": (C + "/settings", STAFF, COACHING),
     "/a/<int:activity_id>/coaching/coaches": (C + "/coaches", STAFF, COACHING),
     "/a/<int:activity_id>/coaching/coaches/spread": (C + "/coaches/spread", STAFF, COACHING),
-    "/a/<int:activity_id>/coaching/learners/<int:learner_id>/review": (C + "/learners/{budi}/review", STAFF, COACHING),
-    "/a/<int:activity_id>/coaching/learners/<int:learner_id>/sessions": (
-        C + "/learners/{budi}/sessions", STAFF, COACHING),
 }
 
 #: Known findings, per (rule, body kind). The readiness settings form fails before it

@@ -30,6 +30,7 @@ from .actors import (ACTIVITY_HOPPING, ACTORS, ANONYMOUS, COACHING, DEEP_LINK, K
                      OPEN_REGISTRATION, OTHER_COURSE, OTHER_PLATFORM, READINESS, STAFF, STALE_ROLE, UNSET, build_world)
 from .conftest import INSTRUCTOR, LEARNER
 
+
 @dataclasses.dataclass(frozen=True)
 class Case:
     """What one route answers one method: the path (ids of course 2 filled in), the link
@@ -219,10 +220,11 @@ def test_staff_may_move_between_the_activities_of_their_course(world):
 
 @pytest.mark.xfail(strict=True, reason=STALE_ROLE)
 def test_a_teacher_relaunched_as_learner_loses_staff_access_with_the_old_token(world):
+    """Moodle changed Rina from teacher to student; her next launch says so, and the session
+    of her launch as teacher must not keep the staff pages open."""
     lms = world.lms
     lms.add_user(user_id="9", given_name="Rina", family_name="Kusuma", email="teacher9@example.com",
-                 username="teacher9", roles=[INSTRUCTOR],
-                 course_id="2")
+                 username="teacher9", roles=[INSTRUCTOR], course_id="2")
     browser, landing = world.a.launch("9", "1")
     old = re.search(r"[?&]s=([^&\"#]+)", landing.url).group(1)
     settings_url = world.padu.url + R.format(**world.ids) + "/settings"

@@ -60,7 +60,7 @@ _CSRF = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 
 @dataclasses.dataclass
 class Actor:
-    """One browser and its launch sessions (link → token, token → CSRF token).
+    """One browser and its launch sessions: per link, the session token and its CSRF token.
 
     ``http`` keeps no cookies between requests that matter: every request names
     its session with ``s`` explicitly, so the cookie fallback never mixes the
@@ -88,13 +88,13 @@ class Actor:
             return None, None
         return self.tokens[link], self.csrf_tokens[link]
 
-    def request(self, method: str, path: str, link: str, *, csrf: bool = True, **kwargs) -> requests.Response:
+    def request(self, method: str, path: str, link: str, **kwargs) -> requests.Response:
         token, csrf_token = self.session_for(link)
         params = dict(kwargs.pop("params", None) or {})
         if token:
             params["s"] = token
         headers = dict(kwargs.pop("headers", None) or {})
-        if method != "GET" and csrf and csrf_token:
+        if method != "GET" and csrf_token:
             headers["X-CSRFToken"] = csrf_token
         self.http.cookies.clear()
         kwargs.setdefault("allow_redirects", False)
@@ -218,12 +218,6 @@ def _prepare_state(world: World) -> None:
     for actor in (learner, staff):
         started = actor.request("POST", f"/a/{ids[READINESS]}/readiness/start", READINESS)
         assert started.status_code == 303, started.text[:500]
-
-
-def csrf_form_field(actor: Actor, link: str) -> dict:
-    """The CSRF token as a form field, for requests that must carry it in the body."""
-    _token, csrf = actor.session_for(link)
-    return {"csrf_token": csrf} if csrf else {}
 
 
 __all__ = ["ACTORS", "Actor", "World", "build_world", "launch_into"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import logging
 
-from flask import Flask, g, render_template, request, session
+from flask import Flask, abort, g, render_template, request, session
 from flask_babel import Babel, get_locale
 from flask_compress import Compress
 from flask_wtf.csrf import CSRFError, CSRFProtect
@@ -55,6 +55,9 @@ def create_app(settings: Settings | None = None) -> Flask:
                                 x_host=settings.proxy_count, x_port=settings.proxy_count)
     app.extensions["padu"] = Runtime.build(settings)
     app.session_interface = LaunchSessionInterface()
+    # Before the CSRF check: Flask-WTF reads every form field's name and fails
+    # on a multipart part sent without one (a crafted request, never a browser).
+    app.before_request(_refuse_unnamed_form_parts)
     csrf.init_app(app)
     Compress(app)
     Babel(app, locale_selector=select_locale)
@@ -126,6 +129,12 @@ def create_app(settings: Settings | None = None) -> Flask:
             continue
         app.register_blueprint(module.bp)
     return app
+
+
+def _refuse_unnamed_form_parts():
+    if request.method == "POST" and request.mimetype == "multipart/form-data":
+        if None in request.form or None in request.files:
+            abort(400, description="A form part without a name.")
 
 
 def _frame_ancestors(platform_origins: PlatformOrigins) -> str:

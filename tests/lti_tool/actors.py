@@ -32,16 +32,6 @@ from tests.lti_tool.conftest import INSTRUCTOR, LEARNER, LIS, Connected, populat
 from tests.lti_tool.readiness.helpers import post_form
 from tests.padu_server import PaduServer
 
-#: Findings of the security review (issue 9) that some expectations wait for; each xfail names one.
-KEYERROR_500 = ("finding: readiness settings POST without a numeric knowledge_weight is a 500 (KeyError in "
-                "lti_tool/readiness/forms.py _raw_settings)")
-ACTIVITY_HOPPING = ("finding: a learner session can open any activity of the course by changing the id in the "
-                    "URL; it must reach only the activity of its resource link")
-STALE_ROLE = "finding: a teacher relaunched as learner keeps staff access with the old session token"
-OPEN_REGISTRATION = "finding: /lti/register is open to anyone; it will require an invitation code"
-RECURSION_500 = ("finding: probe JSON nested 1,500 levels is a 500 (RecursionError while parsing it in "
-                 "activities/readiness/probe.py parse_probe)")
-
 #: The actors, in the order the route table lists them.
 ANONYMOUS, LEARNER_A, FACILITATOR, STAFF, OTHER_COURSE, OTHER_PLATFORM = (
     "anonymous", "learner", "facilitator", "staff", "other_course_learner", "other_platform_staff")

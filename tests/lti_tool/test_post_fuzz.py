@@ -25,7 +25,7 @@ from activities.readiness.settings import validate_settings
 from lti_tool.readiness.forms import settings_values
 from tests.lms import LtiBrowser
 
-from .actors import (ANONYMOUS, COACHING, DEEP_LINK, KEYERROR_500, LEARNER_A, READINESS, RECURSION_500, STAFF,
+from .actors import (ANONYMOUS, COACHING, DEEP_LINK, LEARNER_A, READINESS, STAFF,
                      UNSET, build_world)
 from .coaching.conftest import PDF, SETTINGS as COACHING_SETTINGS
 from .readiness.helpers import GOOD_DEVICE, PROBE, good_skills
@@ -58,13 +58,6 @@ ENDPOINTS: dict[str, tuple[str, str, str]] = {
     "/a/<int:activity_id>/coaching/settings": (C + "/settings", STAFF, COACHING),
     "/a/<int:activity_id>/coaching/coaches": (C + "/coaches", STAFF, COACHING),
     "/a/<int:activity_id>/coaching/coaches/spread": (C + "/coaches/spread", STAFF, COACHING),
-}
-
-#: Known findings, per (rule, body kind). The readiness settings form fails before it
-#: reads the body's type, so both kinds of body meet the KeyError there.
-KNOWN_500 = {
-    ("/a/<int:activity_id>/readiness/settings", "form"): KEYERROR_500,
-    ("/a/<int:activity_id>/readiness/settings", "json"): KEYERROR_500,
 }
 
 #: The body each endpoint's own page posts (its valid form), keyed by rule; ``{name}``-style
@@ -167,7 +160,7 @@ json_bodies = st.fixed_dictionaries({
     "raw": st.one_of(st.none(), st.none(), json_values.map(json.dumps), st.text(max_size=200)),
 })
 
-#: What the known 500 of the settings form needs; its tests are marked xfail until the fix lands.
+#: The body that once made the settings form a 500 (security review finding 17), kept as an example.
 NON_NUMERIC_KNOWLEDGE_WEIGHT = {"keep_base": False, "edits": [], "extra": [("knowledge_weight", "tujuh puluh")],
                                 "huge": ("", 0), "files": []}
 
@@ -209,9 +202,7 @@ def bases(world):
 
 def _params(kind: str):
     for rule in ENDPOINTS:
-        reason = KNOWN_500.get((rule, kind))
-        marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
-        yield pytest.param(rule, marks=marks, id=rule)
+        yield pytest.param(rule, id=rule)
 
 
 def _assert_handled(response, what: str) -> None:
@@ -262,7 +253,6 @@ def test_a_json_post_is_never_a_500(world, bases, rule, body):
     _assert_handled(response, f"POST {rule} as {actor} (JSON)")
 
 
-@pytest.mark.xfail(strict=True, reason=RECURSION_500)
 def test_a_deeply_nested_probe_result_is_a_400(world):
     """Not a Hypothesis example: Hypothesis raises the interpreter's recursion limit while it
     runs a test (the limit is process-wide, so Padu's server thread gets it too), and 1,500
@@ -272,4 +262,15 @@ def test_a_deeply_nested_probe_result_is_a_400(world):
         "POST", path.format(**world.ids), link, data=b"[" * 1500 + b"]" * 1500,
         headers={"Content-Type": "application/json", "Accept": "application/json"})
     _assert_handled(response, "POST a probe result nested 1,500 levels")
+    assert response.status_code == 400
+
+
+def test_a_multipart_part_without_a_name_is_a_400(world):
+    """Found by the fuzz above: Flask-WTF's CSRF check read every field name and failed on None."""
+    path, actor, link = ENDPOINTS["/a/<int:activity_id>/coaching/coaches/spread"]
+    body = (b"--b\r\nContent-Disposition: form-data\r\n\r\nx\r\n"
+            b"--b\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\ny\r\n--b--\r\n")
+    response = world.actors[actor].request("POST", path.format(**world.ids), link, data=body,
+                                           headers={"Content-Type": "multipart/form-data; boundary=b"})
+    _assert_handled(response, "POST a multipart part without a name")
     assert response.status_code == 400

@@ -5,10 +5,17 @@ Moodle opens ``/lti/register?openid_configuration=…&registration_token=…``
 (§3.5.1: the issuer must be the prefix of the configuration URL's origin),
 POSTs its own configuration with the registration token as a Bearer token
 (§3.5.2), and stores the client_id and deployment_id the platform returns (§3.6).
+
+Anyone can open ``/lti/register`` with any URL, so both calls go through the
+guarded client (``outbound``): allowed addresses and ports only, no redirects,
+one deadline, a size cap. Every way the configuration cannot be fetched or read
+gets the same answer, so the page is no port scanner; the detail is logged.
+The platform's endpoints must be on the issuer's own site (origin).
 """
 
 from __future__ import annotations
 
+import logging
 from urllib.parse import urlparse
 
 import requests
@@ -16,9 +23,13 @@ from sqlalchemy.orm import Session
 
 from config import Settings
 
-from .exceptions import PlatformUnreachable, RegistrationFailed
+from .exceptions import DestinationRefused, PlatformUnreachable, RegistrationFailed
 from .models import Platform
+from .outbound import GuardedSession, OutboundRefused, excerpt
 from .registry import RegistryError, add_platform
+from .service_http import origin
+
+log = logging.getLogger(__name__)
 
 PLATFORM_CONFIG = "https://purl.imsglobal.org/spec/lti-platform-configuration"
 TOOL_CONFIG = "https://purl.imsglobal.org/spec/lti-tool-configuration"
@@ -30,6 +41,9 @@ SCOPES = (
     "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly",
 )
 MAX_DOCUMENT_BYTES = 256 * 1024
+MAX_ANSWER_BYTES = 64 * 1024
+#: What the page says for every failure to fetch or read the configuration.
+UNREADABLE = "could not reach or read the platform's OpenID configuration"
 
 
 def tool_configuration(settings: Settings) -> dict:
@@ -59,64 +73,77 @@ def tool_configuration(settings: Settings) -> dict:
     }
 
 
-def _get_json(http: requests.Session, url: str, timeout: float) -> dict:
+def _get_json(http: GuardedSession, url: str, timeout: float) -> dict:
     try:
-        response = http.get(url, timeout=timeout, headers={"Accept": "application/json"})
+        response = http.get(url, timeout=timeout, headers={"Accept": "application/json"},
+                            max_bytes=MAX_DOCUMENT_BYTES)
+    except OutboundRefused as error:
+        # Refused before any connection: says nothing about the port, and names the setting.
+        raise DestinationRefused(f"Padu does not fetch this configuration URL: {error.reason}") from error
     except requests.RequestException as error:
-        raise PlatformUnreachable(f"cannot fetch the OpenID configuration {url}: {error}") from error
-    if response.status_code != 200:
-        raise RegistrationFailed(f"OpenID configuration {url} answered HTTP {response.status_code}")
-    if len(response.content) > MAX_DOCUMENT_BYTES:
-        raise RegistrationFailed("OpenID configuration is too large")
+        log.info("registration: %s: %s", excerpt(url), error)
+        raise PlatformUnreachable(UNREADABLE) from error
     try:
-        document = response.json()
-    except ValueError as error:
-        raise RegistrationFailed(f"OpenID configuration {url} is not JSON") from error
+        document = response.json() if response.status_code == 200 else None
+    except ValueError:
+        document = None
     if not isinstance(document, dict):
-        raise RegistrationFailed("OpenID configuration is not a JSON object")
+        log.info("registration: %s answered HTTP %s %s", excerpt(url), response.status_code,
+                 excerpt(response.content))
+        raise PlatformUnreachable(UNREADABLE)
     return document
 
 
 def _check_configuration(config_url: str, document: dict) -> None:
     for name in ("issuer", "authorization_endpoint", "token_endpoint", "jwks_uri", "registration_endpoint"):
         value = document.get(name)
-        if not isinstance(value, str) or urlparse(value).scheme not in ("http", "https"):
+        if not isinstance(value, str) or origin(value) is None:
             raise RegistrationFailed(f"OpenID configuration lacks a valid {name}")
-    issuer = urlparse(document["issuer"])
-    config = urlparse(config_url)
-    if (issuer.scheme, issuer.netloc) != (config.scheme, config.netloc):
-        raise RegistrationFailed(
-            f"issuer {document['issuer']} does not match the configuration URL's origin {config.netloc}"
-        )
+    issuer = origin(document["issuer"])
+    if issuer != origin(config_url):
+        raise RegistrationFailed("the issuer does not match the configuration URL's origin")
+    for name in ("authorization_endpoint", "token_endpoint", "jwks_uri", "registration_endpoint"):
+        # Padu's policy, not the spec's: a platform's endpoints live on the platform's own site,
+        # so a registration cannot point Padu's signed requests at another server.
+        if origin(document[name]) != issuer:
+            raise RegistrationFailed(f"the {name} is not on the issuer's site (scheme, host and port)")
     platform_config = document.get(PLATFORM_CONFIG)
     if not isinstance(platform_config, dict):
         raise RegistrationFailed("OpenID configuration lacks the LTI platform configuration")
 
 
-def register(session: Session, settings: Settings, http: requests.Session, config_url: str, token: str | None) -> Platform:
-    if not config_url or urlparse(config_url).scheme not in ("http", "https"):
-        raise RegistrationFailed("openid_configuration must be an http(s) URL")
-    document = _get_json(http, config_url, settings.http_timeout)
-    _check_configuration(config_url, document)
+def _post_registration(http: GuardedSession, settings: Settings, url: str, token: str | None) -> dict:
+    """POST Padu's configuration (§3.5.2); the platform's answer, a JSON object."""
     headers = {"Content-Type": "application/json", "Accept": "application/json"}
     if token:
         headers["Authorization"] = f"Bearer {token}"
     try:
-        response = http.post(
-            document["registration_endpoint"], json=tool_configuration(settings), headers=headers,
-            timeout=settings.http_timeout,
-        )
+        response = http.post(url, json=tool_configuration(settings), headers=headers,
+                             timeout=settings.http_timeout, max_bytes=MAX_ANSWER_BYTES)
+    except OutboundRefused as error:
+        raise DestinationRefused(f"Padu does not call this registration endpoint: {error.reason}") from error
     except requests.RequestException as error:
-        raise PlatformUnreachable(f"cannot reach the registration endpoint: {error}") from error
+        log.info("registration endpoint %s: %s", excerpt(url), error)
+        raise PlatformUnreachable("could not reach the platform's registration endpoint") from error
     if response.status_code not in (200, 201):
-        raise RegistrationFailed(
-            f"the platform refused the registration: HTTP {response.status_code} {response.text[:300]}"
-        )
+        log.warning("registration refused: HTTP %s %s", response.status_code, excerpt(response.content))
+        raise RegistrationFailed(f"the platform refused the registration (HTTP {response.status_code})")
     try:
         answer = response.json()
     except ValueError as error:
         raise RegistrationFailed("the registration answer is not JSON") from error
-    client_id = answer.get("client_id") if isinstance(answer, dict) else None
+    if not isinstance(answer, dict):
+        raise RegistrationFailed("the registration answer is not a JSON object")
+    return answer
+
+
+def register(session: Session, settings: Settings, http: GuardedSession, config_url: str, token: str | None) -> Platform:
+    if not config_url or urlparse(config_url).scheme not in ("http", "https"):
+        raise RegistrationFailed("openid_configuration must be an http(s) URL")
+    document = _get_json(http, config_url, settings.http_timeout)
+    _check_configuration(config_url, document)
+    answer = _post_registration(http, settings, document["registration_endpoint"], token)
+    client_id = answer.get("client_id")
     if not isinstance(client_id, str) or not client_id:
         raise RegistrationFailed("the registration answer has no client_id")
     tool_config = answer.get(TOOL_CONFIG) or {}

@@ -26,6 +26,9 @@ class PaduServer:
         self.port = self._server.server_port
         self.url = f"http://{host}:{self.port}"
         overrides.setdefault("embedded_worker", False)
+        # The test platforms listen on 127.0.0.1 and random ports, which Padu refuses by default.
+        overrides.setdefault("outbound_allow_hosts", "127.0.0.1")
+        overrides.setdefault("outbound_allow_ports", "*")
         self.settings = load_settings(environ={}, data_dir=data_dir, base_url=self.url, **overrides)
         from lti_tool.app import create_app
 

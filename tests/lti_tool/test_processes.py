@@ -38,7 +38,8 @@ def _free_port() -> int:
 def _env(data_dir: Path, base_url: str, database_url: str = "") -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PADU_")}
     env.update(PADU_DATA_DIR=str(data_dir), PADU_BASE_URL=base_url, PADU_EMBEDDED_WORKER="false",
-               PADU_SECRET_KEY="test-secret-shared-by-all-workers-0123456789", PYTHONPATH=str(REPO))
+               PADU_SECRET_KEY="test-secret-shared-by-all-workers-0123456789", PYTHONPATH=str(REPO),
+               PADU_OUTBOUND_ALLOW_HOSTS="127.0.0.1", PADU_OUTBOUND_ALLOW_PORTS="*")
     if database_url:
         env["PADU_DATABASE_URL"] = database_url
     return env

@@ -1,4 +1,8 @@
-"""Grade sync status of an activity, for staff: delivered, pending, failed (with reason)."""
+"""Grade sync status of an activity, for staff: delivered, pending, failed (with reason).
+
+The reasons are Padu's own words and the HTTP status, never what the platform
+answered; a gradebook address outside the platform's site is said plainly.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,9 @@ from activities.core import Role
 from activities.grades import GradeOutbox, OutboxStatus, retry_failed, status_counts
 
 from ..auth import activity_in_context, requires
+from ..models import Platform
 from ..runtime import db
+from ..service_http import belongs_to
 
 bp = Blueprint("grades", __name__)
 
@@ -30,8 +36,10 @@ def status(activity_id: int):
             .limit(200)
         )
     )
+    platform = db().get(Platform, activity.course.platform_id)
+    foreign = any(url and not belongs_to(platform, url) for url in (activity.lineitem_url, activity.lineitems_url))
     return render_template("grades_status.html", activity=activity, counts=status_counts(db(), activity.id),
-                           problems=problems)
+                           problems=problems, foreign_gradebook=foreign)
 
 
 @bp.post("/a/<int:activity_id>/grades/retry")

@@ -87,8 +87,9 @@ class ResponseTooLarge(OutboundError):
 def excerpt(data: bytes | str, limit: int = 200) -> str:
     """A short, escaped excerpt of what a remote answered: for the log only, never a page."""
     if isinstance(data, bytes):
-        data = data[: limit * 2].decode("utf-8", "replace")
-    return repr(data[:limit])
+        data = data[: limit * 4].decode("utf-8", "replace")
+    text = repr(data[:limit])
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _address_kind(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:

@@ -147,3 +147,80 @@ def test_hostile_platforms_cannot_stop_the_worker_nor_delay_a_normal_one(tmp_pat
                 row.status == OutboxStatus.PENDING.value and row.next_attempt_at <= an_hour
             ), (name, row.status, row.next_attempt_at, row.last_error)
             assert "x" * 5 not in (row.last_error or "") and "y" * 5 not in (row.last_error or "")
+
+
+def _launched_activity(connected) -> int:
+    connected.launch("4")
+    with connected.padu.session() as db:
+        activity = db.scalars(select(Activity)).one()
+        activity.kind = "readiness"
+        db.commit()
+        return activity.id
+
+
+def test_an_error_inside_padu_costs_one_attempt_and_the_next_grade_still_goes(connected, monkeypatch):
+    activity_id = _launched_activity(connected)
+    runtime = connected.padu.runtime
+    real = runtime.ags.post_score
+    calls = []
+
+    def broken_once(platform, url, user_id, score):
+        calls.append(user_id)
+        if len(calls) == 1:
+            raise RuntimeError("a bug in Padu")
+        return real(platform, url, user_id, score)
+
+    monkeypatch.setattr(runtime.ags, "post_score", broken_once)
+    first = _record(connected.padu, activity_id, "4", 10)
+    connected.launch("5")
+    second = _record(connected.padu, activity_id, "5", 20)
+    assert grade_worker.run_once(runtime) == 2
+    with connected.padu.session() as db:
+        crashed, delivered = db.get(GradeOutbox, first), db.get(GradeOutbox, second)
+        assert (crashed.status, crashed.attempts, crashed.leased_until) == (OutboxStatus.PENDING.value, 1, None)
+        assert "inside Padu" in crashed.last_error and "a bug" not in crashed.last_error
+        assert crashed.next_attempt_at > utcnow()
+        assert delivered.status == OutboxStatus.DELIVERED.value
+
+
+def test_a_row_whose_deliveries_keep_dying_ends_failed(connected):
+    """A worker killed mid-send never settles the row; the attempt was counted before the send."""
+    activity_id = _launched_activity(connected)
+    row_id = _record(connected.padu, activity_id, "4", 10)
+    with connected.padu.session() as db:
+        db.get(GradeOutbox, row_id).attempts = grade_worker.MAX_ATTEMPTS
+        db.commit()
+    grade_worker.run_once(connected.padu.runtime)
+    with connected.padu.session() as db:
+        row = db.get(GradeOutbox, row_id)
+        assert row.status == OutboxStatus.FAILED.value and "interrupted" in row.last_error
+    assert connected.lms.scores == []
+
+
+def test_an_attempt_is_counted_before_the_score_is_sent(connected, monkeypatch):
+    activity_id = _launched_activity(connected)
+    row_id = _record(connected.padu, activity_id, "4", 10)
+    seen = []
+
+    def look(platform, url, user_id, score):
+        with connected.padu.session() as db:
+            seen.append(db.get(GradeOutbox, row_id).attempts)
+
+    monkeypatch.setattr(connected.padu.runtime.ags, "post_score", look)
+    grade_worker.run_once(connected.padu.runtime)
+    assert seen == [1]
+
+
+def test_a_roster_url_off_the_platforms_site_is_not_called(connected, caplog):
+    from lti_tool.nrps import roster
+
+    connected.launch("4")
+    runtime = connected.padu.runtime
+    with connected.padu.session() as db:
+        course = db.scalars(select(Activity)).one().course
+        course.memberships_url = "http://127.0.0.2/mod/lti/services.php/CourseSection/2/bindings/1/memberships"
+        db.commit()
+        members = roster(db, runtime.services, runtime.cache, 600, course)
+    assert [m.person.sub for m in members] == ["4"]  # the people who launched: the page still works
+    assert connected.lms.request_counts["nrps"] == 0
+    assert "another origin" in caplog.text

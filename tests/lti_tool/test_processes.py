@@ -66,7 +66,7 @@ class ProcessPadu:
             try:
                 if requests.get(self.url + "/healthz", timeout=1).status_code == 200:
                     return
-            except requests.ConnectionError:
+            except requests.RequestException:  # refused, or accepted by the master before a worker is up
                 time.sleep(0.2)
         self.stop()
         raise RuntimeError("gunicorn did not start: " + self.process.stderr.read().decode()[-2000:])

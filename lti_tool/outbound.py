@@ -39,6 +39,7 @@ import urllib3
 from requests.structures import CaseInsensitiveDict
 from requests.utils import get_encoding_from_headers
 from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.util.ssl_match_hostname import CertificateError
 
 DEFAULT_PORTS = frozenset({80, 443})
 DEFAULT_TIMEOUT = 10.0
@@ -214,8 +215,9 @@ class GuardedSession(requests.Session):
     """
 
     def __init__(self, policy: Policy | None = None, *, timeout: float = DEFAULT_TIMEOUT,
-                 max_bytes: int = DEFAULT_MAX_BYTES, user_agent: str | None = None):
+                 max_bytes: int = DEFAULT_MAX_BYTES, user_agent: str | None = None, ca_certs: str | None = None):
         super().__init__()
+        self.ca_certs = ca_certs or certifi.where()
         self.trust_env = False  # an environment proxy would connect where the policy never looked
         self.policy = policy or Policy()
         self.timeout = timeout
@@ -266,7 +268,7 @@ class GuardedSession(requests.Session):
             if scheme == "https":
                 connection = HTTPSConnection(
                     address, port, timeout=deadline.left(), server_hostname=host, assert_hostname=host,
-                    cert_reqs="CERT_REQUIRED", ca_certs=certifi.where(),
+                    cert_reqs="CERT_REQUIRED", ca_certs=self.ca_certs,
                 )
             else:
                 connection = HTTPConnection(address, port, timeout=deadline.left())
@@ -276,7 +278,7 @@ class GuardedSession(requests.Session):
                 return connection
             except OutboundError:
                 raise
-            except (ssl.SSLError, urllib3.exceptions.SSLError) as error:
+            except (ssl.SSLError, ssl.CertificateError, urllib3.exceptions.SSLError, CertificateError) as error:
                 connection.close()
                 raise TlsFailed(f"TLS with {host} failed: {error}") from error
             except (OSError, urllib3.exceptions.HTTPError) as error:

@@ -188,3 +188,70 @@ def test_only_http_and_https_and_no_bypass_through_send():
 def test_the_log_excerpt_is_short_and_escaped():
     text = excerpt(b"INTERNAL-SECRET\r\n<script>" + b"z" * 1000)
     assert len(text) <= 200 and "\\r\\n" in text and text.startswith("'")
+
+
+def _certificate(tmp_path, name: str):
+    """A CA and a server certificate for ``name`` signed by it; returns (ca file, cert file, key file)."""
+    import datetime as dt
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    now = dt.datetime.now(dt.timezone.utc)
+    ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Test CA")])
+    ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name).public_key(ca_key.public_key())
+          .serial_number(1).not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=1))
+          .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+          .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=False, key_encipherment=False,
+                                       data_encipherment=False, key_agreement=False, key_cert_sign=True,
+                                       crl_sign=True, encipher_only=False, decipher_only=False), critical=True)
+          .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
+          .sign(ca_key, hashes.SHA256()))
+    cert = (x509.CertificateBuilder().subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)]))
+            .issuer_name(ca_name).public_key(key.public_key()).serial_number(2)
+            .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
+            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
+            .sign(ca_key, hashes.SHA256()))
+    files = tmp_path / "ca.pem", tmp_path / "cert.pem", tmp_path / "key.pem"
+    files[0].write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    files[1].write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    files[2].write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return [str(file) for file in files]
+
+
+@pytest.mark.parametrize("certified_name, ok", [("lms.example.go.id", True), ("other.example.go.id", False)])
+def test_tls_goes_to_the_checked_address_with_the_host_name_for_sni_and_the_certificate(
+        tmp_path, monkeypatch, certified_name, ok):
+    import ssl
+
+    from lti_tool.outbound import TlsFailed
+
+    ca, cert, key = _certificate(tmp_path, certified_name)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    seen_sni = []
+    context.sni_callback = lambda sock, name, ctx: seen_sni.append(name)
+    app = Flask("tls")
+    app.get("/x")(lambda: {"host": request.headers["Host"]})
+    server = make_server("127.0.0.1", 0, app, threaded=True, ssl_context=context)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    real = socket.getaddrinfo
+    monkeypatch.setattr(socket, "getaddrinfo", lambda host, port, *a, **k: real(
+        "127.0.0.1" if host == "lms.example.go.id" else host, port, *a, **k))
+    session = GuardedSession(LOOPBACK, ca_certs=ca)
+    url = f"https://lms.example.go.id:{server.server_port}/x"
+    try:
+        if ok:
+            assert session.get(url).json() == {"host": f"lms.example.go.id:{server.server_port}"}
+        else:
+            with pytest.raises(TlsFailed):
+                session.get(url)
+        assert seen_sni and set(seen_sni) == {"lms.example.go.id"}
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -28,7 +28,6 @@ import os
 import random
 import socket
 import threading
-import time
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
@@ -265,7 +264,8 @@ def _after_crash(session: Session, row_id: int, me: str) -> None:
         _settle(session, row_id, me, status=OutboxStatus.FAILED.value,
                 last_error="Padu could not send this grade (an error inside Padu, see its log); it stopped trying")
     else:
-        _settle(session, row_id, me, last_error="Padu could not send this grade (an error inside Padu); it will try again",
+        _settle(session, row_id, me,
+                last_error="Padu could not send this grade (an error inside Padu); it will try again",
                 next_attempt_at=utcnow() + dt.timedelta(seconds=backoff(max(1, row.attempts))))
 
 

@@ -112,7 +112,9 @@ def test_a_name_that_resolves_to_loopback_is_refused(listener, monkeypatch):
 
 def test_an_allowed_name_or_network_is_called():
     policy = Policy.parse("moodle.internal, 10.2.0.0/16", "8080")
-    fake = lambda host, port, **kw: [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("10.9.9.9" if host == "moodle.internal" else host, port))]  # noqa: E731
+    def fake(host, port, **kw):
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("10.9.9.9" if host == "moodle.internal" else host, port))]
+
     policy = Policy(policy.hosts, policy.networks, policy.ports, resolve=fake)
     assert policy.addresses("moodle.internal", 8080) == ["10.9.9.9"]
     assert policy.addresses("10.2.3.4", 443) == ["10.2.3.4"]

@@ -92,7 +92,7 @@ def test_an_ags_url_on_a_private_address_is_not_called(settings, platform):
     platform.issuer = "http://192.168.1.10"
     services = ServiceClient(_Tokens(), guarded_session(settings), 2)
     with pytest.raises(ServiceError) as refused:
-        services.request(platform, ("s",), "POST", "http://192.168.1.10/mod/lti/services.php/2/lineitems/1/lineitem/scores")
+        services.request(platform, ("s",), "POST", "http://192.168.1.10/mod/lti/services.php/2/lineitems/1/lineitem")
     assert not refused.value.retryable and "PADU_OUTBOUND_ALLOW_HOSTS" in refused.value.reason
 
 

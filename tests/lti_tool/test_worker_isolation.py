@@ -54,7 +54,8 @@ HOSTILE = {
 def _record(padu, activity_id: int, sub: str, score: float) -> int:
     with padu.session() as db:
         activity = db.get(Activity, activity_id)
-        person = db.scalars(select(Person).where(Person.sub == sub, Person.platform_id == activity.course.platform_id)).one()
+        person = db.scalars(
+            select(Person).where(Person.sub == sub, Person.platform_id == activity.course.platform_id)).one()
         row = record_grade(db, activity, person, score_given=score, activity_progress=ActivityProgress.COMPLETED,
                            grading_progress=GradingProgress.FULLY_GRADED)
         db.commit()

@@ -12,7 +12,8 @@ registered itself may name anything, so every call here:
   rebinding name could answer differently), while the ``Host`` header, TLS SNI
   and the certificate check keep the host name;
 - never follows a redirect (a 3xx is the answer);
-- has one *total* deadline, however slowly the platform drips its answer;
+- has one *total* deadline (name lookup, connect, send, answer), however
+  slowly the platform drips its answer;
 - reads the body as a stream and stops at a per-call size cap.
 
 A fresh connection serves each call, so the deadline can close exactly the
@@ -139,17 +140,13 @@ class Policy:
     def from_settings(cls, settings) -> "Policy":
         return cls.parse(settings.outbound_allow_hosts, settings.outbound_allow_ports)
 
-    def addresses(self, host: str, port: int) -> list[str]:
+    def addresses(self, host: str, port: int, timeout: float = DEFAULT_TIMEOUT) -> list[str]:
         """The addresses of ``host`` Padu may connect to; refuses if any is not allowed."""
         if self.ports is not None and port not in self.ports:
             raise OutboundRefused(
                 f"Padu calls ports 80 and 443 only, not {port}; to allow it, add it to {PORTS_SETTING}"
             )
-        resolve = self.resolve or socket.getaddrinfo
-        try:
-            infos = resolve(host, port, type=socket.SOCK_STREAM)
-        except (socket.gaierror, UnicodeError) as error:
-            raise CannotConnect(f"cannot resolve the host name {host!r}") from error
+        infos = self._resolve(host, port, timeout)
         addresses = list(dict.fromkeys(info[4][0] for info in infos))
         if not addresses:
             raise CannotConnect(f"the host name {host!r} has no address")
@@ -166,6 +163,27 @@ class Policy:
                     f"to allow it, add the host or address to {HOSTS_SETTING}"
                 )
         return addresses
+
+    def _resolve(self, host: str, port: int, timeout: float) -> list:
+        """``getaddrinfo`` within ``timeout``: a resolver that hangs must not outlast the call's
+        deadline. The lookup runs in a daemon thread, left to the resolver's own timeout if it hangs."""
+        resolve = self.resolve or socket.getaddrinfo
+        outcome: dict = {}
+
+        def run() -> None:
+            try:
+                outcome["infos"] = resolve(host, port, type=socket.SOCK_STREAM)
+            except (OSError, UnicodeError, ValueError) as error:  # gaierror is an OSError
+                outcome["error"] = error
+
+        thread = threading.Thread(target=run, daemon=True, name="padu-resolve")
+        thread.start()
+        thread.join(timeout)
+        if thread.is_alive():
+            raise ConnectTimedOut(f"resolving {host!r} took longer than the deadline")
+        if "infos" not in outcome:
+            raise CannotConnect(f"cannot resolve the host name {host!r}") from outcome.get("error")
+        return outcome["infos"]
 
 
 class _Deadline:
@@ -251,9 +269,9 @@ class GuardedSession(requests.Session):
         except ValueError as error:
             raise OutboundRefused("the URL has an invalid port") from error
         host = parts.hostname
-        addresses = self.policy.addresses(host, port)
         deadline = _Deadline(total)
         try:
+            addresses = self.policy.addresses(host, port, timeout=deadline.left())
             connection = self._connect(scheme, host, port, addresses, deadline)
             try:
                 return self._exchange(connection, prepared, scheme, host, port, parts, deadline, max_bytes)

@@ -257,3 +257,20 @@ def test_tls_goes_to_the_checked_address_with_the_host_name_for_sni_and_the_cert
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_a_hanging_name_lookup_counts_against_the_deadline(monkeypatch):
+    release = threading.Event()
+
+    def hanging(host, port, *args, **kwargs):
+        release.wait(10)
+        raise socket.gaierror("gave up")
+
+    monkeypatch.setattr(socket, "getaddrinfo", hanging)
+    started = time.monotonic()
+    try:
+        with pytest.raises(DeadlineExceeded):
+            GuardedSession(LOOPBACK).get("http://slow-dns.example/x", timeout=0.5)
+        assert time.monotonic() - started < 1.5
+    finally:
+        release.set()

@@ -23,11 +23,11 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from concurrent.futures import Future, ThreadPoolExecutor
 import os
 import random
 import socket
 import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session

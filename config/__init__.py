@@ -62,10 +62,14 @@ class Settings:
     roster_cache_seconds: int = 600
     #: Trust ``X-Forwarded-*`` headers from this many proxies.
     proxy_count: int = 0
-    #: HTTP timeout (seconds) for calls to platforms.
+    #: Total seconds one call to a platform may take (connect, send, the whole answer).
     http_timeout: float = 10.0
     #: Let anyone start LTI Dynamic Registration at ``/lti/register`` (no invitation needed).
     open_registration: bool = False
+    #: Hosts, IPs or CIDRs Padu may call although they are loopback or private (comma-separated).
+    outbound_allow_hosts: str = ""
+    #: Ports Padu may call besides 80 and 443 (comma-separated), or ``*`` for any.
+    outbound_allow_ports: str = ""
     #: Log level name.
     log_level: str = "INFO"
     #: Newer versions of a learner's coaching work whose files are kept before the daily sweep

@@ -7,12 +7,19 @@ there is one, so every worker shares it.
 
 Moodle's token.php takes form encoding only and answers JSON labelled
 ``text/html``: the body is parsed whatever the Content-Type says.
+
+The answer is untrusted: its ``expires_in`` only sets a cache lifetime between
+one minute and one hour, and what it says in words goes to the log (escaped,
+short), never into a message staff see.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import math
 import secrets
+from email.utils import parsedate_to_datetime
 
 import requests
 from sqlalchemy.orm import Session, sessionmaker
@@ -24,9 +31,18 @@ from . import keys
 from .cache import Cache
 from .exceptions import AccessTokenError
 from .models import Platform
+from .outbound import OutboundRefused, excerpt
+
+log = logging.getLogger(__name__)
 
 #: Refresh this many seconds before the platform says the token expires.
 EXPIRY_MARGIN = 60
+#: A token is cached at least this long and at most this long, whatever ``expires_in`` says.
+MIN_LIFETIME, MAX_LIFETIME = 60, 3600
+#: A Retry-After longer than this is read as this (seconds).
+MAX_RETRY_AFTER = 3600.0
+MAX_ANSWER_BYTES = 64 * 1024
+MAX_TOKEN_CHARS = 4096
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 
 
@@ -46,7 +62,7 @@ class AccessTokens:
         if cached:
             return cached
         token, lifetime = self._request(platform, scopes)
-        self._cache.set(_cache_key(platform, scopes), token, max(1, lifetime - EXPIRY_MARGIN))
+        self._cache.set(_cache_key(platform, scopes), token, lifetime - min(EXPIRY_MARGIN, lifetime / 2))
         return token
 
     def invalidate(self, platform: Platform, scopes: tuple[str, ...]) -> None:
@@ -74,42 +90,69 @@ class AccessTokens:
         }
         try:
             response = self._http.post(platform.auth_token_url, data=form, timeout=self._settings.http_timeout,
-                                       headers={"Accept": "application/json"})
+                                       headers={"Accept": "application/json"}, max_bytes=MAX_ANSWER_BYTES)
+        except OutboundRefused as error:
+            raise AccessTokenError(f"Padu does not call the platform's token endpoint: {error.reason}",
+                                   retryable=False) from error
         except requests.RequestException as error:
-            raise AccessTokenError(f"token endpoint unreachable: {error}", retryable=True) from error
+            log.info("token endpoint of platform %s: %s", platform.id, error)
+            raise AccessTokenError("the platform's token endpoint could not be reached or read",
+                                   retryable=True) from error
         try:
             body = response.json()
         except ValueError:
             body = {}
         if response.status_code >= 500 or response.status_code == 429:
-            raise AccessTokenError(f"token endpoint answered HTTP {response.status_code}", retryable=True,
-                                   retry_after=_retry_after(response), status=response.status_code)
-        if response.status_code != 200 or not isinstance(body, dict) or not body.get("access_token"):
-            reason = body.get("error_description") or body.get("error") if isinstance(body, dict) else None
+            raise AccessTokenError(f"the platform's token endpoint answered HTTP {response.status_code}",
+                                   retryable=True, retry_after=retry_after(response), status=response.status_code)
+        token = body.get("access_token") if isinstance(body, dict) else None
+        if response.status_code != 200 or not _usable_token(token):
+            log.warning("token endpoint of platform %s refused: HTTP %s %s", platform.id, response.status_code,
+                        excerpt(response.content))
             raise AccessTokenError(
-                f"token endpoint refused: HTTP {response.status_code} {reason or response.text[:200]}",
+                f"the platform's token endpoint refused Padu (HTTP {response.status_code})",
                 retryable=False, status=response.status_code,
             )
-        try:
-            lifetime = int(body.get("expires_in", 3600))
-        except (TypeError, ValueError):
-            lifetime = 3600
-        return body["access_token"], lifetime
+        return token, token_lifetime(body.get("expires_in"))
 
 
-def _retry_after(response: requests.Response) -> float | None:
-    """Seconds from a ``Retry-After`` header (RFC 9110 §10.2.3), either form."""
-    value = response.headers.get("Retry-After")
+def _usable_token(token) -> bool:
+    """A Bearer token is a short run of visible ASCII (RFC 6750 §2.1 b64token, loosely)."""
+    return isinstance(token, str) and 0 < len(token) <= MAX_TOKEN_CHARS and token.isascii() and token.isprintable() \
+        and " " not in token
+
+
+def token_lifetime(expires_in) -> float:
+    """Seconds to trust a token: ``expires_in`` clamped to one minute … one hour (garbage: one hour)."""
+    try:
+        seconds = float(expires_in)
+    except (TypeError, ValueError, OverflowError):
+        return float(MAX_LIFETIME)
+    if not math.isfinite(seconds):
+        return float(MAX_LIFETIME)
+    return min(float(MAX_LIFETIME), max(float(MIN_LIFETIME), seconds))
+
+
+def retry_after(response: requests.Response) -> float | None:
+    """Seconds from a ``Retry-After`` header (RFC 9110 §10.2.3), either form, at most an hour.
+
+    Garbage, a negative, infinite or NaN value gives None: the caller's own
+    backoff applies. A platform cannot park a grade for years.
+    """
+    value = (response.headers.get("Retry-After") or "").strip()
     if not value:
         return None
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
     except ValueError:
-        pass
-    from email.utils import parsedate_to_datetime
-
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError, OverflowError):
+            return None
+        if when.tzinfo is None:  # "-0000": UTC by RFC 5322 §3.3
+            when = when.replace(tzinfo=dt.timezone.utc)
+        seconds = (when - utcnow()).total_seconds()
+    if not math.isfinite(seconds) or seconds < 0:
         return None
-    return max(0.0, (when - utcnow()).total_seconds())
+    return min(MAX_RETRY_AFTER, seconds)
+

@@ -23,6 +23,10 @@ SCORE_TYPE = "application/vnd.ims.lis.v1.score+json"
 LINEITEM_TYPE = "application/vnd.ims.lis.v2.lineitem+json"
 CONTAINER_TYPE = "application/vnd.ims.lis.v2.lineitemcontainer+json"
 MAX_PAGES = 50
+#: Moodle answers a score with an empty body; anything big is not an answer.
+MAX_SCORE_ANSWER_BYTES = 64 * 1024
+#: One page of line items (Moodle sends every column of the course unless asked to page).
+MAX_PAGE_BYTES = 4 * 1024 * 1024
 
 
 def service_url(lineitem_url: str, segment: str) -> str:
@@ -44,7 +48,7 @@ class AgsClient:
         body = dict(score, userId=user_id)
         self._services.request(
             platform, SCORE_SCOPES, "POST", service_url(lineitem_url, "scores"), json=body,
-            headers={"Content-Type": SCORE_TYPE},
+            headers={"Content-Type": SCORE_TYPE}, purpose="score", max_bytes=MAX_SCORE_ANSWER_BYTES,
         )
 
     def find_or_create_lineitem(
@@ -62,7 +66,7 @@ class AgsClient:
             new_item["resourceLinkId"] = resource_link_id
         response = self._services.request(
             platform, (SCOPE_LINEITEM,), "POST", lineitems_url, json=new_item,
-            headers={"Content-Type": LINEITEM_TYPE, "Accept": LINEITEM_TYPE},
+            headers={"Content-Type": LINEITEM_TYPE, "Accept": LINEITEM_TYPE}, purpose="new gradebook column",
         )
         created = _json(response)
         if not isinstance(created, dict) or not isinstance(created.get("id"), str):
@@ -71,7 +75,8 @@ class AgsClient:
 
     def _lineitems(self, platform: Platform, url: str):
         for _page in range(MAX_PAGES):
-            response = self._services.request(platform, (SCOPE_LINEITEM,), "GET", url, headers={"Accept": CONTAINER_TYPE})
+            response = self._services.request(platform, (SCOPE_LINEITEM,), "GET", url, headers={"Accept": CONTAINER_TYPE},
+                                              purpose="list of gradebook columns", max_bytes=MAX_PAGE_BYTES)
             items = _json(response)
             if not isinstance(items, list):
                 raise ServiceError("the line items container is not a list", retryable=False)
@@ -85,4 +90,4 @@ def _json(response):
     try:
         return response.json()
     except ValueError as error:
-        raise ServiceError(f"{response.url} did not answer JSON", retryable=False) from error
+        raise ServiceError("the platform's gradebook service did not answer JSON", retryable=False) from error

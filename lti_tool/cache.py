@@ -3,14 +3,21 @@
 Without ``PADU_REDIS_URL`` a per-process memory cache serves (the embedded
 default runs one process). With it, Redis: JWKS, access tokens and rosters are
 then fetched once for all workers.
+
+A cache only saves work, so Redis failing (down, or refusing a value) makes it
+behave as an empty cache that keeps nothing: Padu fetches again instead of
+failing the request or killing the grade worker.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 from typing import Any, Protocol
+
+log = logging.getLogger(__name__)
 
 
 class Cache(Protocol):
@@ -77,26 +84,45 @@ class MemoryCache:
 
 
 class RedisCache:
-    """Values are stored as JSON under a ``padu:`` prefix."""
+    """Values are stored as JSON under a ``padu:`` prefix; Redis errors degrade to no cache."""
 
     def __init__(self, url: str, prefix: str = "padu:") -> None:
         import redis
 
         self._redis = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
         self._prefix = prefix
+        self._errors = (redis.RedisError, TypeError, ValueError)
+
+    def _failed(self, operation: str, key: str, error: Exception) -> None:
+        log.warning("cache %s %s failed, working without the cache: %s", operation, key, error)
 
     def get(self, key: str) -> Any | None:
-        raw = self._redis.get(self._prefix + key)
-        return None if raw is None else json.loads(raw)
+        try:
+            raw = self._redis.get(self._prefix + key)
+            return None if raw is None else json.loads(raw)
+        except self._errors as error:
+            self._failed("get", key, error)
+            return None
 
     def set(self, key: str, value: Any, ttl: float) -> None:
-        self._redis.set(self._prefix + key, json.dumps(value), px=max(1, int(ttl * 1000)))
+        try:
+            self._redis.set(self._prefix + key, json.dumps(value), px=_milliseconds(ttl))
+        except self._errors as error:
+            self._failed("set", key, error)
 
     def add(self, key: str, value: Any, ttl: float) -> bool:
-        return bool(self._redis.set(self._prefix + key, json.dumps(value), px=max(1, int(ttl * 1000)), nx=True))
+        """Without Redis every caller "wins": work is repeated rather than skipped."""
+        try:
+            return bool(self._redis.set(self._prefix + key, json.dumps(value), px=_milliseconds(ttl), nx=True))
+        except self._errors as error:
+            self._failed("add", key, error)
+            return True
 
     def delete(self, key: str) -> None:
-        self._redis.delete(self._prefix + key)
+        try:
+            self._redis.delete(self._prefix + key)
+        except self._errors as error:
+            self._failed("delete", key, error)
 
     def incr(self, key: str, ttl: float) -> int:
         # SET NX gives the counter its lifetime once; INCR keeps that TTL.
@@ -107,6 +133,17 @@ class RedisCache:
 
     def ping(self) -> bool:
         return bool(self._redis.ping())
+
+
+#: Redis refuses an expiry past 2**63 ms; no cached value should live a year anyway.
+_MAX_TTL_MS = 365 * 24 * 3600 * 1000
+
+
+def _milliseconds(ttl: float) -> int:
+    try:
+        return min(_MAX_TTL_MS, max(1, int(ttl * 1000)))
+    except (OverflowError, ValueError):  # inf, nan
+        return _MAX_TTL_MS
 
 
 def make_cache(redis_url: str) -> Cache:

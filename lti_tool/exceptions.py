@@ -65,6 +65,13 @@ class PlatformUnreachable(LtiError):
     code = "platform_unreachable"
 
 
+class DestinationRefused(LtiError):
+    """Padu will not call this platform URL (address or port); the reason names the setting
+    (``PADU_OUTBOUND_ALLOW_HOSTS`` / ``PADU_OUTBOUND_ALLOW_PORTS``) that would allow it."""
+
+    code = "destination_refused"
+
+
 class TokenExpired(LtiError):
     code = "token_expired"
 

@@ -26,6 +26,8 @@ log = logging.getLogger(__name__)
 SCOPE = "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly"
 CONTAINER_TYPE = "application/vnd.ims.lti-nrps.v2.membershipcontainer+json"
 MAX_PAGES = 200
+#: One page of members; Moodle sends the whole course in one page unless asked to page.
+MAX_PAGE_BYTES = 16 * 1024 * 1024
 
 
 def fetch_members(services: ServiceClient, platform: Platform, memberships_url: str) -> list[dict]:
@@ -33,7 +35,8 @@ def fetch_members(services: ServiceClient, platform: Platform, memberships_url: 
     result: list[dict] = []
     url: str | None = memberships_url
     for _page in range(MAX_PAGES):
-        response = services.request(platform, (SCOPE,), "GET", url, headers={"Accept": CONTAINER_TYPE})
+        response = services.request(platform, (SCOPE,), "GET", url, headers={"Accept": CONTAINER_TYPE},
+                                    purpose="course roster", max_bytes=MAX_PAGE_BYTES)
         try:
             body = response.json()
         except ValueError as error:

@@ -3,6 +3,9 @@
 An unknown ``kid`` triggers one refetch (a platform may have rotated its key),
 but at most once per ``jwks_refetch_interval`` per platform, so a flood of
 tokens with made-up kids cannot make Padu hammer the platform.
+
+The fetch goes through the guarded client (``outbound``): allowed addresses
+only, one deadline, at most ``MAX_JWKS_BYTES``.
 """
 
 from __future__ import annotations
@@ -17,29 +20,33 @@ from config import Settings
 
 from .cache import Cache
 from .exceptions import KeyNotFound, PlatformUnreachable
+from .outbound import GuardedSession, Policy, excerpt
 
 log = logging.getLogger(__name__)
 
+#: A key set holds a few keys of a few KB each.
+MAX_JWKS_BYTES = 256 * 1024
+
 
 class PlatformKeys:
-    def __init__(self, settings: Settings, cache: Cache, http: requests.Session | None = None):
+    def __init__(self, settings: Settings, cache: Cache, http: GuardedSession | None = None):
         self._settings = settings
         self._cache = cache
-        self._http = http or requests.Session()
+        self._http = http or GuardedSession(Policy.from_settings(settings), timeout=settings.http_timeout)
 
     def _fetch(self, url: str) -> dict:
         try:
-            response = self._http.get(url, timeout=self._settings.http_timeout)
-        except requests.RequestException as exc:
-            raise PlatformUnreachable(f"cannot fetch JWKS {url}: {exc}") from exc
+            response = self._http.get(url, timeout=self._settings.http_timeout, max_bytes=MAX_JWKS_BYTES)
+        except requests.RequestException as exc:  # refused, unreachable, too slow, too large
+            raise PlatformUnreachable(f"cannot fetch JWKS {excerpt(url)}: {exc}") from exc
         if response.status_code != 200:
-            raise PlatformUnreachable(f"JWKS {url} answered HTTP {response.status_code}")
+            raise PlatformUnreachable(f"JWKS {excerpt(url)} answered HTTP {response.status_code}")
         try:
             document = response.json()
         except ValueError as exc:
-            raise PlatformUnreachable(f"JWKS {url} is not JSON") from exc
+            raise PlatformUnreachable(f"JWKS {excerpt(url)} is not JSON") from exc
         if not isinstance(document, dict) or not isinstance(document.get("keys"), list):
-            raise PlatformUnreachable(f"JWKS {url} has no 'keys' list")
+            raise PlatformUnreachable(f"JWKS {excerpt(url)} has no 'keys' list")
         self._cache.set("jwks:" + url, document, self._settings.jwks_cache_seconds)
         return document
 

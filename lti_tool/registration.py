@@ -7,13 +7,19 @@ POSTs its own configuration with the registration token as a Bearer token
 (§3.5.2), and stores the client_id and deployment_id the platform returns (§3.6).
 
 Who may start this is decided before anything is fetched (views/registration.py,
-invitations.py). The configuration's endpoints must be on the issuer's origin:
-Padu redirects browsers to ``authorization_endpoint`` at every login, so a
-registration naming another host would make ``/lti/login`` an open redirect.
+invitations.py). Both calls then go through the guarded client (``outbound``):
+allowed addresses and ports only, no redirects, one deadline, a size cap. Every
+way the configuration cannot be fetched or read gets the same answer, so the
+page is no port scanner; the detail is logged. The configuration's endpoints
+must be on the issuer's origin: Padu redirects browsers to
+``authorization_endpoint`` at every login and sends signed requests to the
+others, so a registration naming another host would make ``/lti/login`` an open
+redirect and point Padu's calls at another server.
 """
 
 from __future__ import annotations
 
+import logging
 from urllib.parse import urlparse
 
 import requests
@@ -22,15 +28,18 @@ from sqlalchemy.orm import Session
 from config import Settings
 
 from . import invitations
-from .exceptions import EndpointsOffOrigin, InvitationUsed, PlatformUnreachable, RegistrationFailed
+from .exceptions import DestinationRefused, EndpointsOffOrigin, InvitationUsed, PlatformUnreachable, RegistrationFailed
 from .models import Platform
-from .registry import RegistryError, add_platform, same_origin
+from .outbound import GuardedSession, OutboundRefused, excerpt
+from .registry import RegistryError, add_platform
+from .service_http import origin
+
+log = logging.getLogger(__name__)
 
 PLATFORM_CONFIG = "https://purl.imsglobal.org/spec/lti-platform-configuration"
 TOOL_CONFIG = "https://purl.imsglobal.org/spec/lti-tool-configuration"
 #: Padu sends browsers to the first and its keys come from the other two, so all
 #: must be on the issuer's origin (scheme, host, port).
-SAME_ORIGIN_ENDPOINTS = ("authorization_endpoint", "token_endpoint", "jwks_uri")
 SCOPES = (
     "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem",
     "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem.readonly",
@@ -39,6 +48,9 @@ SCOPES = (
     "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly",
 )
 MAX_DOCUMENT_BYTES = 256 * 1024
+MAX_ANSWER_BYTES = 64 * 1024
+#: What the page says for every failure to fetch or read the configuration.
+UNREADABLE = "could not reach or read the platform's OpenID configuration"
 
 
 def tool_configuration(settings: Settings) -> dict:
@@ -68,44 +80,70 @@ def tool_configuration(settings: Settings) -> dict:
     }
 
 
-def _get_json(http: requests.Session, url: str, timeout: float) -> dict:
+def _get_json(http: GuardedSession, url: str, timeout: float) -> dict:
     try:
-        response = http.get(url, timeout=timeout, headers={"Accept": "application/json"})
+        response = http.get(url, timeout=timeout, headers={"Accept": "application/json"},
+                            max_bytes=MAX_DOCUMENT_BYTES)
+    except OutboundRefused as error:
+        # Refused before any connection: says nothing about the port, and names the setting.
+        raise DestinationRefused(f"Padu does not fetch this configuration URL: {error.reason}") from error
     except requests.RequestException as error:
-        raise PlatformUnreachable(f"cannot fetch the OpenID configuration {url}: {error}") from error
-    if response.status_code != 200:
-        raise RegistrationFailed(f"OpenID configuration {url} answered HTTP {response.status_code}")
-    if len(response.content) > MAX_DOCUMENT_BYTES:
-        raise RegistrationFailed("OpenID configuration is too large")
+        log.info("registration: %s: %s", excerpt(url), error)
+        raise PlatformUnreachable(UNREADABLE) from error
     try:
-        document = response.json()
-    except ValueError as error:
-        raise RegistrationFailed(f"OpenID configuration {url} is not JSON") from error
+        document = response.json() if response.status_code == 200 else None
+    except ValueError:
+        document = None
     if not isinstance(document, dict):
-        raise RegistrationFailed("OpenID configuration is not a JSON object")
+        log.info("registration: %s answered HTTP %s %s", excerpt(url), response.status_code,
+                 excerpt(response.content))
+        raise PlatformUnreachable(UNREADABLE)
     return document
 
 
 def _check_configuration(config_url: str, document: dict) -> None:
     for name in ("issuer", "authorization_endpoint", "token_endpoint", "jwks_uri", "registration_endpoint"):
         value = document.get(name)
-        if not isinstance(value, str) or urlparse(value).scheme not in ("http", "https"):
+        if not isinstance(value, str) or origin(value) is None:
             raise RegistrationFailed(f"OpenID configuration lacks a valid {name}")
-    issuer = urlparse(document["issuer"])
-    config = urlparse(config_url)
-    if (issuer.scheme, issuer.netloc) != (config.scheme, config.netloc):
-        raise RegistrationFailed(
-            f"issuer {document['issuer']} does not match the configuration URL's origin {config.netloc}"
-        )
-    for name in SAME_ORIGIN_ENDPOINTS:
-        if not same_origin(document[name], document["issuer"]):
-            raise EndpointsOffOrigin(f"{name} {document[name]} is not on the issuer's origin {document['issuer']}")
+    issuer = origin(document["issuer"])
+    if issuer != origin(config_url):
+        raise RegistrationFailed("the issuer does not match the configuration URL's origin")
+    for name in ("authorization_endpoint", "token_endpoint", "jwks_uri", "registration_endpoint"):
+        # Padu's policy, not the spec's: a platform's endpoints live on the platform's own site.
+        if origin(document[name]) != issuer:
+            raise EndpointsOffOrigin(f"{name} {document[name]!r} is not on the issuer's origin {issuer}")
     platform_config = document.get(PLATFORM_CONFIG)
     if not isinstance(platform_config, dict):
         raise RegistrationFailed("OpenID configuration lacks the LTI platform configuration")
 
 
-def register(session: Session, settings: Settings, http: requests.Session, config_url: str, token: str | None,
+def _post_registration(http: GuardedSession, settings: Settings, url: str, token: str | None) -> dict:
+    """POST Padu's configuration (§3.5.2); the platform's answer, a JSON object."""
+    headers = {"Content-Type": "application/json", "Accept": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    try:
+        response = http.post(url, json=tool_configuration(settings), headers=headers,
+                             timeout=settings.http_timeout, max_bytes=MAX_ANSWER_BYTES)
+    except OutboundRefused as error:
+        raise DestinationRefused(f"Padu does not call this registration endpoint: {error.reason}") from error
+    except requests.RequestException as error:
+        log.info("registration endpoint %s: %s", excerpt(url), error)
+        raise PlatformUnreachable("could not reach the platform's registration endpoint") from error
+    if response.status_code not in (200, 201):
+        log.warning("registration refused: HTTP %s %s", response.status_code, excerpt(response.content))
+        raise RegistrationFailed(f"the platform refused the registration (HTTP {response.status_code})")
+    try:
+        answer = response.json()
+    except ValueError as error:
+        raise RegistrationFailed("the registration answer is not JSON") from error
+    if not isinstance(answer, dict):
+        raise RegistrationFailed("the registration answer is not a JSON object")
+    return answer
+
+
+def register(session: Session, settings: Settings, http: GuardedSession, config_url: str, token: str | None,
              *, invite_id: int | None = None) -> Platform:
     """Register the platform ``config_url`` describes; with ``invite_id``, use up that invitation.
 
@@ -116,25 +154,8 @@ def register(session: Session, settings: Settings, http: requests.Session, confi
         raise RegistrationFailed("openid_configuration must be an http(s) URL")
     document = _get_json(http, config_url, settings.http_timeout)
     _check_configuration(config_url, document)
-    headers = {"Content-Type": "application/json", "Accept": "application/json"}
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    try:
-        response = http.post(
-            document["registration_endpoint"], json=tool_configuration(settings), headers=headers,
-            timeout=settings.http_timeout,
-        )
-    except requests.RequestException as error:
-        raise PlatformUnreachable(f"cannot reach the registration endpoint: {error}") from error
-    if response.status_code not in (200, 201):
-        raise RegistrationFailed(
-            f"the platform refused the registration: HTTP {response.status_code} {response.text[:300]}"
-        )
-    try:
-        answer = response.json()
-    except ValueError as error:
-        raise RegistrationFailed("the registration answer is not JSON") from error
-    client_id = answer.get("client_id") if isinstance(answer, dict) else None
+    answer = _post_registration(http, settings, document["registration_endpoint"], token)
+    client_id = answer.get("client_id")
     if not isinstance(client_id, str) or not client_id:
         raise RegistrationFailed("the registration answer has no client_id")
     tool_config = answer.get(TOOL_CONFIG) or {}

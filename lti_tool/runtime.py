@@ -8,17 +8,17 @@ from __future__ import annotations
 
 import dataclasses
 
-import requests
 from flask import current_app, g
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from activities.db import make_engine, make_session_factory
-from config import Settings, secure_data_dir
+from config import Settings, SettingsError, secure_data_dir
 
 from .access_tokens import AccessTokens
 from .ags import AgsClient
 from .cache import Cache, make_cache
+from .outbound import GuardedSession, Policy
 from .platform_keys import PlatformKeys
 from .service_http import ServiceClient
 
@@ -31,7 +31,7 @@ class Runtime:
     engine: Engine
     session_factory: sessionmaker[Session]
     cache: Cache
-    http: requests.Session
+    http: GuardedSession
     platform_keys: PlatformKeys
     services: "ServiceClient"
     ags: "AgsClient"
@@ -43,8 +43,7 @@ class Runtime:
         secure_data_dir(settings)
         engine = make_engine(settings.sqlalchemy_url)
         cache = make_cache(settings.redis_url)
-        http = requests.Session()
-        http.headers["User-Agent"] = USER_AGENT
+        http = guarded_session(settings)
         session_factory = make_session_factory(engine)
         tokens = AccessTokens(settings, cache, http, session_factory)
         services = ServiceClient(tokens, http, settings.http_timeout)
@@ -58,6 +57,15 @@ class Runtime:
             services=services,
             ags=AgsClient(services),
         )
+
+
+def guarded_session(settings: Settings) -> GuardedSession:
+    """The HTTP client of every call to a platform (see ``outbound``)."""
+    try:
+        policy = Policy.from_settings(settings)
+    except ValueError as error:
+        raise SettingsError(str(error)) from error
+    return GuardedSession(policy, timeout=settings.http_timeout, user_agent=USER_AGENT)
 
 
 def current() -> Runtime:

@@ -1,5 +1,9 @@
 """The HTTP side of Moodle's REST web services: one POST per call, retried when
-the failure was in the transport and never when Moodle itself said no."""
+the failure was in the transport and never when Moodle itself said no.
+
+Every call goes through Padu's guarded HTTP client (``lti_tool.outbound``, which
+imports no Flask): allowed addresses and ports only, one total deadline per
+call, the answer capped at ``max_bytes``."""
 
 from __future__ import annotations
 
@@ -10,6 +14,8 @@ from collections.abc import Mapping
 import requests
 from urllib3.exceptions import NewConnectionError
 
+from lti_tool.outbound import CannotConnect, GuardedSession, OutboundRefused, Policy, ResponseTooLarge
+
 from .decode import decode_body
 from .errors import TransportError
 from .params import flatten
@@ -18,6 +24,10 @@ log = logging.getLogger(__name__)
 
 SERVER_PATH = "/webservice/rest/server.php"
 _RESERVED = frozenset({"wstoken", "wsfunction", "moodlewsrestformat"})
+#: Where a client without its own session may connect (public addresses, ports 80 and 443).
+DEFAULT_POLICY = Policy()
+#: A large course's enrolled users with their details run to a few MB.
+DEFAULT_MAX_BYTES = 32 * 1024 * 1024
 
 
 class MoodleClient:
@@ -27,7 +37,9 @@ class MoodleClient:
     The token travels only in the POST body, never in the URL, so it stays out
     of access logs, proxies and every message this client logs or raises.
     ``retries`` is the number of repeats after the first attempt; the delay
-    before repeat *n* (from 0) is ``backoff * 2**n`` seconds.
+    before repeat *n* (from 0) is ``backoff * 2**n`` seconds. ``timeout`` is
+    the total seconds of one attempt. A given ``session`` must be a
+    ``GuardedSession`` (Padu's runtime has one configured from the settings).
     """
 
     def __init__(
@@ -38,12 +50,15 @@ class MoodleClient:
         timeout: float = 10,
         retries: int = 3,
         backoff: float = 0.5,
-        session: requests.Session | None = None,
+        session: GuardedSession | None = None,
+        max_bytes: int = DEFAULT_MAX_BYTES,
     ):
         if not base_url.startswith(("http://", "https://")):
             raise ValueError(f"the Moodle base URL must start with http:// or https://, not {base_url!r}")
         if retries < 0 or backoff < 0:
             raise ValueError("retries and backoff cannot be negative")
+        if session is not None and not isinstance(session, GuardedSession):
+            raise TypeError("session must be a lti_tool.outbound.GuardedSession")
         self.base_url = base_url.rstrip("/")
         self.url = self.base_url + SERVER_PATH
         self.timeout = timeout
@@ -51,7 +66,8 @@ class MoodleClient:
         self.backoff = backoff
         self._token = token
         self._owns_session = session is None
-        self._session = session if session is not None else requests.Session()
+        self.max_bytes = max_bytes
+        self._session = session if session is not None else GuardedSession(DEFAULT_POLICY, timeout=timeout)
 
     def __repr__(self) -> str:
         return f"<MoodleClient {self.base_url}>"
@@ -119,7 +135,16 @@ class MoodleClient:
                 # Moodle would answer that with a misleading invalidtoken.
                 allow_redirects=False,
                 headers={"Accept": "application/json"},
+                max_bytes=self.max_bytes,
             )
+        except OutboundRefused as error:
+            raise TransportError(
+                f"{wsfunction}: {error.reason}", retryable=False, maybe_processed=False, wsfunction=wsfunction
+            ) from error
+        except ResponseTooLarge as error:
+            raise TransportError(
+                f"{wsfunction}: {error.reason}", retryable=False, maybe_processed=True, wsfunction=wsfunction
+            ) from error
         except requests.exceptions.SSLError as error:
             raise TransportError(
                 f"{wsfunction}: TLS failed: {error}", retryable=False, maybe_processed=False, wsfunction=wsfunction
@@ -154,7 +179,7 @@ def _check_status(response: requests.Response, wsfunction: str) -> None:
 def _never_connected(error: requests.RequestException) -> bool:
     """True when the request never reached the server (refused, DNS failure,
     connect timeout); False when it may have arrived (read timeout, reset)."""
-    if isinstance(error, requests.exceptions.ConnectTimeout):
+    if isinstance(error, (CannotConnect, requests.exceptions.ConnectTimeout)):
         return True
     if isinstance(error, requests.exceptions.ConnectionError) and error.args:
         return isinstance(getattr(error.args[0], "reason", None), NewConnectionError)

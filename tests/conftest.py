@@ -13,9 +13,14 @@ from config import load_settings
 from tests.browser_support import chromium_context  # noqa: F401  (fixture)
 
 
+#: The test platforms listen on 127.0.0.1 and random ports, which Padu refuses by default.
+LOOPBACK_ALLOWED = {"outbound_allow_hosts": "127.0.0.1", "outbound_allow_ports": "*"}
+
+
 @pytest.fixture
 def settings(tmp_path):
-    return load_settings(environ={}, data_dir=tmp_path / "instance", base_url="http://127.0.0.1:5000")
+    return load_settings(environ={}, data_dir=tmp_path / "instance", base_url="http://127.0.0.1:5000",
+                         **LOOPBACK_ALLOWED)
 
 
 @pytest.fixture

@@ -34,6 +34,9 @@ class PaduServer:
         self.url = f"http://{host}:{self.port}"
         overrides.setdefault("embedded_worker", False)
         overrides.setdefault("base_url", self.url)
+        # The test platforms listen on 127.0.0.1 and random ports, which Padu refuses by default.
+        overrides.setdefault("outbound_allow_hosts", "127.0.0.1")
+        overrides.setdefault("outbound_allow_ports", "*")
         self.settings = load_settings(environ={}, data_dir=data_dir, **overrides)
         from lti_tool.app import create_app
 

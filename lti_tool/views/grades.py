@@ -1,4 +1,8 @@
-"""Grade sync status of an activity, for staff: counts, and each learner's last grade (failed first)."""
+"""Grade sync status of an activity, for staff: counts, and each learner's last grade (failed first).
+
+The reasons are Padu's own words and the HTTP status, never what the platform
+answered; a gradebook address outside the platform's site is said plainly.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +18,9 @@ from activities.core import Person, Role
 from activities.grades import GradeOutbox, OutboxStatus, retry_failed, status_counts
 
 from ..auth import activity_in_context, requires
+from ..models import Platform
 from ..runtime import db
+from ..service_http import belongs_to
 
 bp = Blueprint("grades", __name__)
 
@@ -58,8 +64,11 @@ def _when(row: GradeOutbox) -> str:
 def status(activity_id: int):
     activity = activity_in_context(activity_id)
     rows = latest_per_learner(db(), activity.id)
+    platform = db().get(Platform, activity.course.platform_id)
+    foreign = any(url and not belongs_to(platform, url) for url in (activity.lineitem_url, activity.lineitems_url))
     return render_template("grades_status.html", activity=activity, counts=status_counts(db(), activity.id),
-                           rows=[(row, _when(row)) for row in rows], max_listed=MAX_LISTED)
+                           rows=[(row, _when(row)) for row in rows], max_listed=MAX_LISTED,
+                           foreign_gradebook=foreign)
 
 
 @bp.post("/a/<int:activity_id>/grades/retry")

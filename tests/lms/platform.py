@@ -92,6 +92,10 @@ class TestPlatform:
         self.deep_link_responses: list[dict] = []
         self.request_counts: collections.Counter = collections.Counter()
         self.injections: dict[str, collections.deque] = collections.defaultdict(collections.deque)
+        #: Answers given to *every* request of a kind (``fault("scores", (429, {...}, ""))``), after injections.
+        self.faults: dict[str, tuple] = {}
+        #: Merged into the OpenID configuration document, to serve a hostile registration.
+        self.openid_overrides: dict = {}
         #: Mutates the next id_token payload auth.php signs (one-shot), for tamper tests.
         self.next_id_token_hook = None
         self.token_lifetime = 3600
@@ -260,6 +264,17 @@ class TestPlatform:
         with self._lock:
             self.injections[kind].extend(responses)
 
+    def fault(self, kind: str, answer) -> None:
+        """Every request of ``kind`` gets ``answer`` from now on; ``None`` heals it.
+
+        ``answer`` is a status, or ``(status, headers, body)`` where ``body`` may be a
+        callable returning an iterable of bytes: streamed, for drips and floods."""
+        with self._lock:
+            if answer is None:
+                self.faults.pop(kind, None)
+            else:
+                self.faults[kind] = answer
+
     def expire_access_tokens(self) -> None:
         with self._lock:
             self.access_tokens.clear()
@@ -269,10 +284,15 @@ class TestPlatform:
     def _injected(self, kind: str) -> Response | None:
         with self._lock:
             self.request_counts[kind] += 1
-            if not self.injections[kind]:
+            if self.injections[kind]:
+                answer = self.injections[kind].popleft()
+            elif kind in self.faults:
+                answer = self.faults[kind]
+            else:
                 return None
-            answer = self.injections[kind].popleft()
         status, headers, body = (answer, {}, "") if isinstance(answer, int) else answer
+        if callable(body):
+            return Response(body(), status=status, headers=headers, direct_passthrough=True)
         return Response(body or "", status=status, headers=headers)
 
     def _bearer(self, scope: str) -> tuple[Tool | None, Response | None]:
@@ -318,6 +338,7 @@ class TestPlatform:
 
         @app.get("/mod/lti/openid-configuration.php")
         def openid_configuration():
+            self.request_counts["openid-configuration"] += 1
             return jsonify({
                 "issuer": self.issuer,
                 "token_endpoint": self.url + "/mod/lti/token.php",
@@ -336,6 +357,7 @@ class TestPlatform:
                     "messages_supported": [{"type": "LtiResourceLinkRequest"},
                                            {"type": "LtiDeepLinkingRequest", "placements": ["ContentArea"]}],
                     "variables": []},
+                **self.openid_overrides,
             })
 
         @app.route("/mod/lti/auth.php", methods=["GET", "POST"])

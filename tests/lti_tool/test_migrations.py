@@ -31,3 +31,27 @@ def test_postgres_migrations_match_the_models(tmp_path, postgres_url):
     settings = load_settings(environ={}, data_dir=tmp_path, database_url=postgres_url)
     upgrade(settings)
     assert _diff(settings.sqlalchemy_url) == []
+
+
+def test_platform_text_in_old_grade_errors_is_scrubbed_keeping_the_status(tmp_path):
+    from sqlalchemy import create_engine, text
+
+    settings = load_settings(environ={}, data_dir=tmp_path)
+    upgrade(settings, "0003")
+    engine = create_engine(settings.sqlalchemy_url)  # no foreign-key pragma: bare rows will do
+    with engine.begin() as connection:
+        for row_id, error in ((1, "token endpoint refused: HTTP 200 INTERNAL-SECRET: hunter2"),
+                              (2, "the gradebook already holds this or a newer result"),
+                              (3, "POST http://10.0.0.5/x: ConnectionError: <html>secret</html>")):
+            connection.execute(text(
+                "INSERT INTO grade_outbox (id, activity_id, person_id, score_maximum, activity_progress,"
+                " grading_progress, timestamp, status, attempts, next_attempt_at, created_at, last_error)"
+                " VALUES (:id, 1, 1, 100, 'Completed', 'FullyGraded', '2026-12-01 00:00:00', 'failed', 1,"
+                " '2026-12-01 00:00:00', '2026-12-01 00:00:00', :error)"), {"id": row_id, "error": error})
+    upgrade(settings)
+    with engine.connect() as connection:
+        errors = dict(connection.execute(text("SELECT id, last_error FROM grade_outbox")).all())
+    engine.dispose()
+    assert "HTTP 200" in errors[1] and "SECRET" not in errors[1]
+    assert errors[2] == "the gradebook already holds this or a newer result"
+    assert "secret" not in errors[3].lower() and "10.0.0.5" not in errors[3]

@@ -39,6 +39,7 @@ def _env(data_dir: Path, base_url: str, database_url: str = "") -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PADU_")}
     env.update(PADU_DATA_DIR=str(data_dir), PADU_BASE_URL=base_url, PADU_EMBEDDED_WORKER="false",
                PADU_SECRET_KEY="test-secret-shared-by-all-workers-0123456789", PYTHONPATH=str(REPO),
+               PADU_OUTBOUND_ALLOW_HOSTS="127.0.0.1", PADU_OUTBOUND_ALLOW_PORTS="*",
                # Dozens of learners launch from one address here; the login limit has its own tests.
                PADU_LOGIN_RATE_PER_MINUTE="0")
     if database_url:
@@ -67,7 +68,7 @@ class ProcessPadu:
             try:
                 if requests.get(self.url + "/healthz", timeout=10).status_code == 200:
                     return
-            except (requests.ConnectionError, requests.Timeout):  # still starting; slow under load
+            except requests.RequestException:  # refused, or accepted by the master before a worker is up
                 time.sleep(0.2)
         self.stop()
         raise RuntimeError("gunicorn did not start: " + self.process.stderr.read().decode()[-2000:])

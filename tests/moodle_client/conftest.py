@@ -2,10 +2,18 @@ from __future__ import annotations
 
 import pytest
 
+import moodle_client.client
+from lti_tool.outbound import Policy
 from moodle_client import MoodleClient
 from tests.fixtures import moodle as load_fixture
 
 from .fake_moodle import FakeMoodle
+
+
+@pytest.fixture(autouse=True)
+def _allow_loopback(monkeypatch):
+    """The fake Moodle listens on 127.0.0.1 and a random port, which Padu refuses by default."""
+    monkeypatch.setattr(moodle_client.client, "DEFAULT_POLICY", Policy.parse("127.0.0.1", "*"))
 
 
 @pytest.fixture(scope="session")

@@ -11,6 +11,7 @@ import pytest
 import requests
 
 import moodle_client as mc
+from lti_tool.outbound import GuardedSession, Policy
 from tests.fixtures import moodle
 
 TOKEN = "s3cret-ws-token-0123456789abcdef"
@@ -162,7 +163,7 @@ def test_the_client_owns_the_protocol_fields():
 
 
 def test_a_given_session_is_used_and_left_open(fake):
-    session = requests.Session()
+    session = GuardedSession(Policy.parse("127.0.0.1", "*"))
     fake.answer("null")
     with mc.MoodleClient(fake.url, TOKEN, session=session) as moodle_client:
         moodle_client.call("core_group_add_group_members")

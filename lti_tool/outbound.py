@@ -1,0 +1,346 @@
+"""The one way Padu calls out over HTTP, guarded like Moodle's cURL security.
+
+Every URL Padu calls comes, in the end, from a platform: a registration
+document, a launch's AGS and NRPS claims, a ``Link`` header. A platform that
+registered itself may name anything, so every call here:
+
+- goes only to ports 80 and 443 and to public addresses: the host is resolved
+  and loopback, private, link-local, multicast, reserved and unspecified
+  addresses are refused, unless ``PADU_OUTBOUND_ALLOW_HOSTS`` /
+  ``PADU_OUTBOUND_ALLOW_PORTS`` allow them;
+- connects to the very address that was checked (no second DNS lookup that a
+  rebinding name could answer differently), while the ``Host`` header, TLS SNI
+  and the certificate check keep the host name;
+- never follows a redirect (a 3xx is the answer);
+- has one *total* deadline (name lookup, connect, send, answer), however
+  slowly the platform drips its answer;
+- reads the body as a stream and stops at a per-call size cap.
+
+A fresh connection serves each call, so the deadline can close exactly the
+socket of that call. The errors are ``requests.RequestException`` subclasses:
+code that handles a failed call keeps working, and can tell them apart.
+
+Flask-free: ``moodle_client`` uses it too.
+"""
+
+from __future__ import annotations
+
+import http.client
+import ipaddress
+import socket
+import ssl
+import threading
+import time
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+import certifi
+import requests
+import urllib3
+from requests.structures import CaseInsensitiveDict
+from requests.utils import get_encoding_from_headers
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.util.ssl_match_hostname import CertificateError
+
+DEFAULT_PORTS = frozenset({80, 443})
+DEFAULT_TIMEOUT = 10.0
+DEFAULT_MAX_BYTES = 1024 * 1024
+CHUNK = 8192  # small reads bound what one gzip chunk can inflate to
+HOSTS_SETTING = "PADU_OUTBOUND_ALLOW_HOSTS"
+PORTS_SETTING = "PADU_OUTBOUND_ALLOW_PORTS"
+
+
+class OutboundError(requests.RequestException):
+    """An outbound call did not give a usable answer; ``reason`` is Padu's own words."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+class OutboundRefused(OutboundError):
+    """Padu will not call this URL (scheme, port or address); the message names the setting."""
+
+
+class CannotConnect(OutboundError, requests.ConnectionError):
+    """No connection was made: the request certainly never reached the server."""
+
+
+class ConnectionLost(OutboundError, requests.ConnectionError):
+    """The connection failed after the request may have been sent."""
+
+
+class TlsFailed(OutboundError, requests.exceptions.SSLError):
+    """The TLS handshake or the certificate check failed."""
+
+
+class DeadlineExceeded(OutboundError, requests.Timeout):
+    """The whole call (connect, send, headers, body) took longer than its deadline."""
+
+
+class ConnectTimedOut(DeadlineExceeded, CannotConnect):
+    """The deadline passed before a connection was made."""
+
+
+class ResponseTooLarge(OutboundError):
+    """The answer's body is larger than this call accepts."""
+
+
+def excerpt(data: bytes | str, limit: int = 200) -> str:
+    """A short, escaped excerpt of what a remote answered: for the log only, never a page."""
+    if isinstance(data, bytes):
+        data = data[: limit * 4].decode("utf-8", "replace")
+    text = repr(data[:limit])
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _address_kind(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
+    """Why Padu does not call ``ip`` by default, or None for a public address."""
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    for kind in ("loopback", "unspecified", "link_local", "multicast", "private", "reserved"):
+        if getattr(ip, "is_" + kind):
+            return kind.replace("_", "-")
+    if not ip.is_global:  # 100.64/10 shared address space and the like
+        return "non-public"
+    return None
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Where Padu may connect. Default: public addresses on ports 80 and 443 only."""
+
+    hosts: frozenset[str] = frozenset()
+    networks: tuple = ()
+    #: None means any port.
+    ports: frozenset[int] | None = DEFAULT_PORTS
+    resolve: object = field(default=None, compare=False)  # tests may pass a getaddrinfo
+
+    @classmethod
+    def parse(cls, hosts: str = "", ports: str = "") -> "Policy":
+        """From the settings' comma-separated text; ValueError names the setting."""
+        names, networks = set(), []
+        for item in filter(None, (part.strip().lower() for part in hosts.split(","))):
+            try:
+                networks.append(ipaddress.ip_network(item.strip("[]"), strict=False))
+            except ValueError:
+                names.add(item.rstrip("."))
+        allowed_ports: frozenset[int] | None
+        if ports.strip() == "*":
+            allowed_ports = None
+        else:
+            try:
+                extra = {int(part) for part in ports.split(",") if part.strip()}
+            except ValueError:
+                raise ValueError(f"{PORTS_SETTING} must be port numbers separated by commas, or *") from None
+            allowed_ports = DEFAULT_PORTS | extra
+        return cls(frozenset(names), tuple(networks), allowed_ports)
+
+    @classmethod
+    def from_settings(cls, settings) -> "Policy":
+        return cls.parse(settings.outbound_allow_hosts, settings.outbound_allow_ports)
+
+    def addresses(self, host: str, port: int, timeout: float = DEFAULT_TIMEOUT) -> list[str]:
+        """The addresses of ``host`` Padu may connect to; refuses if any is not allowed."""
+        if self.ports is not None and port not in self.ports:
+            raise OutboundRefused(
+                f"Padu calls ports 80 and 443 only, not {port}; to allow it, add it to {PORTS_SETTING}"
+            )
+        infos = self._resolve(host, port, timeout)
+        addresses = list(dict.fromkeys(info[4][0] for info in infos))
+        if not addresses:
+            raise CannotConnect(f"the host name {host!r} has no address")
+        if host.lower().rstrip(".") in self.hosts:
+            return addresses
+        for address in addresses:
+            ip = ipaddress.ip_address(address.split("%", 1)[0])
+            if any(ip in network for network in self.networks):
+                continue
+            kind = _address_kind(ip)
+            if kind is not None:
+                raise OutboundRefused(
+                    f"{host} is {address}, a {kind} address Padu does not call; "
+                    f"to allow it, add the host or address to {HOSTS_SETTING}"
+                )
+        return addresses
+
+    def _resolve(self, host: str, port: int, timeout: float) -> list:
+        """``getaddrinfo`` within ``timeout``: a resolver that hangs must not outlast the call's
+        deadline. The lookup runs in a daemon thread, left to the resolver's own timeout if it hangs."""
+        resolve = self.resolve or socket.getaddrinfo
+        outcome: dict = {}
+
+        def run() -> None:
+            try:
+                outcome["infos"] = resolve(host, port, type=socket.SOCK_STREAM)
+            except (OSError, UnicodeError, ValueError) as error:  # gaierror is an OSError
+                outcome["error"] = error
+
+        thread = threading.Thread(target=run, daemon=True, name="padu-resolve")
+        thread.start()
+        thread.join(timeout)
+        if thread.is_alive():
+            raise ConnectTimedOut(f"resolving {host!r} took longer than the deadline")
+        if "infos" not in outcome:
+            raise CannotConnect(f"cannot resolve the host name {host!r}") from outcome.get("error")
+        return outcome["infos"]
+
+
+class _Deadline:
+    """Shuts the call's socket down when its time is up, whatever it is blocked in."""
+
+    def __init__(self, seconds: float):
+        self.at = time.monotonic() + seconds
+        self.expired = threading.Event()
+        self._connection: HTTPConnection | None = None
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def left(self) -> float:
+        return max(0.001, self.at - time.monotonic())
+
+    def watch(self, connection: HTTPConnection) -> None:
+        self._connection = connection
+
+    def _expire(self) -> None:
+        self.expired.set()
+        sock = getattr(self._connection, "sock", None)
+        if sock is not None:
+            try:
+                socket.socket.shutdown(sock, socket.SHUT_RDWR)  # the raw socket, under any TLS layer
+            except OSError:
+                pass
+
+    def cancel(self) -> None:
+        self._timer.cancel()
+
+    def passed(self, error: BaseException | None = None) -> bool:
+        """True if the call failed for time: the timer fired, or a socket timeout
+        (never set longer than what was left) beat it by a hair."""
+        if self.expired.is_set():
+            return True
+        if isinstance(error, urllib3.exceptions.NewConnectionError):  # a ConnectTimeoutError subclass, oddly
+            return False
+        return isinstance(error, (TimeoutError, urllib3.exceptions.TimeoutError))
+
+
+class GuardedSession(requests.Session):
+    """A ``requests.Session`` whose every call follows :class:`Policy`, one deadline and a size cap.
+
+    ``request()`` takes ``timeout`` (total seconds) and ``max_bytes`` per call;
+    ``allow_redirects`` is accepted and ignored: redirects are never followed.
+    """
+
+    def __init__(self, policy: Policy | None = None, *, timeout: float = DEFAULT_TIMEOUT,
+                 max_bytes: int = DEFAULT_MAX_BYTES, user_agent: str | None = None, ca_certs: str | None = None):
+        super().__init__()
+        self.ca_certs = ca_certs or certifi.where()
+        self.trust_env = False  # an environment proxy would connect where the policy never looked
+        self.policy = policy or Policy()
+        self.timeout = timeout
+        self.max_bytes = max_bytes
+        self.headers["Accept-Encoding"] = "identity"
+        if user_agent:
+            self.headers["User-Agent"] = user_agent
+
+    def request(self, method, url, params=None, data=None, headers=None, cookies=None, files=None, auth=None,
+                timeout=None, allow_redirects=False, proxies=None, hooks=None, stream=None, verify=None, cert=None,
+                json=None, *, max_bytes: int | None = None) -> requests.Response:
+        if proxies or verify is False or cert or files or stream:
+            raise TypeError("the guarded session takes no proxies, verify, cert, files or stream")
+        prepared = self.prepare_request(requests.Request(
+            method=method.upper(), url=url, headers=headers, data=data or {}, json=json, params=params or {},
+            auth=auth, cookies=cookies, hooks=hooks,
+        ))
+        total = float(timeout if isinstance(timeout, (int, float)) else self.timeout)
+        return self._call(prepared, total, self.max_bytes if max_bytes is None else max_bytes)
+
+    def send(self, request, **kwargs):
+        raise TypeError("use request(): send() would bypass the outbound checks")
+
+    def _call(self, prepared: requests.PreparedRequest, total: float, max_bytes: int) -> requests.Response:
+        parts = urlsplit(prepared.url)
+        scheme = parts.scheme.lower()
+        if scheme not in ("http", "https") or not parts.hostname:
+            raise OutboundRefused("Padu calls http:// and https:// URLs only")
+        try:
+            port = parts.port or (443 if scheme == "https" else 80)
+        except ValueError as error:
+            raise OutboundRefused("the URL has an invalid port") from error
+        host = parts.hostname
+        deadline = _Deadline(total)
+        try:
+            addresses = self.policy.addresses(host, port, timeout=deadline.left())
+            connection = self._connect(scheme, host, port, addresses, deadline)
+            try:
+                return self._exchange(connection, prepared, scheme, host, port, parts, deadline, max_bytes)
+            finally:
+                connection.close()
+        finally:
+            deadline.cancel()
+
+    def _connect(self, scheme, host, port, addresses, deadline: _Deadline) -> HTTPConnection:
+        last_error: Exception | None = None
+        for address in addresses:
+            if scheme == "https":
+                connection = HTTPSConnection(
+                    address, port, timeout=deadline.left(), server_hostname=host, assert_hostname=host,
+                    cert_reqs="CERT_REQUIRED", ca_certs=self.ca_certs,
+                )
+            else:
+                connection = HTTPConnection(address, port, timeout=deadline.left())
+            deadline.watch(connection)
+            try:
+                connection.connect()
+                return connection
+            except OutboundError:
+                raise
+            except (ssl.SSLError, ssl.CertificateError, urllib3.exceptions.SSLError, CertificateError) as error:
+                connection.close()
+                raise TlsFailed(f"TLS with {host} failed: {error}") from error
+            except (OSError, urllib3.exceptions.HTTPError) as error:
+                connection.close()
+                last_error = error
+                if deadline.passed(error):
+                    raise ConnectTimedOut(f"connecting to {host} took longer than the deadline") from error
+        raise CannotConnect(f"cannot connect to {host} port {port}") from last_error
+
+    def _exchange(self, connection, prepared, scheme, host, port, parts, deadline: _Deadline, max_bytes: int):
+        headers = dict(prepared.headers)
+        default_port = 443 if scheme == "https" else 80
+        name = f"[{host}]" if ":" in host else host
+        headers["Host"] = name if port == default_port else f"{name}:{port}"
+        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        try:
+            connection.request(prepared.method, target, body=prepared.body, headers=headers,
+                               preload_content=False, decode_content=True, enforce_content_length=True)
+            raw = connection.getresponse()
+            length = raw.headers.get("Content-Length", "")
+            if length.isdigit() and int(length) > max_bytes:
+                raise ResponseTooLarge(f"{host} announced {length} bytes; this call accepts {max_bytes}")
+            body = bytearray()
+            for chunk in raw.stream(CHUNK, decode_content=True):
+                body += chunk
+                if len(body) > max_bytes:
+                    raise ResponseTooLarge(f"{host} sent more than the {max_bytes} bytes this call accepts")
+                if deadline.expired.is_set():
+                    break
+        except OutboundError:
+            raise
+        except (OSError, http.client.HTTPException, urllib3.exceptions.HTTPError) as error:
+            if deadline.passed(error):
+                raise DeadlineExceeded(f"{host} did not answer within the deadline") from error
+            raise ConnectionLost(f"the connection to {host} failed: {type(error).__name__}") from error
+        if deadline.expired.is_set():  # a shut-down socket may look like a clean end of the body
+            raise DeadlineExceeded(f"{host} did not answer within the deadline")
+        response = requests.Response()
+        response.status_code = raw.status
+        response.reason = raw.reason
+        response.headers = CaseInsensitiveDict(raw.headers)
+        response.encoding = get_encoding_from_headers(response.headers)
+        response.url = prepared.url
+        response.request = prepared
+        response._content = bytes(body)
+        response._content_consumed = True
+        return response

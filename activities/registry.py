@@ -36,6 +36,14 @@ class ActivityKind:
     #: Named fact providers (see :mod:`activities.facts`): a name → a factory taking the
     #: provider's parameters, e.g. ``facts["result"](activity_id=3)``.
     facts: Mapping[str, Callable[..., FactProvider]] = dataclasses.field(default_factory=dict)
+    #: Fits new settings to the gradebook column's maximum (settings, score_maximum) -> settings,
+    #: for a kind whose settings hold a maximum of their own (a coaching task's simple score).
+    fit_to_maximum: Callable[[dict, float], dict] | None = None
+
+    def new_settings(self, score_maximum: float) -> dict:
+        """Settings of a newly configured activity whose gradebook column has ``score_maximum``."""
+        settings = self.default_settings()
+        return self.fit_to_maximum(settings, score_maximum) if self.fit_to_maximum else settings
 
 
 _KINDS: dict[str, ActivityKind] = {}

@@ -12,7 +12,7 @@ line here and one in :data:`activities.registry.PACKAGES`.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Callable
+from typing import Any
 
 from flask import Blueprint
 
@@ -36,9 +36,6 @@ class ActivityType:
     home_endpoint: str
     #: Endpoint taking ``activity_id``: the staff settings page.
     settings_endpoint: str
-    #: Fits new settings to the gradebook column's maximum (settings, score_maximum) -> settings,
-    #: for a type whose settings hold a maximum of their own (a coaching task's simple score).
-    fit_to_maximum: Callable[[dict, float], dict] | None = None
 
     @property
     def domain(self) -> ActivityKind:
@@ -62,8 +59,7 @@ class ActivityType:
 
     def new_settings(self, score_maximum: float) -> dict:
         """Settings of a newly configured activity whose gradebook column has ``score_maximum``."""
-        settings = self.default_settings()
-        return self.fit_to_maximum(settings, score_maximum) if self.fit_to_maximum else settings
+        return self.domain.new_settings(score_maximum)
 
 
 _TYPES: dict[str, ActivityType] = {}

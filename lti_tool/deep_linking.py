@@ -30,7 +30,7 @@ from activities import registry
 from activities.core import Activity, Course
 from activities.db import utcnow
 
-from . import activity_types, keys
+from . import keys
 from .exceptions import ClaimInvalid
 from .launch import CLAIM, VerifiedLaunch
 from .models import LaunchSession, Platform
@@ -123,7 +123,7 @@ def activity_for_new_link(
         log.warning("resource link %s: %s is not one Padu signed for this platform; ignored",
                     resource_link_id, CONFIG_PARAM)
         return None
-    activity_type = activity_types.get(config.kind)
+    activity_type = registry.get(config.kind)
     if activity_type is None or session.scalar(select(Activity.id).where(Activity.key == config.key)) is not None:
         return None
     activity = Activity(

@@ -15,11 +15,12 @@ KIND = "coaching"
 # Registered here, after KIND, so that any process importing the package knows the kind.
 from .. import registry  # noqa: E402
 from .facts import SessionsHeld, TasksAccepted  # noqa: E402
-from .settings import default_settings  # noqa: E402
+from .settings import default_settings, fit_to_maximum  # noqa: E402
 
 registry.register(registry.ActivityKind(
     kind=KIND,
     default_settings=default_settings,
     tag=KIND,
     facts={"tasks_accepted": TasksAccepted, "sessions_held": SessionsHeld},
+    fit_to_maximum=fit_to_maximum,
 ))

@@ -8,7 +8,6 @@ render; every rule lives in the domain.
 from flask_babel import lazy_gettext as _l
 
 from activities.coaching import KIND
-from activities.coaching.settings import fit_to_maximum
 
 from ..activity_types import ActivityType, register
 from . import coach, learner, staff  # noqa: F401  (their routes join the blueprint)
@@ -22,7 +21,6 @@ register(ActivityType(
     blueprint=bp,
     home_endpoint="coaching.home",
     settings_endpoint="coaching.settings",
-    fit_to_maximum=fit_to_maximum,
 ))
 
 __all__ = ["bp"]

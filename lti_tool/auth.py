@@ -19,7 +19,7 @@ from flask import abort, g, session
 
 from activities.core import Activity, Course, Person, Role
 
-from .exceptions import Forbidden, OtherActivity, SessionMissing
+from .lti1p3.exceptions import Forbidden, OtherActivity, SessionMissing
 from .models import LaunchSession
 from .runtime import db
 
@@ -83,7 +83,7 @@ def activity_in_context(activity_id: int, kind: str | None = None) -> Activity:
 
 def course_roster():
     """Everyone in the launch's course: the NRPS roster (cached) plus everyone who launched."""
-    from .nrps import roster
+    from .lti1p3.nrps import roster
     from .runtime import current
 
     runtime = current()

@@ -68,8 +68,8 @@ def start_banner(settings, session) -> list[str]:
     """
     from sqlalchemy.exc import SQLAlchemyError
 
-    from . import invitations
-    from .registry import list_platforms
+    from .lti1p3 import invitations
+    from .lti1p3.registry import list_platforms
 
     lines = ["", "Padu is starting. To connect a Moodle site:"]
     if settings.open_registration:
@@ -144,7 +144,7 @@ def platform():
 @click.option("--name", default="", help="A name for people, e.g. the agency")
 def platform_add(issuer, client_id, auth_login_url, token_url, keyset_url, deployment_ids, name):
     """Register a Moodle by hand, with the values Moodle shows for the tool."""
-    from .registry import RegistryError, add_platform
+    from .lti1p3.registry import RegistryError, add_platform
 
     settings = _settings()
     issuer = issuer.rstrip("/")
@@ -168,7 +168,7 @@ def platform_add(issuer, client_id, auth_login_url, token_url, keyset_url, deplo
 @click.option("--expires", default="7d", show_default=True, help="How long it stays valid: 30m, 24h, 7d …")
 def platform_invite(note, expires):
     """Make a one-time Dynamic Registration URL (printed as the last line)."""
-    from . import invitations
+    from .lti1p3 import invitations
 
     settings = _settings()
     try:
@@ -195,8 +195,8 @@ def registered_how(platform, invite) -> str:
 @platform.command("list")
 def platform_list():
     """Show the registered platforms and how each was registered."""
-    from .invitations import by_platform
-    from .registry import list_platforms
+    from .lti1p3.invitations import by_platform
+    from .lti1p3.registry import list_platforms
 
     session = _session(_settings())
     platforms = list_platforms(session)
@@ -220,7 +220,7 @@ def _shown(value: str) -> str:
 @click.confirmation_option(prompt="Remove this platform and every course, activity and result of it?")
 def platform_remove(platform_id):
     """Remove a platform and all its data."""
-    from .registry import RegistryError, remove_platform
+    from .lti1p3.registry import RegistryError, remove_platform
 
     session = _session(_settings())
     try:
@@ -239,7 +239,7 @@ def keys():
 @keys.command("rotate")
 def keys_rotate():
     """Make a new signing key; the old one stays published for 7 days."""
-    from . import keys as tool_keys
+    from .lti1p3 import keys as tool_keys
 
     key = tool_keys.rotate(_session(_settings()))
     click.echo(f"new signing key kid={key.kid}")

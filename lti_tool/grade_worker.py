@@ -38,10 +38,10 @@ from activities.db import utcnow
 from activities.grades import GradeOutbox, OutboxStatus
 
 from . import housekeeping
-from .exceptions import ServiceError
+from .lti1p3.exceptions import ServiceError
 from .models import Platform
 from .runtime import Runtime
-from .service_http import belongs_to
+from .lti1p3.service_http import belongs_to
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ there first:
   expired (:func:`lti_tool.sessions.load_launch` refuses them);
 * expired login states are deleted — an anonymous ``/lti/login`` makes one
   that no launch may ever use (used ones are deleted when the launch consumes
-  them, :mod:`lti_tool.launch`);
+  them, :mod:`lti_tool.lti1p3.launch`);
 * used nonces are deleted once past ``expires_at``, which is set to outlive
   any id_token that could carry them (``launch.NONCE_MEMORY``);
 * uploads are swept: files no record names, and the files of superseded,

@@ -15,12 +15,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from activities.db import make_engine, make_session_factory
 from config import Settings, SettingsError, secure_data_dir
 
-from .access_tokens import AccessTokens
-from .ags import AgsClient
+from .lti1p3.access_tokens import AccessTokens
+from .lti1p3.ags import AgsClient
 from .cache import Cache, make_cache
 from .outbound import GuardedSession, Policy
-from .platform_keys import PlatformKeys
-from .service_http import ServiceClient
+from .lti1p3.platform_keys import PlatformKeys
+from .lti1p3.service_http import ServiceClient
 
 USER_AGENT = "Padu/0.1 (+LTI 1.3 tool)"
 

@@ -34,11 +34,11 @@ from werkzeug.exceptions import HTTPException
 from activities.core import bind_resource_link, upsert_course, upsert_membership, upsert_person
 from activities.db import utcnow
 
-from .deep_linking import activity_for_new_link
-from .exceptions import Forbidden
-from .launch import DEEP_LINKING_REQUEST, VerifiedLaunch
+from .lti1p3.deep_linking import activity_for_new_link
+from .lti1p3.exceptions import Forbidden
+from .lti1p3.launch import DEEP_LINKING_REQUEST, VerifiedLaunch
 from .models import LaunchSession
-from .roles import map_roles
+from .lti1p3.roles import map_roles
 from .runtime import current, db
 
 TOKEN_PARAM = "s"

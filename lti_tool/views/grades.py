@@ -20,7 +20,7 @@ from activities.grades import GradeOutbox, OutboxStatus, retry_failed, status_co
 from ..auth import activity_in_context, requires
 from ..models import Platform
 from ..runtime import db
-from ..service_http import belongs_to
+from ..lti1p3.service_http import belongs_to
 
 bp = Blueprint("grades", __name__)
 

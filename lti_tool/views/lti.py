@@ -8,11 +8,13 @@ from flask import Blueprint, jsonify, redirect, render_template, request, url_fo
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from .. import activity_types, keys
+from .. import activity_types
+
+from ..lti1p3 import keys
 from ..app import csrf
-from ..launch import DEEP_LINKING_REQUEST, describe, verify_launch
-from ..oidc import begin_login
-from ..presentation import TARGET_KEY, document_target
+from ..lti1p3.launch import DEEP_LINKING_REQUEST, describe, verify_launch
+from ..lti1p3.oidc import begin_login
+from ..lti1p3.presentation import TARGET_KEY, document_target
 from ..rate_limit import login_retry_after
 from ..runtime import current, db
 from ..sessions import set_cookie, start_session, token_for

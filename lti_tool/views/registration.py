@@ -12,10 +12,10 @@ import logging
 
 from flask import Blueprint, render_template, request
 
-from .. import invitations
-from ..exceptions import LtiError
+from ..lti1p3 import invitations
+from ..lti1p3.exceptions import LtiError
 from ..logsafe import clean
-from ..registration import register as register_platform
+from ..lti1p3.registration import register as register_platform
 from ..runtime import current, db
 
 log = logging.getLogger(__name__)

@@ -25,7 +25,7 @@ from sqlalchemy import select
 
 from activities.core import Activity, Person
 from lti_tool.models import Platform
-from lti_tool.registry import add_platform
+from lti_tool.lti1p3.registry import add_platform
 from tests.lms import LtiBrowser, TestPlatform
 from tests.lti_tool.coaching.conftest import PDF, SETTINGS as COACHING_SETTINGS
 from tests.lti_tool.conftest import INSTRUCTOR, LEARNER, LIS, Connected, populate

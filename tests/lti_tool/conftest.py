@@ -11,7 +11,7 @@ import dataclasses
 
 import pytest
 
-from lti_tool.registry import add_platform
+from lti_tool.lti1p3.registry import add_platform
 from tests.lms import LtiBrowser, TestPlatform
 from tests.padu_server import PaduServer
 

@@ -18,7 +18,7 @@ import pytest
 
 from activities import registry
 from lti_tool import activity_types, grade_worker
-from lti_tool.deep_linking import LinkConfig, content_item
+from lti_tool.lti1p3.deep_linking import LinkConfig, content_item
 
 REPO = Path(__file__).resolve().parents[2]
 

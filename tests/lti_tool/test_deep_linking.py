@@ -106,7 +106,7 @@ def test_a_hand_typed_or_tampered_choice_configures_nothing(connected):
 
 
 def test_a_choice_signed_for_another_platform_configures_nothing(connected):
-    from lti_tool.deep_linking import LinkConfig, sign_config
+    from lti_tool.lti1p3.deep_linking import LinkConfig, sign_config
     from lti_tool.models import Platform
 
     other = Platform(issuer="https://lms.lain.go.id", client_id="x")

@@ -14,7 +14,7 @@ def test_status_lists_failures_with_their_reason_and_retry_requeues_them(tmp_pat
     upgrade(settings)
     from activities.core import Activity, Role, upsert_course, upsert_membership, upsert_person
     from activities.db import make_engine, make_session_factory
-    from lti_tool.registry import add_platform
+    from lti_tool.lti1p3.registry import add_platform
 
     engine = make_engine(settings.sqlalchemy_url)
     with make_session_factory(engine)() as db:

@@ -8,7 +8,7 @@ import pytest
 import requests
 
 from lti_tool.frame_ancestors import PlatformOrigins, directive_value, origin
-from lti_tool.registry import add_platform
+from lti_tool.lti1p3.registry import add_platform
 from tests.padu_server import PaduServer
 
 

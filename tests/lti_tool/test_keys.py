@@ -2,7 +2,7 @@
 
 import jwt
 
-from lti_tool import keys
+from lti_tool.lti1p3 import keys
 
 
 def _verify(token, jwks_document):

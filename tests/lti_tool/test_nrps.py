@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from activities.core import Role, members
 from lti_tool.models import Platform
-from lti_tool.nrps import fetch_members, roster
+from lti_tool.lti1p3.nrps import fetch_members, roster
 
 
 def _course_and_platform(connected):

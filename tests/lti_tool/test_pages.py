@@ -11,7 +11,7 @@ from urllib.parse import urljoin
 
 import pytest
 
-from lti_tool.presentation import return_link, safe_return_url
+from lti_tool.lti1p3.presentation import return_link, safe_return_url
 from lti_tool.static_files import SOURCE
 
 from .readiness.helpers import BUDI, TEACHER, link, post_form, set_up_readiness, start_attempt

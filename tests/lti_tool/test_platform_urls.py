@@ -18,11 +18,11 @@ from activities.core import Activity
 from activities.db import make_session_factory
 from activities.grades import GradeOutbox, OutboxStatus
 from lti_tool import grade_worker
-from lti_tool.access_tokens import AccessTokens, retry_after, token_lifetime
+from lti_tool.lti1p3.access_tokens import AccessTokens, retry_after, token_lifetime
 from lti_tool.cache import MemoryCache, RedisCache
-from lti_tool.exceptions import AccessTokenError, ServiceError
+from lti_tool.lti1p3.exceptions import AccessTokenError, ServiceError
 from lti_tool.runtime import guarded_session
-from lti_tool.service_http import ForeignServiceUrl, ServiceClient
+from lti_tool.lti1p3.service_http import ForeignServiceUrl, ServiceClient
 from tests.lms import LtiBrowser
 from tests.lti_tool.test_grade_delivery import grade
 from tests.lti_tool.test_outbound import Listener

@@ -4,7 +4,7 @@ roles count (LTI 1.3 Appendix A.2.3), never institution or system roles."""
 import pytest
 
 from activities.core import Role
-from lti_tool.roles import map_roles
+from lti_tool.lti1p3.roles import map_roles
 
 LIS = "http://purl.imsglobal.org/vocab/lis/v2/"
 

@@ -1,7 +1,7 @@
 """Paging links and service URLs exactly as Moodle writes them."""
 
-from lti_tool.ags import service_url
-from lti_tool.service_http import next_link
+from lti_tool.lti1p3.ags import service_url
+from lti_tool.lti1p3.service_http import next_link
 from tests.fixtures import moodle
 
 

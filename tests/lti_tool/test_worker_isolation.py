@@ -213,7 +213,7 @@ def test_an_attempt_is_counted_before_the_score_is_sent(connected, monkeypatch):
 
 
 def test_a_roster_url_off_the_platforms_site_is_not_called(connected, caplog):
-    from lti_tool.nrps import roster
+    from lti_tool.lti1p3.nrps import roster
 
     connected.launch("4")
     runtime = connected.padu.runtime

@@ -29,8 +29,8 @@ from config import Settings
 
 from . import invitations
 from .exceptions import DestinationRefused, EndpointsOffOrigin, InvitationUsed, PlatformUnreachable, RegistrationFailed
-from .models import Platform
-from .outbound import GuardedSession, OutboundRefused, excerpt
+from ..models import Platform
+from ..outbound import GuardedSession, OutboundRefused, excerpt
 from .registry import RegistryError, add_platform
 from .service_http import origin
 

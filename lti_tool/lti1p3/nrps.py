@@ -15,9 +15,9 @@ from sqlalchemy.orm import Session
 
 from activities.core import Course, Membership, members, upsert_membership, upsert_person
 
-from .cache import Cache
+from ..cache import Cache
 from .exceptions import ServiceError
-from .models import Platform
+from ..models import Platform
 from .roles import map_roles
 from .service_http import ServiceClient, next_link
 

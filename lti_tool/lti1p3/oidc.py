@@ -29,7 +29,7 @@ from activities.db import utcnow
 from config import Settings
 
 from .exceptions import LoginRequestInvalid
-from .models import LoginState
+from ..models import LoginState
 from .registry import find_platform, same_origin
 
 #: How long the platform may take between the login redirect and the launch POST.

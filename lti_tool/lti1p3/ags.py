@@ -11,7 +11,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit, urlunsplit
 
 from .exceptions import ServiceError
-from .models import Platform
+from ..models import Platform
 from .service_http import ServiceClient, next_link
 
 SCOPE_LINEITEM = "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem"

@@ -24,8 +24,8 @@ import requests
 
 from .access_tokens import AccessTokens, retry_after
 from .exceptions import ServiceError
-from .models import Platform
-from .outbound import GuardedSession, OutboundRefused, ResponseTooLarge, excerpt
+from ..models import Platform
+from ..outbound import GuardedSession, OutboundRefused, ResponseTooLarge, excerpt
 
 log = logging.getLogger(__name__)
 

@@ -33,7 +33,7 @@ from activities.db import utcnow
 from . import keys
 from .exceptions import ClaimInvalid
 from .launch import CLAIM, VerifiedLaunch
-from .models import LaunchSession, Platform
+from ..models import LaunchSession, Platform
 
 log = logging.getLogger(__name__)
 

@@ -18,9 +18,9 @@ import requests
 
 from config import Settings
 
-from .cache import Cache
+from ..cache import Cache
 from .exceptions import KeyNotFound, PlatformUnreachable
-from .outbound import GuardedSession, Policy, excerpt
+from ..outbound import GuardedSession, Policy, excerpt
 
 log = logging.getLogger(__name__)
 

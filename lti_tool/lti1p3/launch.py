@@ -1,7 +1,7 @@
 """The one place that verifies an LTI launch (LTI 1.3 §5.1.3; Security Framework §5.1.3).
 
 ``verify_launch`` takes the posted form and returns a :class:`VerifiedLaunch`
-or raises one of :mod:`lti_tool.exceptions`. Nothing after it re-checks a token.
+or raises one of :mod:`lti_tool.lti1p3.exceptions`. Nothing after it re-checks a token.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from activities.db import utcnow
 from config import Settings
 
 from . import exceptions as exc
-from .models import LoginState, Platform, UsedNonce
+from ..models import LoginState, Platform, UsedNonce
 from .platform_keys import PlatformKeys
 
 CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"

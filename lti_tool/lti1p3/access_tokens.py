@@ -28,10 +28,10 @@ from activities.db import utcnow
 from config import Settings
 
 from . import keys
-from .cache import Cache
+from ..cache import Cache
 from .exceptions import AccessTokenError
-from .models import Platform
-from .outbound import OutboundRefused, excerpt
+from ..models import Platform
+from ..outbound import OutboundRefused, excerpt
 
 log = logging.getLogger(__name__)
 

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from activities.db import utcnow
 
-from .models import ToolKey
+from ..models import ToolKey
 
 RETIRED_KEY_GRACE = dt.timedelta(days=7)
 

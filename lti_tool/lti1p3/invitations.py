@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from activities.db import utcnow
 from config import Settings
 
-from .models import Platform, RegistrationInvite
+from ..models import Platform, RegistrationInvite
 
 #: Longest code accepted in a URL before hashing; ours are 43 characters.
 MAX_CODE_LENGTH = 100

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .exceptions import UnknownPlatform
-from .models import Deployment, Platform
+from ..models import Deployment, Platform
 
 
 class RegistryError(ValueError):

@@ -8,6 +8,11 @@ same kinds, whether or not a Flask blueprint was ever imported. (Before, the
 kinds were registered by the web blueprints, and a worker without the web app
 knew none.) The web layer only adds a blueprint, its endpoints and the
 translated labels per kind (:mod:`lti_tool.activity_types`).
+
+Some facts belong to the course rather than to one kind of activity (the
+coaching sessions a learner has had, :mod:`activities.course`): their
+providers are registered with :func:`register_course_facts` the same way, and
+are there whether or not the course holds an activity of any kind.
 """
 
 from __future__ import annotations
@@ -18,8 +23,9 @@ from typing import Callable, Mapping
 
 from .facts import FactProvider
 
-#: The domain packages that register a kind; adding an activity type adds one line.
+#: The domain packages that register a kind (or the course's facts); adding an activity type adds one line.
 PACKAGES = (
+    "activities.course",
     "activities.readiness",
     "activities.coaching",
 )
@@ -47,6 +53,7 @@ class ActivityKind:
 
 
 _KINDS: dict[str, ActivityKind] = {}
+_COURSE_FACTS: dict[str, Callable[..., FactProvider]] = {}
 _loaded = False
 
 
@@ -54,6 +61,11 @@ def register(kind: ActivityKind) -> ActivityKind:
     """Called by a domain package at import."""
     _KINDS[kind.kind] = kind
     return kind
+
+
+def register_course_facts(facts: Mapping[str, Callable[..., FactProvider]]) -> None:
+    """Called by :mod:`activities.course` at import: named providers of course-level facts."""
+    _COURSE_FACTS.update(facts)
 
 
 def _load() -> None:
@@ -73,6 +85,12 @@ def get(kind: str) -> ActivityKind | None:
 def all_kinds() -> list[ActivityKind]:
     _load()
     return list(_KINDS.values())
+
+
+def course_facts() -> Mapping[str, Callable[..., FactProvider]]:
+    """The course's own fact providers by name, e.g. ``course_facts()["coaching_sessions_held"](needed=2)``."""
+    _load()
+    return dict(_COURSE_FACTS)
 
 
 def known_kinds() -> set[str]:

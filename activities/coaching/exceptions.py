@@ -3,15 +3,26 @@
 The web layer maps a class to a translated message; the English text here is
 for logs and tests. All derive from :class:`CoachingError`, so a view can
 catch the family without catching programming errors too.
+
+The refusals of course-level coaching (assigning a coach, logging a coaching
+session) and the family itself are defined in :mod:`activities.course.exceptions`
+and re-exported here, so the coaching task's pages map every refusal in one table.
 """
 
 from __future__ import annotations
 
 from .. import uploads
+from ..course.exceptions import (  # noqa: F401  (re-exported)
+    CoachingError,
+    CoachingSessionInvalid,
+    NoCoaches,
+    NotAFacilitator,
+    NotALearner,
+    NotYourCoachee,
+)
 
-
-class CoachingError(Exception):
-    """A coaching action was refused by a rule of the domain."""
+#: The old name, kept while the web layer's error table (lti_tool/coaching/errors.py) still uses it.
+SessionInvalid = CoachingSessionInvalid
 
 
 # -- configuration -----------------------------------------------------------
@@ -39,25 +50,6 @@ class WrongActivity(CoachingError):
 
 class StorageUnsafe(CoachingError):
     """The evidence folder lies inside a folder the web server serves."""
-
-
-# -- coaches -----------------------------------------------------------------
-
-
-class NotAFacilitator(CoachingError):
-    """Only a facilitator or staff member of the course can coach."""
-
-
-class NotALearner(CoachingError):
-    """Only a learner of the course can be coached or submit evidence."""
-
-
-class NoCoaches(CoachingError):
-    """Learners were to be spread over coaches, but no coach was given."""
-
-
-class NotYourCoachee(CoachingError):
-    """The person is neither the learner's coach nor staff of the course."""
 
 
 # -- submissions -------------------------------------------------------------
@@ -213,15 +205,3 @@ class FeedbackRequired(CoachingError):
 
 class NotWaitingForReview(CoachingError):
     """The submission waits for the learner (a revision was asked), not for a review."""
-
-
-# -- coaching sessions -------------------------------------------------------
-
-
-class SessionInvalid(CoachingError):
-    """A coaching session record failed validation; ``field`` names the input."""
-
-    def __init__(self, field: str, message: str):
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.message = message

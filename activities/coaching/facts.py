@@ -1,10 +1,10 @@
-"""Coaching as fact providers: tasks accepted and coaching sessions held, per learner of a course.
+"""Coaching tasks as a fact provider: tasks accepted, per learner of a course.
 
 Phase gating asks "has this learner had N coaching tasks accepted (with at
-least this score)?" and "has this learner had N coaching sessions?" for a
-whole cohort. The counts here are the one implementation: the single-learner
-:func:`.submissions.accepted_count` and :func:`.session_log.session_count`
-call them with one learner.
+least this score)?" for a whole cohort. The count here is the one
+implementation: the single-learner :func:`.submissions.accepted_count` calls
+it with one learner. Coaching sessions held are the course's, not a task's:
+:class:`activities.course.facts.CoachingSessionsHeld`.
 """
 
 from __future__ import annotations
@@ -19,10 +19,9 @@ from sqlalchemy.orm import Session
 from ..core import Activity
 from ..facts import Fact, NextStep, Step, counted
 from . import KIND
-from .models import CoachingSession, Decision, Review, Submission, SubmissionStatus, SubmissionVersion
+from .models import Decision, Review, Submission, SubmissionStatus, SubmissionVersion
 
 TASKS_KEY = "coaching.tasks_accepted"
-SESSIONS_KEY = "coaching.sessions_held"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -81,20 +80,6 @@ def accepted_counts(
     return {i: sum(1 for s in states.get(i, ()) if _is_accepted(s, min_percent)) for i in ids}
 
 
-def session_counts(session: Session, course_id: int, learner_ids: Collection[int]) -> dict[int, int]:
-    """By learner: how many coaching sessions they have had in the course; one query."""
-    ids = list(dict.fromkeys(learner_ids))
-    if not ids:
-        return {}
-    rows = session.execute(
-        select(CoachingSession.learner_id, func.count(CoachingSession.id))
-        .where(CoachingSession.course_id == course_id, CoachingSession.learner_id.in_(ids))
-        .group_by(CoachingSession.learner_id)
-    ).all()
-    found = dict(rows)
-    return {i: found.get(i, 0) for i in ids}
-
-
 @dataclasses.dataclass(frozen=True)
 class TasksAccepted:
     """Per learner the coaching tasks of the course accepted, of ``needed``.
@@ -137,19 +122,3 @@ def _next_task(tasks: list[int], mine: list[_TaskState]) -> NextStep | None:
         if by_task[task_id].waiting_for_review:
             return NextStep(Step.WAIT_FOR_REVIEW, task_id)
     return None
-
-
-@dataclasses.dataclass(frozen=True)
-class SessionsHeld:
-    """Per learner the coaching sessions held in the course, of ``needed``; one query."""
-
-    needed: int = 1
-    key: str = SESSIONS_KEY
-
-    def facts(self, session: Session, course_id: int, learner_ids: Collection[int]) -> dict[int, Fact]:
-        counts = session_counts(session, course_id, learner_ids)
-        return {
-            learner_id: counted(SESSIONS_KEY, count, self.needed, next_step=NextStep(Step.MEET_COACH),
-                                started=count > 0)
-            for learner_id, count in counts.items()
-        }

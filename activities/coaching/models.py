@@ -5,6 +5,10 @@ new :class:`SubmissionVersion` is added and none is ever changed or removed,
 so the coach and staff can always see what was reviewed. Only the *bytes* of
 old, unreviewed versions' files may go (see :mod:`.housekeeping`); their
 :class:`EvidenceFile` rows stay and say so.
+
+Who coaches whom and the coaching sessions held are the course's, not a
+task's: they live in :mod:`activities.course.models` (imported below, so
+loading the coaching tables loads the coach assignments they are read with).
 """
 
 from __future__ import annotations
@@ -13,10 +17,11 @@ import datetime as dt
 import enum
 from typing import Optional
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core import Activity, Person
+from ..course import models as _course_models  # noqa: F401  (coach assignments: reviews and queues join them)
 from ..db import Base, utcnow
 
 
@@ -38,34 +43,8 @@ class Decision(str, enum.Enum):
     REVISE = "revise"
 
 
-class SessionMode(str, enum.Enum):
-    ONLINE = "online"
-    IN_PERSON = "in_person"
-
-
 def _in(column: str, enum_type: type[enum.Enum]) -> str:
     return f"{column} IN ({', '.join(repr(member.value) for member in enum_type)})"
-
-
-class CoachAssignment(Base):
-    """Who coaches a learner in a course: one coach per learner per course."""
-
-    __tablename__ = "coaching_assignment"
-    __table_args__ = (
-        UniqueConstraint("course_id", "learner_id"),
-        Index("ix_coaching_assignment_coach", "course_id", "coach_id"),
-        CheckConstraint("coach_id != learner_id", name="not_self"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    course_id: Mapped[int] = mapped_column(ForeignKey("course.id", ondelete="CASCADE"))
-    coach_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
-    learner_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
-
-    coach: Mapped[Person] = relationship(foreign_keys=[coach_id], lazy="joined", innerjoin=True)
-    learner: Mapped[Person] = relationship(foreign_keys=[learner_id], lazy="joined", innerjoin=True)
 
 
 class Submission(Base):
@@ -179,28 +158,3 @@ class Review(Base):
 
     version: Mapped[SubmissionVersion] = relationship(back_populates="reviews")
     reviewer: Mapped[Person] = relationship(lazy="joined", innerjoin=True)
-
-
-class CoachingSession(Base):
-    """A coaching conversation a facilitator held with a learner."""
-
-    __tablename__ = "coaching_session"
-    __table_args__ = (
-        Index("ix_coaching_session_learner", "course_id", "learner_id"),
-        CheckConstraint(_in("mode", SessionMode), name="mode"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    course_id: Mapped[int] = mapped_column(ForeignKey("course.id", ondelete="CASCADE"))
-    coach_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
-    learner_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
-    held_on: Mapped[dt.date] = mapped_column(Date)
-    mode: Mapped[str] = mapped_column(String(20))
-    #: Sanitized HTML (nh3); for the coach and staff.
-    notes: Mapped[str] = mapped_column(Text, default="")
-    #: Plain-text actions the learner agreed to; the learner sees these.
-    agreed_actions: Mapped[list] = mapped_column(default=list)
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-
-    coach: Mapped[Person] = relationship(foreign_keys=[coach_id], lazy="joined", innerjoin=True)
-    learner: Mapped[Person] = relationship(foreign_keys=[learner_id], lazy="joined", innerjoin=True)

@@ -10,10 +10,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..core import Activity, Person, Role, members
+from ..course.models import CoachAssignment
 from ..csv_export import csv_text
 from ..csv_export import safe_cell, safe_row  # noqa: F401  (were defined here; still importable)
 from ..db import utcnow
-from .models import CoachAssignment, Decision, Review, Submission, SubmissionStatus, SubmissionVersion
+from .models import Decision, Review, Submission, SubmissionStatus, SubmissionVersion
 from .submissions import settings_of
 
 

@@ -15,9 +15,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..core import Activity, Person, Role
+from ..course.access import may_coach, role_in_course
+from ..course.models import CoachAssignment
 from ..db import utcnow
 from . import KIND
-from .access import may_coach, role_in_course
 from .exceptions import (
     AlreadyAccepted,
     FeedbackRequired,
@@ -31,7 +32,7 @@ from .exceptions import (
     WrongActivity,
 )
 from .grading import grade_accepted, grade_revision_requested
-from .models import CoachAssignment, Decision, Review, Submission, SubmissionStatus, SubmissionVersion
+from .models import Decision, Review, Submission, SubmissionStatus, SubmissionVersion
 from .sanitize import clean_html
 from .submissions import settings_of
 

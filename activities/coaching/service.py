@@ -3,23 +3,31 @@
 Each takes the caller's SQLAlchemy session and leaves committing to it, so a
 result and its gradebook row are saved together. Each refuses a broken rule
 with one exception class from :mod:`activities.coaching.exceptions`.
+
+Coach assignments and coaching sessions are the course's
+(:mod:`activities.course.service`); they are re-exported here because a
+coaching task's pages show and change them too.
 """
 
-from .access import can_view_submission
-from .coaches import (
+from ..course.service import (
+    AgreedAction,
+    agreed_actions_for,
     assign_coach,
     assignments,
     coach_of,
     coachees,
+    coaching_session_count,
+    coaching_sessions_for,
     is_coach_of,
+    log_coaching_session,
     spread_coaches_evenly,
     unassign_coach,
 )
+from .access import can_view_submission
 from .files import EvidenceStore, Upload
 from .housekeeping import sweep_orphan_files, sweep_superseded_files
 from .overview import CoachLoad, Overview, overview, overview_csv
 from .reviews import QueueItem, course_review_queue, review, review_queue, reviews_of
-from .session_log import AgreedAction, agreed_actions_for, log_session, session_count, sessions_for
 from .submissions import (
     accepted_count,
     evidence_file,
@@ -43,18 +51,18 @@ __all__ = [
     "can_view_submission",
     "coach_of",
     "coachees",
+    "coaching_session_count",
+    "coaching_sessions_for",
     "course_review_queue",
     "evidence_file",
     "is_coach_of",
     "kept_file_bytes",
-    "log_session",
+    "log_coaching_session",
     "overview",
     "overview_csv",
     "review",
     "review_queue",
     "reviews_of",
-    "session_count",
-    "sessions_for",
     "settings_of",
     "spread_coaches_evenly",
     "submission_for",

@@ -22,9 +22,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..core import Activity, Person, Role
+from ..course.access import role_in_course
 from ..db import utcnow
 from . import KIND
-from .access import role_in_course
 from .exceptions import (
     AlreadyAccepted,
     EmptySubmission,

@@ -14,9 +14,9 @@ from flask_babel import gettext as _
 from activities.coaching import service
 from activities.coaching.exceptions import (
     CoachingError,
+    CoachingSessionInvalid,
     NotYourCoachee,
     ScoreOutOfRange,
-    SessionInvalid,
     UnknownVersion,
 )
 from activities.coaching.models import Decision
@@ -73,7 +73,7 @@ def learner_page(activity: Activity, settings: CoachingSettings, learner: Person
         "coaching/learner.html", activity=activity, settings=settings, rubric=settings.rubric, learner=learner,
         submission=submission, reviews_by_version=by_version(reviews),
         coach=service.coach_of(db(), activity.course_id, learner.id),
-        sessions=service.sessions_for(db(), activity.course_id, learner.id),
+        sessions=service.coaching_sessions_for(db(), activity.course_id, learner.id),
         review_values=review_values or {"selection": {}, "score": "", "feedback": ""},
         session_values=session_values or {"held_on": dt.datetime.now(jakarta()).date().isoformat(),
                                           "mode": "", "notes": "", "agreed_actions": ""},
@@ -145,10 +145,10 @@ def log_session(activity_id: int, learner_id: int):
         try:
             held_on = dt.date.fromisoformat(values["held_on"].strip())
         except ValueError:
-            raise SessionInvalid("held_on", "not a date") from None
-        service.log_session(db(), activity.course, current_person(), learner, current_role(), held_on=held_on,
-                            mode=values["mode"], notes=text_to_html(values["notes"]),
-                            agreed_actions=lines(values["agreed_actions"]))
+            raise CoachingSessionInvalid("held_on", "not a date") from None
+        service.log_coaching_session(db(), activity.course, current_person(), learner, current_role(),
+                                     held_on=held_on, mode=values["mode"], notes=text_to_html(values["notes"]),
+                                     agreed_actions=lines(values["agreed_actions"]))
     except CoachingError as error:
         db().rollback()
         return learner_page(activity, settings, learner, session_values=values, problem=describe(error))

@@ -19,6 +19,7 @@ MODEL_MODULES = (
     "activities.grades",
     "lti_tool.models",
     "activities.readiness.models",
+    "activities.course.models",
     "activities.coaching.models",
     "lti_tool.housekeeping",
 )

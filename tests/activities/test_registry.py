@@ -32,9 +32,21 @@ def test_a_kind_names_its_fact_providers():
     made = {
         ("readiness", "result"): registry.get("readiness").facts["result"](activity_id=1),
         ("coaching", "tasks_accepted"): registry.get("coaching").facts["tasks_accepted"](needed=2, min_percent=70),
-        ("coaching", "sessions_held"): registry.get("coaching").facts["sessions_held"](needed=3),
+        ("course", "coaching_sessions_held"): registry.course_facts()["coaching_sessions_held"](needed=3),
     }
     assert all(isinstance(provider, FactProvider) for provider in made.values())
+
+
+def test_a_process_that_imports_only_the_registry_knows_the_course_s_facts_without_flask():
+    script = (
+        "import json, sys\n"
+        "from activities import registry\n"
+        "print(json.dumps({'course_facts': sorted(registry.course_facts()),\n"
+        "                  'flask': sorted(m for m in sys.modules if m == 'flask' or m.startswith('lti_tool'))}))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=60,
+                         check=True).stdout
+    assert json.loads(out) == {"course_facts": ["coaching_sessions_held"], "flask": []}
 
 
 def test_an_unknown_kind_is_tagged_with_its_own_name():

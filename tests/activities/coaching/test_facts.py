@@ -1,12 +1,10 @@
-"""Coaching as fact providers: tasks accepted and sessions held for a cohort, equal to each learner's counts."""
-
-import datetime as dt
+"""Coaching tasks as a fact provider: tasks accepted for a cohort, equal to each learner's counts."""
 
 import pytest
 
-from activities.coaching.facts import SESSIONS_KEY, TASKS_KEY, SessionsHeld, TasksAccepted, accepted_counts
-from activities.coaching.models import CoachingSession, Review, Submission, SubmissionVersion
-from activities.coaching.service import accepted_count, log_session, session_count, submit
+from activities.coaching.facts import TASKS_KEY, TasksAccepted, accepted_counts
+from activities.coaching.models import Review, Submission, SubmissionVersion
+from activities.coaching.service import accepted_count, submit
 from activities.coaching.service import review as review_
 from activities.core import Activity, Role, upsert_course
 from activities.facts import Fact, FactProvider, NextStep, Progress, Status, Step
@@ -15,7 +13,6 @@ from ..statements import counted_statements
 from .conftest import FULL_MARKS
 
 WEAK = {"analysis": "weak", "action": "weak"}  # 1 of 10 points: 10 %
-NOW = dt.datetime(2026, 3, 10, 3, tzinfo=dt.timezone.utc)
 
 
 def review(db, task, sub, coach, **kwargs):
@@ -23,16 +20,10 @@ def review(db, task, sub, coach, **kwargs):
     return review_(db, task, sub, coach, Role.FACILITATOR, version_number=sub.current_version, **kwargs)
 
 
-def held(db, course, coach, learner, times):
-    for _ in range(times):
-        log_session(db, course, coach, learner, Role.FACILITATOR, held_on=dt.date(2026, 3, 9), mode="online",
-                    now=NOW)
-
-
 @pytest.fixture
 def cohort(db, course, platform, task, make_activity, coached, make_person):
     """Two tasks; Budi has both accepted (one with a weak score), Dewi was asked to revise the first,
-    Eko handed in the first only, Fitri did nothing. Budi has had two sessions, Dewi one."""
+    Eko handed in the first only, Fitri did nothing."""
     second = make_activity("coaching", {"rubric": task.settings["rubric"]}, title="Inovasi layanan")
     eko, fitri = make_person("Eko"), make_person("Fitri")
     review(db, task, submit(db, task, coached.budi, reflection="A"), coached.coach, decision="accept",
@@ -41,8 +32,6 @@ def cohort(db, course, platform, task, make_activity, coached, make_person):
            selection=WEAK)
     review(db, task, submit(db, task, coached.dewi, reflection="C"), coached.coach, decision="revise")
     submit(db, task, eko, reflection="D")
-    held(db, course, coached.coach, coached.budi, 2)
-    held(db, course, coached.coach, coached.dewi, 1)
     # Another course's task, accepted: never counted here.
     other = upsert_course(db, platform.id, "99", "LAIN", "Kursus lain")
     elsewhere = Activity(course_id=other.id, kind="coaching", settings={})
@@ -53,12 +42,12 @@ def cohort(db, course, platform, task, make_activity, coached, make_person):
     return task, second, {"budi": coached.budi, "dewi": coached.dewi, "eko": eko, "fitri": fitri}
 
 
-def test_the_coaching_providers_are_fact_providers():
-    assert isinstance(TasksAccepted(), FactProvider) and isinstance(SessionsHeld(), FactProvider)
+def test_the_coaching_provider_is_a_fact_provider():
+    assert isinstance(TasksAccepted(), FactProvider)
 
 
 @pytest.mark.parametrize("provider", [
-    TasksAccepted(), TasksAccepted(needed=1), TasksAccepted(min_percent=50), SessionsHeld(), SessionsHeld(needed=2),
+    TasksAccepted(), TasksAccepted(needed=1), TasksAccepted(min_percent=50),
 ])
 def test_the_cohort_s_facts_equal_each_learner_s(db, course, cohort, provider):
     _, _, people = cohort
@@ -73,12 +62,9 @@ def test_the_counts_equal_the_single_learner_functions(db, course, cohort):
     _, _, people = cohort
     ids = [p.id for p in people.values()]
     tasks = TasksAccepted().facts(db, course.id, ids)
-    sessions = SessionsHeld().facts(db, course.id, ids)
     for person in people.values():
         assert tasks[person.id].value == accepted_count(db, course.id, person.id)
-        assert sessions[person.id].value == session_count(db, course.id, person.id)
     assert [tasks[p.id].value for p in people.values()] == [2, 0, 0, 0]
-    assert [sessions[p.id].value for p in people.values()] == [2, 1, 0, 0]
 
 
 def test_tasks_accepted_reads_each_state_with_its_next_step(db, course, cohort):
@@ -103,22 +89,12 @@ def test_a_minimum_score_counts_only_tasks_accepted_with_it(db, course, cohort):
     assert TasksAccepted(needed=1, min_percent=50).facts(db, course.id, [budi])[budi].status is Status.DONE
 
 
-def test_sessions_held_against_a_target(db, course, cohort):
-    _, _, people = cohort
-    facts = SessionsHeld(needed=2).facts(db, course.id, [p.id for p in people.values()])
-    assert facts[people["budi"].id] == Fact(Status.DONE, 2, Progress(2, 2, SESSIONS_KEY), None)
-    assert facts[people["dewi"].id] == Fact(Status.IN_PROGRESS, 1, Progress(1, 2, SESSIONS_KEY),
-                                            NextStep(Step.MEET_COACH))
-    assert facts[people["fitri"].id].status is Status.NOT_STARTED
-
-
 def test_learners_with_no_data_are_not_started(db, course, task, make_person):
     nobody = make_person("Gilang")
-    for provider in (TasksAccepted(), SessionsHeld()):
-        facts = provider.facts(db, course.id, [nobody.id, 987654])
-        assert {f.status for f in facts.values()} == {Status.NOT_STARTED}
-        assert {f.value for f in facts.values()} == {0}
-        assert provider.facts(db, course.id, []) == {}
+    facts = TasksAccepted().facts(db, course.id, [nobody.id, 987654])
+    assert {f.status for f in facts.values()} == {Status.NOT_STARTED}
+    assert {f.value for f in facts.values()} == {0}
+    assert TasksAccepted().facts(db, course.id, []) == {}
 
 
 def test_the_number_of_statements_does_not_grow_with_the_cohort(db, engine, course, task, people, make_person):
@@ -130,8 +106,6 @@ def test_the_number_of_statements_does_not_grow_with_the_cohort(db, engine, cour
                                       score_maximum=100.0)]
         db.add(Submission(activity_id=task.id, learner_id=learner.id, status="accepted" if n % 2 else "submitted",
                           versions=[version]))
-        db.add(CoachingSession(course_id=course.id, coach_id=people.coach.id, learner_id=learner.id,
-                               held_on=dt.date(2026, 3, 9), mode="online"))
     db.commit()
     ids, course_id = [p.id for p in learners], course.id
 
@@ -142,6 +116,6 @@ def test_the_number_of_statements_does_not_grow_with_the_cohort(db, engine, cour
         assert len(facts) == len(learner_ids)
         return len(seen)
 
-    for provider in (TasksAccepted(min_percent=50), SessionsHeld()):
-        assert statements_for(provider, ids) == statements_for(provider, ids[:2]) <= 2
+    provider = TasksAccepted(min_percent=50)
+    assert statements_for(provider, ids) == statements_for(provider, ids[:2]) <= 2
     assert sum(f.value for f in TasksAccepted(min_percent=50).facts(db, course.id, ids).values()) == 100

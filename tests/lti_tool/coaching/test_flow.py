@@ -12,8 +12,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from activities.coaching import service
-from activities.coaching.models import CoachingSession, Submission
+from activities.coaching.models import Submission
 from activities.core import Activity
+from activities.course.models import CoachingSession
 
 from .conftest import PDF, SETTINGS, User, add_facilitators, set_up_task, text_of
 

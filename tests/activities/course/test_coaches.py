@@ -1,13 +1,14 @@
-"""Coach assignments: one coach per learner per course, spread evenly and deterministically."""
+"""Coach assignments: one coach per learner per course, spread evenly and deterministically (no task needed)."""
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete
 
-from activities.coaching.exceptions import NoCoaches, NotAFacilitator, NotALearner
-from activities.coaching.models import CoachAssignment
-from activities.coaching.service import (
+from activities.core import Role
+from activities.course.exceptions import NoCoaches, NotAFacilitator, NotALearner
+from activities.course.models import CoachAssignment
+from activities.course.service import (
     assign_coach,
     assignments,
     coach_of,
@@ -15,7 +16,6 @@ from activities.coaching.service import (
     spread_coaches_evenly,
     unassign_coach,
 )
-from activities.core import Role
 
 
 def test_a_learner_has_one_coach_and_reassigning_replaces_them(db, course, people):

@@ -102,7 +102,7 @@ def coach_of(session: Session, course_id: int, learner_id: int) -> Person | None
 
 
 def assignments(session: Session, course_id: int) -> list[CoachAssignment]:
-    """All coach assignments of a course (for the staff page and the overview)."""
+    """All coach assignments of a course (for the staff page, a task's overview, the course dashboard)."""
     return list(
         session.scalars(
             select(CoachAssignment).where(CoachAssignment.course_id == course_id).order_by(CoachAssignment.id)

@@ -1,0 +1,51 @@
+"""The course as a fact provider: coaching sessions held, per learner of a course.
+
+Phase gating asks "has this learner had N coaching sessions?" for a whole
+cohort, whether or not the course has a coaching task. The count here is the
+one implementation: the single-learner
+:func:`.coaching_sessions.coaching_session_count` calls it with one learner.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Collection
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..facts import Fact, NextStep, Step, counted
+from .models import CoachingSession
+
+#: Was ``coaching.sessions_held`` while the provider belonged to the coaching task kind.
+COACHING_SESSIONS_KEY = "course.coaching_sessions_held"
+
+
+def coaching_session_counts(session: Session, course_id: int, learner_ids: Collection[int]) -> dict[int, int]:
+    """By learner: how many coaching sessions they have had in the course; one query."""
+    ids = list(dict.fromkeys(learner_ids))
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(CoachingSession.learner_id, func.count(CoachingSession.id))
+        .where(CoachingSession.course_id == course_id, CoachingSession.learner_id.in_(ids))
+        .group_by(CoachingSession.learner_id)
+    ).all()
+    found = dict(rows)
+    return {i: found.get(i, 0) for i in ids}
+
+
+@dataclasses.dataclass(frozen=True)
+class CoachingSessionsHeld:
+    """Per learner the coaching sessions held in the course, of ``needed``; one query."""
+
+    needed: int = 1
+    key: str = COACHING_SESSIONS_KEY
+
+    def facts(self, session: Session, course_id: int, learner_ids: Collection[int]) -> dict[int, Fact]:
+        counts = coaching_session_counts(session, course_id, learner_ids)
+        return {
+            learner_id: counted(COACHING_SESSIONS_KEY, count, self.needed, next_step=NextStep(Step.MEET_COACH),
+                                started=count > 0)
+            for learner_id, count in counts.items()
+        }

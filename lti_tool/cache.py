@@ -92,6 +92,9 @@ class RedisCache:
         self._redis = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
         self._prefix = prefix
         self._errors = (redis.RedisError, TypeError, ValueError)
+        # Counters go on in this process while Redis is away: a rate limit that
+        # failed open everywhere, or failed every request, would both be wrong.
+        self._local_counters = MemoryCache()
 
     def _failed(self, operation: str, key: str, error: Exception) -> None:
         log.warning("cache %s %s failed, working without the cache: %s", operation, key, error)
@@ -126,10 +129,14 @@ class RedisCache:
 
     def incr(self, key: str, ttl: float) -> int:
         # SET NX gives the counter its lifetime once; INCR keeps that TTL.
-        pipe = self._redis.pipeline()
-        pipe.set(self._prefix + key, 0, px=max(1, int(ttl * 1000)), nx=True)
-        pipe.incr(self._prefix + key)
-        return int(pipe.execute()[1])
+        try:
+            pipe = self._redis.pipeline()
+            pipe.set(self._prefix + key, 0, px=_milliseconds(ttl), nx=True)
+            pipe.incr(self._prefix + key)
+            return int(pipe.execute()[1])
+        except self._errors as error:
+            self._failed("incr", key, error)
+            return self._local_counters.incr(key, ttl)
 
     def ping(self) -> bool:
         return bool(self._redis.ping())

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import socket
+
 import requests
 from sqlalchemy import func, select
 
@@ -96,3 +98,12 @@ def test_redis_counts_across_processes(redis_url):
         assert login_retry_after(first, "192.0.2.9", 2, now=61.5) == 59
     finally:
         first.delete("rate:login:192.0.2.9:1")
+
+
+def test_with_redis_down_logins_still_work_and_are_counted_in_the_process():
+    """An outage of the shared counter is no reason to refuse every launch (nor to stop counting)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    cache = RedisCache(f"redis://127.0.0.1:{closed}/0")
+    assert [login_retry_after(cache, "10.0.0.9", 2, now=120.0) for _ in range(3)] == [None, None, 60]

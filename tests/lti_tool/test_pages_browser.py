@@ -93,7 +93,9 @@ def test_an_unknown_target_hides_the_link_when_framed(connected, chromium_contex
     page = phone_page(chromium_context)
     page.goto(intro.url)
     assert page.locator("a.back").is_visible()  # top level: shown
-    # The same page inside a frame (as Moodle embeds it): the script hides the link.
+    # The same page inside a frame on Moodle's own origin (as Moodle embeds it; frame-ancestors
+    # allows no other): the script hides the link.
+    page.goto(connected.lms.url + "/")
     page.set_content(f'<iframe src="{intro.url}" width="380" height="800"></iframe>')
     frame = page.frame_locator("iframe")
     frame.locator("h1").wait_for()

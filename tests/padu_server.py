@@ -88,8 +88,10 @@ class ServeProcess:
         self.data_dir = data_dir
         self.log_path = data_dir.parent / f"serve-{self.port}.log"
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("PADU_")}
+        # The test platforms listen on 127.0.0.1 and random ports, which Padu refuses by default.
         self.env.update(PADU_DATA_DIR=str(data_dir), PADU_BASE_URL=self.url, PYTHONPATH=str(REPO),
-                        PADU_EMBEDDED_WORKER="false")
+                        PADU_EMBEDDED_WORKER="false", PADU_OUTBOUND_ALLOW_HOSTS="127.0.0.1",
+                        PADU_OUTBOUND_ALLOW_PORTS="*")
         self.env.update({f"PADU_{k.upper()}": str(v) for k, v in env.items()})
         self._engine = None
         with open(self.log_path, "wb") as log:

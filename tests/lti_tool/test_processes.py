@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -22,17 +21,11 @@ from activities.db import make_engine, make_session_factory
 from activities.grades import ActivityProgress, GradeOutbox, GradingProgress, OutboxStatus, record_grade
 from config import load_settings
 from lti_tool.migrations import upgrade
-from tests.lms import TestPlatform
 from tests.lti_tool.conftest import Connected, populate
+from tests.padu_server import free_port
 
 pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[2]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _env(data_dir: Path, base_url: str, database_url: str = "") -> dict:
@@ -51,7 +44,7 @@ class ProcessPadu:
     """Padu under gunicorn with N workers, reachable like PaduServer for the fixtures."""
 
     def __init__(self, data_dir: Path, workers: int, database_url: str = ""):
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = _env(data_dir, self.url, database_url)
         self.settings = load_settings(environ=self.env)
@@ -83,14 +76,6 @@ class ProcessPadu:
         except subprocess.TimeoutExpired:
             self.process.kill()
         self._engine.dispose()
-
-
-@pytest.fixture
-def lms():
-    platform = TestPlatform()
-    platform.start()
-    yield platform
-    platform.stop()
 
 
 def test_launches_succeed_across_two_gunicorn_workers(tmp_path, lms):

@@ -17,19 +17,10 @@ import time
 import pytest
 import requests
 
-from tests.lms import TestPlatform
 from tests.lti_tool.conftest import Connected, populate
 from tests.padu_server import REPO, ServeProcess, free_port
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def lms():
-    platform = TestPlatform()
-    platform.start()
-    yield platform
-    platform.stop()
 
 
 def _mode(path) -> int:

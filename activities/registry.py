@@ -22,6 +22,7 @@ from .facts import FactProvider
 PACKAGES = (
     "activities.readiness",
     "activities.coaching",
+    "activities.gating",
 )
 
 

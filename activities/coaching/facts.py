@@ -99,7 +99,8 @@ def session_counts(session: Session, course_id: int, learner_ids: Collection[int
 class TasksAccepted:
     """Per learner the coaching tasks of the course accepted, of ``needed``.
 
-    ``needed`` None means every coaching task of the course; ``min_percent``
+    ``needed`` None means every coaching task of the course (or of
+    ``activity_ids``, when phase gating chose some tasks); ``min_percent``
     counts only those accepted with at least that share of the maximum score.
     A task restricted to some groups still counts in "every task": a phase
     gate over such tasks should give ``needed``. Two queries for any number of
@@ -109,15 +110,19 @@ class TasksAccepted:
     needed: int | None = None
     min_percent: float | None = None
     key: str = TASKS_KEY
+    activity_ids: tuple[int, ...] | None = None
 
     def facts(self, session: Session, course_id: int, learner_ids: Collection[int]) -> dict[int, Fact]:
         ids = list(dict.fromkeys(learner_ids))
         tasks = _course_tasks(session, course_id)
+        if self.activity_ids is not None:
+            tasks = [task for task in tasks if task in self.activity_ids]
+        chosen = set(tasks)
         states = _task_states(session, course_id, ids) if ids else {}
         needed = len(tasks) if self.needed is None else self.needed
         facts = {}
         for learner_id in ids:
-            mine = states.get(learner_id, [])
+            mine = [state for state in states.get(learner_id, []) if state.activity_id in chosen]
             done = sum(1 for state in mine if _is_accepted(state, self.min_percent))
             facts[learner_id] = counted(TASKS_KEY, done, needed, next_step=_next_task(tasks, mine),
                                         started=bool(mine))

@@ -13,6 +13,7 @@ from typing import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .. import events
 from ..core import Course, Person, Role
 from ..db import utcnow
 from .access import may_coach
@@ -61,6 +62,7 @@ def log_session(
                              mode=mode.value, notes=notes_html, agreed_actions=actions, created_at=now)
     session.add(record)
     session.flush()
+    events.fact_changed(session, course.id, [learner.id])  # phase gating recomputes
     return record
 
 

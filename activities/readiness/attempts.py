@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from .. import events
 from ..core import Activity, Person
 from ..db import utcnow
 from ..grades import GradeOutbox
@@ -254,6 +255,7 @@ def submit_attempt(session: Session, activity: Activity, person: Person, *,
 
     kept = kept_attempt(session, activity, person.id)
     grade = grade_result(session, activity, person, kept.overall_index, Band(kept.band))
+    events.fact_changed(session, activity.course_id, [person.id])  # phase gating recomputes
     return SubmitOutcome(attempt=attempt, profile=profile, recommendations=advice, kept=kept, grade=grade)
 
 

@@ -20,6 +20,7 @@ MODEL_MODULES = (
     "lti_tool.models",
     "activities.readiness.models",
     "activities.coaching.models",
+    "activities.gating.models",
     "lti_tool.housekeeping",
 )
 

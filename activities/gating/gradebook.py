@@ -73,4 +73,4 @@ def queue_values(session: Session, activity: Activity, values: Mapping[int, floa
             "timestamp": stamp, "status": OutboxStatus.PENDING.value, "attempts": 0,
             "next_attempt_at": now, "created_at": now,
         })
-    session.execute(insert(GradeOutbox), rows)
+    session.execute(insert(GradeOutbox.__table__), rows)

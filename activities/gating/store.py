@@ -11,7 +11,7 @@ import datetime as dt
 from collections import defaultdict
 from typing import Collection
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from ..core import Membership, Role
@@ -107,6 +107,7 @@ def recompute(
     stored = stored_states(session, plan, ids)
     columns = gate_columns(session, course_id)
     new_rows: list[dict] = []
+    changed_rows: list[dict] = []
     values: dict[int, dict[int, float]] = defaultdict(dict)
     for learner_id, phases in statuses.items():
         for status in phases:
@@ -122,9 +123,12 @@ def recompute(
                 new_rows.append({"phase_id": phase_id, "learner_id": learner_id, "state": state,
                                  "graded_value": graded, "updated_at": now})
             elif row.state != state or row.graded_value != graded:
-                row.state, row.graded_value, row.updated_at = state, graded, now
+                changed_rows.append({"id": row.id, "state": state, "graded_value": graded, "updated_at": now})
+    # Bulk statements: the ORM's own flush would send one UPDATE per row on SQLite.
     if new_rows:
-        session.execute(insert(PhaseState), new_rows)
+        session.execute(insert(PhaseState.__table__), new_rows)
+    if changed_rows:
+        session.execute(update(PhaseState), changed_rows)
     for phase_id, by_learner in values.items():
         queue_values(session, columns[phase_id], by_learner)
     session.flush()

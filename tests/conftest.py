@@ -10,6 +10,7 @@ from sqlalchemy import event
 import lti_tool.models  # noqa: F401  (registers the LTI tables on the shared metadata)
 from activities.db import Base, make_engine, make_session_factory
 from config import load_settings
+from lti_tool.migrations import load_models
 from tests.browser_support import chromium_context  # noqa: F401  (fixture)
 
 
@@ -21,6 +22,7 @@ def settings(tmp_path):
 @pytest.fixture
 def engine(settings):
     engine = make_engine(settings.sqlalchemy_url)
+    load_models()  # every table, also of a domain package no test imported (phase gating hears every fact change)
     Base.metadata.create_all(engine)
     yield engine
     engine.dispose()

@@ -39,8 +39,11 @@ def _course_tasks(session: Session, course_id: int) -> list[int]:
         select(Activity.id).where(Activity.course_id == course_id, Activity.kind == KIND).order_by(Activity.id)))
 
 
-def _task_states(session: Session, course_id: int, learner_ids: list[int]) -> dict[int, list[_TaskState]]:
-    """Each learner's submissions to the course's coaching tasks, with the accepted score: one query."""
+def _task_states(
+    session: Session, course_id: int, learner_ids: list[int], activity_ids: Collection[int] | None = None
+) -> dict[int, list[_TaskState]]:
+    """Each learner's submissions to the course's coaching tasks (or to ``activity_ids`` of them),
+    with the accepted score: one query."""
     accepts = (
         select(SubmissionVersion.submission_id, Review.score, Review.score_maximum)
         .join(Review, Review.version_id == SubmissionVersion.id)
@@ -52,7 +55,8 @@ def _task_states(session: Session, course_id: int, learner_ids: list[int]) -> di
                func.coalesce(accepts.c.score_maximum, Activity.score_maximum))
         .join(Activity, Submission.activity_id == Activity.id)
         .outerjoin(accepts, accepts.c.submission_id == Submission.id)
-        .where(Activity.course_id == course_id, Activity.kind == KIND, Submission.learner_id.in_(learner_ids))
+        .where(Activity.course_id == course_id, Activity.kind == KIND, Submission.learner_id.in_(learner_ids),
+               *([Submission.activity_id.in_(list(activity_ids))] if activity_ids is not None else []))
         .order_by(Submission.learner_id, Submission.activity_id)
     ).all()
     states: dict[int, list[_TaskState]] = defaultdict(list)
@@ -118,7 +122,7 @@ class TasksAccepted:
         if self.activity_ids is not None:
             tasks = [task for task in tasks if task in self.activity_ids]
         chosen = set(tasks)
-        states = _task_states(session, course_id, ids) if ids else {}
+        states = _task_states(session, course_id, ids, self.activity_ids) if ids else {}
         needed = len(tasks) if self.needed is None else self.needed
         facts = {}
         for learner_id in ids:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import numbers
-from typing import Any, Mapping, Protocol
+from typing import Any, Mapping, NamedTuple, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -42,9 +42,11 @@ class RequirementInvalid(ValueError):
         self.message = message
 
 
-@dataclasses.dataclass(frozen=True)
-class Check:
-    """One requirement for one learner: met or not, how far, and what to do next."""
+class Check(NamedTuple):
+    """One requirement for one learner: met or not, how far, and what to do next.
+
+    A named tuple rather than a dataclass: a cohort of 5,000 with 10 requirements makes 50,000.
+    """
 
     met: bool
     progress: Progress

@@ -22,9 +22,10 @@ from sqlalchemy.orm import Session
 from ..core import Course, Membership, Person, Role
 from ..db import utcnow
 from . import template
-from .engine import GroupPlan, PhasePlan, PhaseStatus, ProgramPlan
+from .engine import GroupPlan, PhasePlan, PhaseStatus, ProgramPlan, current_phase
 from .exceptions import AlreadyDone, NotAllowed, NotInProgram, ProgramInvalid, ReasonRequired, WouldLockOut
-from .models import AuditEntry, Override, OverrideKind, Phase, PhaseKind, Program, Requirement, RequirementGroup, SignOff
+from .models import (
+    AuditEntry, Override, OverrideKind, Phase, PhaseKind, Program, Requirement, RequirementGroup, SignOff, State)
 from .requirements import RequirementPlan, validate
 from .store import plan_of, program_of, recompute, states_for, stored_states
 
@@ -116,6 +117,23 @@ def _decide(session: Session, program: Program, actor: Person, learner_id: int, 
     audit(session, program, actor, action, learner_id=learner_id, phase_id=phase_id, requirement_id=requirement_id,
           reason=reason, before=_snapshot(before), after=_snapshot(after), now=now)
     return result
+
+
+# ---- reading ----------------------------------------------------------------------------------
+
+
+def journey(session: Session, program: Program, learner_id: int, now: dt.datetime | None = None) -> list[PhaseStatus]:
+    """One learner's phases in order, computed now (a window that opened needs no event)."""
+    return _for_learner(session, program, learner_id, now or utcnow())
+
+
+def next_deadline(statuses: list[PhaseStatus], now: dt.datetime) -> dt.datetime | None:
+    """The close of the learner's current phase, if it is open and still ahead."""
+    current = current_phase(statuses)
+    if current is None or current.state is not State.OPEN or current.phase.closes_at is None \
+            or current.phase.closes_at <= now:
+        return None
+    return current.phase.closes_at
 
 
 # ---- the program ------------------------------------------------------------------------------

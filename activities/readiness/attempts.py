@@ -274,6 +274,7 @@ def resync_grades(session: Session, activity: Activity) -> int:
         if kept is not None:
             grade_result(session, activity, kept.person, kept.overall_index, Band(kept.band))
             count += 1
+    events.fact_changed(session, activity.course_id, by_person)  # the kept results may have changed
     return count
 
 

@@ -127,3 +127,30 @@ def test_who_may_decide_and_about_whom(db, platform, program, people):
 def test_a_second_create_attaches_to_the_course_s_program(db, course, program, people):
     assert service.create_program(db, course, people.staff, Role.STAFF) is program
     assert program_of(db, course.id).id == program.id
+
+
+def test_a_phase_met_before_its_window_completes_at_the_opening_and_its_grade_follows(db, program, columns, people,
+                                                                                      check):
+    import datetime as dt
+
+    from activities.gating.store import recompute_opened_windows
+
+    second = program.phases[1]
+    opens, closes = NOW + dt.timedelta(days=2), NOW + dt.timedelta(days=16)
+    service.update_phase(db, program, people.staff, Role.STAFF, second.id, opens_at=opens, closes_at=closes, now=NOW)
+    ready(db, check, people.budi)
+    for requirement in second.requirements:  # met before the window opens
+        service.waive_requirement(db, program, people.coach, Role.FACILITATOR, people.budi.id, requirement.id,
+                                  "Pindahan dari angkatan sebelumnya", now=NOW)
+    journey = service.journey(db, program, people.budi.id, NOW)
+    assert journey[1].state is State.LOCKED and journey[1].phase.opens_at == opens
+    assert service.next_deadline(journey, NOW) is None  # the current phase is not open yet
+    assert grades(db, columns[1], people.budi) == []
+    assert recompute_opened_windows(db, since=NOW, now=NOW + dt.timedelta(days=1)) == []
+    assert recompute_opened_windows(db, since=NOW, now=opens) == [program.course_id]
+    assert stored(db, program, people.budi) == ["complete", "complete", "open"]
+    assert grades(db, columns[1], people.budi) == [(100.0, "pending")]
+    dewi = service.journey(db, program, people.dewi.id, opens)
+    assert service.next_deadline(dewi, opens) is None  # Dewi is in Mandiri, which has no close
+    service.update_phase(db, program, people.staff, Role.STAFF, program.phases[0].id, closes_at=closes, now=opens)
+    assert service.next_deadline(service.journey(db, program, people.dewi.id, opens), opens) == closes

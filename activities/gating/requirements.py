@@ -30,6 +30,8 @@ BAND_ORDER = ("belum_siap", "siap_dengan_pendampingan", "siap")
 READINESS_INDEX_KEY = "gating.readiness_index"
 READINESS_BAND_KEY = "gating.readiness_band"
 SIGN_OFF_KEY = "gating.sign_off"
+#: The activity a requirement reads was removed from the course.
+UNAVAILABLE_KEY = "gating.unavailable"
 MAX_SESSIONS = 100
 
 
@@ -194,6 +196,11 @@ class ReadinessReached:
 
     def evaluate(self, evaluation, requirement):
         params = requirement.params
+        activity = evaluation.session.get(Activity, params["activity_id"])
+        if activity is None or activity.course_id != evaluation.course_id or activity.kind != "readiness":
+            # The check was removed from the course: the requirement cannot be met (staff see why),
+            # and every other fact change in the course goes on working.
+            return {i: Check(False, Progress(0, 1, UNAVAILABLE_KEY)) for i in evaluation.learner_ids}
         facts = evaluation.facts(_provider("readiness", "result", activity_id=params["activity_id"]))
         return {learner_id: self._check(fact, params) for learner_id, fact in facts.items()}
 

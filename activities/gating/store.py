@@ -45,11 +45,14 @@ def plan_of(program: Program) -> ProgramPlan:
     )
 
 
-def roster_learner_ids(session: Session, course_id: int) -> list[int]:
-    """Every learner of the course: those who launched and those only the Moodle roster knows."""
-    return list(session.scalars(
-        select(Membership.person_id).where(Membership.course_id == course_id, Membership.role == Role.LEARNER.value)
-        .order_by(Membership.person_id)))
+def roster_learner_ids(session: Session, course_id: int, among: Collection[int] | None = None) -> list[int]:
+    """Every learner of the course (or those of ``among`` who are): those who launched and those only the
+    Moodle roster knows. Staff who try an activity out are not gated."""
+    query = select(Membership.person_id).where(Membership.course_id == course_id,
+                                               Membership.role == Role.LEARNER.value)
+    if among is not None:
+        query = query.where(Membership.person_id.in_(list(among)))
+    return list(session.scalars(query.order_by(Membership.person_id)))
 
 
 def overrides_of(session: Session, program_id: int, learner_ids: Collection[int]) -> dict[int, LearnerOverrides]:
@@ -104,7 +107,7 @@ def recompute(
         return {}
     plan = plan_of(program)
     now = now or utcnow()
-    ids = roster_learner_ids(session, course_id) if learner_ids is None else list(dict.fromkeys(learner_ids))
+    ids = roster_learner_ids(session, course_id, learner_ids)
     statuses = states_for(session, plan, ids, now)
     stored = stored_states(session, plan, ids)
     columns = gate_columns(session, course_id)

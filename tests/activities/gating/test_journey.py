@@ -154,3 +154,18 @@ def test_a_phase_met_before_its_window_completes_at_the_opening_and_its_grade_fo
     assert service.next_deadline(dewi, opens) is None  # Dewi is in Mandiri, which has no close
     service.update_phase(db, program, people.staff, Role.STAFF, program.phases[0].id, closes_at=closes, now=opens)
     assert service.next_deadline(service.journey(db, program, people.dewi.id, opens), opens) == closes
+
+
+def test_staff_trying_an_activity_out_are_not_gated(db, program, people, check):
+    ready(db, check, people.staff)
+    assert stored(db, program, people.staff) == [None, None, None]
+
+
+def test_a_removed_readiness_check_leaves_its_requirement_unmet_and_the_course_working(db, course, program, people,
+                                                                                       check, task):
+    db.delete(check)
+    db.flush()
+    accepted(db, task, people.budi, people.coach)  # a fact change in the course still works
+    journey = service.journey(db, program, people.budi.id, NOW)
+    assert journey[0].state is State.OPEN
+    assert journey[0].missing[0].check.progress.key == "gating.unavailable"

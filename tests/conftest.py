@@ -13,6 +13,10 @@ from config import load_settings
 from lti_tool.migrations import load_models
 from tests.browser_support import chromium_context  # noqa: F401  (fixture)
 
+# Every table on the shared metadata before any test makes a schema, also those of a domain package
+# no test imported: phase gating hears every activity's fact changes.
+load_models()
+
 
 @pytest.fixture
 def settings(tmp_path):
@@ -22,7 +26,6 @@ def settings(tmp_path):
 @pytest.fixture
 def engine(settings):
     engine = make_engine(settings.sqlalchemy_url)
-    load_models()  # every table, also of a domain package no test imported (phase gating hears every fact change)
     Base.metadata.create_all(engine)
     yield engine
     engine.dispose()

@@ -31,8 +31,7 @@ from sqlalchemy import insert  # noqa: E402
 from activities.coaching.models import CoachingSession, Review, Submission, SubmissionVersion  # noqa: E402
 from activities.core import Activity, Course, Membership, Person  # noqa: E402
 from activities.db import Base, make_engine, make_session_factory, utcnow  # noqa: E402
-from activities.gating.models import (  # noqa: E402
-    Phase, PhaseState, Program, Requirement, RequirementGroup, SignOff)
+from activities.gating.models import Phase, PhaseState, Program, Requirement, RequirementGroup, SignOff  # noqa: E402
 from activities.gating.store import plan_of, program_of, recompute, roster_learner_ids, states_for  # noqa: E402
 from activities.readiness.models import ReadinessAttempt  # noqa: E402
 from lti_tool.migrations import load_models  # noqa: E402
@@ -148,7 +147,8 @@ def main() -> None:
         start = time.perf_counter()
         with factory() as session:
             course_id = seed(session)
-        print(f"seed: {LEARNERS} learners, 3 phases, 10 requirements in {time.perf_counter() - start:.1f} s (not timed below)")
+        print(f"seed: {LEARNERS} learners, 3 phases, 10 requirements in {time.perf_counter() - start:.1f} s "
+              "(not timed below)")
 
         timings, cpu_times = [], []
         for _ in range(3):

@@ -25,7 +25,17 @@ from . import template
 from .engine import GroupPlan, PhasePlan, PhaseStatus, ProgramPlan, current_phase
 from .exceptions import AlreadyDone, NotAllowed, NotInProgram, ProgramInvalid, ReasonRequired, WouldLockOut
 from .models import (
-    AuditEntry, Override, OverrideKind, Phase, PhaseKind, Program, Requirement, RequirementGroup, SignOff, State)
+    AuditEntry,
+    Override,
+    OverrideKind,
+    Phase,
+    PhaseKind,
+    Program,
+    Requirement,
+    RequirementGroup,
+    SignOff,
+    State,
+)
 from .requirements import RequirementPlan, validate
 from .store import plan_of, program_of, recompute, states_for, stored_states
 
@@ -95,7 +105,9 @@ def audit(session: Session, program: Program, actor: Person | None, action: str,
     return entry
 
 
-def audit_log(session: Session, program: Program, *, learner_id: int | None = None, limit: int = 500) -> list[AuditEntry]:
+def audit_log(
+    session: Session, program: Program, *, learner_id: int | None = None, limit: int = 500
+) -> list[AuditEntry]:
     """Newest first."""
     query = select(AuditEntry).where(AuditEntry.program_id == program.id)
     if learner_id is not None:
@@ -176,7 +188,9 @@ def _describe_phase(phase: PhasePlan) -> dict:
     }
 
 
-def _lockouts(session: Session, before: ProgramPlan, after: ProgramPlan, now: dt.datetime) -> tuple[list[int], list[int]]:
+def _lockouts(
+    session: Session, before: ProgramPlan, after: ProgramPlan, now: dt.datetime
+) -> tuple[list[int], list[int]]:
     """Learners (and phases) that have a phase stored as passed which ``after`` would no longer pass."""
     passed = [(phase_id, learner_id) for (phase_id, learner_id), row in stored_states(session, before, None).items()
               if row.state in ("complete", "overridden")]
@@ -301,7 +315,8 @@ def add_requirement(session: Session, program: Program, actor: Person, role: Rol
     position = max((r.position for r in phase.requirements), default=-1) + 1
     plan = plan_of(program)
     old = next(p for p in plan.phases if p.id == phase_id)
-    after = _replace_phase(plan, phase_id, requirements=old.requirements + (RequirementPlan(-1, kind, params, group_id),))
+    new = RequirementPlan(-1, kind, params, group_id)
+    after = _replace_phase(plan, phase_id, requirements=old.requirements + (new,))
     requirement = Requirement(kind=kind, params=params, title=title, group_id=group_id, position=position)
 
     def apply():

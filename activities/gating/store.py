@@ -83,7 +83,9 @@ def states_for(
     return {i: phase_states(plan, checks[i], overrides[i], now) for i in ids}
 
 
-def stored_states(session: Session, plan: ProgramPlan, learner_ids: Collection[int] | None) -> dict[tuple[int, int], Row]:
+def stored_states(
+    session: Session, plan: ProgramPlan, learner_ids: Collection[int] | None
+) -> dict[tuple[int, int], Row]:
     """By (phase id, learner id): the stored row's ``id``, ``state`` and ``graded_value``; one query
     (plain rows, not ORM objects: a cohort has thousands)."""
     query = select(PhaseState.id, PhaseState.phase_id, PhaseState.learner_id, PhaseState.state,

@@ -27,7 +27,7 @@ def test_overrides_sign_offs_and_edits_are_audited_with_who_why_and_the_states_b
     service.update_phase(db, program, people.staff, Role.STAFF, first.id, title="Belajar Mandiri", now=NOW)
     entries = log(db, program)
     assert [e.action for e in entries] == ["program_created", "override", "override_undone", "phase_edited"]
-    made, done, undone, edited = entries
+    _, done, undone, edited = entries
     assert (done.actor_id, done.learner_id, done.phase_id, done.reason) == (
         people.coach.id, budi.id, first.id, "Sertifikat TIK")
     assert done.before[str(first.id)] == "open" and done.after[str(first.id)] == "overridden"

@@ -8,7 +8,8 @@ The rules (issue 12): a phase opens when the previous one is complete or
 overridden *and* its window has opened; it is complete when its requirements
 are met — every ungrouped requirement, and at least N of each group. A
 facilitator's override completes a phase (it counts as passed whatever its
-requirements say) or waives one requirement (it counts as met). A locked
+requirements and the phases before it say: the facilitator decided) or waives
+one requirement (it counts as met). A locked
 phase says why: the previous phase is not done, or its window opens later.
 A window's close does not lock anything: being past it is what "at risk" means.
 """

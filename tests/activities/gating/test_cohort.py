@@ -143,3 +143,36 @@ def test_the_outbox_is_written_only_when_a_column_s_value_changes(db, course, pr
     recompute(db, course.id, None, NOW)
     recompute(db, course.id, [p.id for p in learners[:5]], NOW)
     assert (db.scalar(select(GradeOutbox.id).order_by(GradeOutbox.id.desc()).limit(1)) or 0) == first
+
+
+def test_in_a_real_cohort_overriding_then_undoing_restores_each_learner_s_states_and_grades(
+        db, course, program, people, check, task, columns):
+    _, learners = _cohort(db, course, people, check, task, 30)
+    recompute(db, course.id, None, NOW)
+    plan = plan_of(program)
+
+    def outbox_values(person):
+        return [(r.activity_id, r.score_given) for r in db.scalars(
+            select(GradeOutbox).where(GradeOutbox.person_id == person.id, GradeOutbox.status == "pending"))]
+
+    @settings(max_examples=25, deadline=None)
+    @given(st.sampled_from(learners), st.sampled_from(range(3)))
+    def override_and_undo(person, position):
+        phase = program.phases[position]
+        before = states_for(db, plan, [person.id], NOW)[person.id]
+        if before[position].state is State.OVERRIDDEN:
+            return
+        graded_before = dict(outbox_values(person))
+        override = service.override_phase(db, program, people.coach, Role.FACILITATOR, person.id, phase.id,
+                                          "Coba", now=NOW)
+        during = states_for(db, plan, [person.id], NOW)[person.id]
+        for earlier, later in zip(during, during[1:]):  # never in phase N+1 unless N is passed
+            if later.state in (State.OPEN, State.COMPLETE):
+                assert earlier.state.passed
+        service.undo_override(db, program, people.coach, Role.FACILITATOR, override.id, "Batal", now=NOW)
+        assert states_for(db, plan, [person.id], NOW)[person.id] == before
+        # A column keeps the value it had; one first sent during the override reads 0 again.
+        after = dict(outbox_values(person))
+        assert after == {**{activity_id: 0.0 for activity_id in after}, **graded_before}
+
+    override_and_undo()

@@ -19,13 +19,8 @@ KIND = "gating"
 
 # Registered here, after KIND, so that any process importing the package knows the kind.
 from .. import events, registry  # noqa: E402
+from .settings import default_settings  # noqa: E402
 from .store import recompute  # noqa: E402
-
-
-def default_settings() -> dict:
-    """A gating activity's settings: the phase whose column it is (set when staff pick the phase)."""
-    return {"phase_id": None}
-
 
 registry.register(registry.ActivityKind(kind=KIND, default_settings=default_settings, tag=KIND))
 events.subscribe(recompute)

@@ -31,7 +31,7 @@ def gate_columns(session: Session, course_id: int) -> dict[int, Activity]:
     for activity in session.scalars(
             select(Activity).where(Activity.course_id == course_id, Activity.kind == KIND).order_by(Activity.id)):
         phase_id = (activity.settings or {}).get("phase_id")
-        if isinstance(phase_id, int) and phase_id not in columns:
+        if isinstance(phase_id, int) and not isinstance(phase_id, bool) and phase_id not in columns:
             columns[phase_id] = activity
     return columns
 

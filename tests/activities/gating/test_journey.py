@@ -169,3 +169,19 @@ def test_a_removed_readiness_check_leaves_its_requirement_unmet_and_the_course_w
     journey = service.journey(db, program, people.budi.id, NOW)
     assert journey[0].state is State.OPEN
     assert journey[0].missing[0].check.progress.key == "gating.unavailable"
+
+
+def test_a_gating_activity_names_a_phase_of_its_own_course(db, platform, program, people):
+    from activities import registry
+    from activities.gating.exceptions import ProgramInvalid
+    from activities.gating.settings import check_phase, validate_settings
+
+    assert validate_settings(registry.get("gating").default_settings()) == {"phase_id": None}
+    assert validate_settings({"phase_id": program.phases[1].id}) == {"phase_id": program.phases[1].id}
+    for bad in ({"phase_id": "2"}, {"phase_id": True}, {"phase_id": 0}, {"other": 1}, []):
+        with pytest.raises(ProgramInvalid):
+            validate_settings(bad)
+    check_phase(db, program.course_id, program.phases[1].id)
+    other_course = upsert_course(db, platform.id, "88", "LAIN", "Kursus lain")
+    with pytest.raises(ProgramInvalid):
+        check_phase(db, other_course.id, program.phases[1].id)

@@ -133,13 +133,31 @@ def recompute(
                 changed_rows.append({"id": row.id, "state": state, "graded_value": graded, "updated_at": now})
     # Bulk statements: the ORM's own flush would send one UPDATE per row on SQLite.
     if new_rows:
-        session.execute(insert(PhaseState.__table__), new_rows)
+        _insert_states(session, new_rows)
     if changed_rows:
         session.execute(update(PhaseState), changed_rows)
     for phase_id, by_learner in values.items():
         queue_values(session, columns[phase_id], by_learner)
     session.flush()
     return statuses
+
+
+def _insert_states(session: Session, rows: list[dict]) -> None:
+    """Insert new state rows; one a concurrent transaction inserted first (two fact changes of a new
+    learner at once) is updated instead, rather than failing the caller's transaction."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as upsert
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as upsert
+    else:
+        session.execute(insert(PhaseState.__table__), rows)
+        return
+    statement = upsert(PhaseState.__table__)
+    statement = statement.on_conflict_do_update(
+        index_elements=["phase_id", "learner_id"],
+        set_={name: statement.excluded[name] for name in ("state", "graded_value", "updated_at")})
+    session.execute(statement, rows)
 
 
 def recompute_opened_windows(session: Session, since: dt.datetime, now: dt.datetime | None = None) -> list[int]:

@@ -185,3 +185,16 @@ def test_a_gating_activity_names_a_phase_of_its_own_course(db, platform, program
     other_course = upsert_course(db, platform.id, "88", "LAIN", "Kursus lain")
     with pytest.raises(ProgramInvalid):
         check_phase(db, other_course.id, program.phases[1].id)
+
+
+def test_a_state_row_another_transaction_inserted_first_is_updated_not_a_failure(db, program, people):
+    from activities.gating.store import _insert_states
+
+    first = program.phases[0]
+    db.query(PhaseState).filter_by(learner_id=people.budi.id).delete()
+    row = {"phase_id": first.id, "learner_id": people.budi.id, "state": "open", "graded_value": None,
+           "updated_at": NOW}
+    _insert_states(db, [row])
+    _insert_states(db, [{**row, "state": "overridden", "graded_value": 100.0}])  # the second writer
+    db.expire_all()
+    assert stored(db, program, people.budi)[0] == "overridden"

@@ -43,6 +43,13 @@ def test_overrides_recompute_and_audit_on_postgresql(postgres_url):
                                 .order_by(PhaseState.phase_id)).all()
             assert states == ["open", "locked", "locked"]
             assert [r.score_given for r in db.scalars(select(GradeOutbox).order_by(GradeOutbox.id))] == [100, 0]
+        with transaction(factory) as db:  # a row another transaction inserted first is updated
+            from activities.gating.store import _insert_states
+
+            _insert_states(db, [{"phase_id": first.id, "learner_id": budi.id, "state": "complete",
+                                 "graded_value": None, "updated_at": override.created_at}])
+        with transaction(factory) as db:
+            assert db.scalar(select(PhaseState.state).where(PhaseState.phase_id == first.id)) == "complete"
         with pytest.raises(AuditIsAppendOnly):
             with transaction(factory) as db:
                 db.execute(update(AuditEntry).values(reason="x"))

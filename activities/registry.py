@@ -28,6 +28,7 @@ PACKAGES = (
     "activities.course",
     "activities.readiness",
     "activities.coaching",
+    "activities.gating",
 )
 
 

@@ -10,7 +10,12 @@ from sqlalchemy import event
 import lti_tool.models  # noqa: F401  (registers the LTI tables on the shared metadata)
 from activities.db import Base, make_engine, make_session_factory
 from config import load_settings
+from lti_tool.migrations import load_models
 from tests.browser_support import chromium_context  # noqa: F401  (fixture)
+
+# Every table on the shared metadata before any test makes a schema, also those of a domain package
+# no test imported: phase gating hears every activity's fact changes.
+load_models()
 
 
 #: The test platforms listen on 127.0.0.1 and random ports, which Padu refuses by default.

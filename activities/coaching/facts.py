@@ -38,8 +38,11 @@ def _course_tasks(session: Session, course_id: int) -> list[int]:
         select(Activity.id).where(Activity.course_id == course_id, Activity.kind == KIND).order_by(Activity.id)))
 
 
-def _task_states(session: Session, course_id: int, learner_ids: list[int]) -> dict[int, list[_TaskState]]:
-    """Each learner's submissions to the course's coaching tasks, with the accepted score: one query."""
+def _task_states(
+    session: Session, course_id: int, learner_ids: list[int], activity_ids: Collection[int] | None = None
+) -> dict[int, list[_TaskState]]:
+    """Each learner's submissions to the course's coaching tasks (or to ``activity_ids`` of them),
+    with the accepted score: one query."""
     accepts = (
         select(SubmissionVersion.submission_id, Review.score, Review.score_maximum)
         .join(Review, Review.version_id == SubmissionVersion.id)
@@ -51,7 +54,8 @@ def _task_states(session: Session, course_id: int, learner_ids: list[int]) -> di
                func.coalesce(accepts.c.score_maximum, Activity.score_maximum))
         .join(Activity, Submission.activity_id == Activity.id)
         .outerjoin(accepts, accepts.c.submission_id == Submission.id)
-        .where(Activity.course_id == course_id, Activity.kind == KIND, Submission.learner_id.in_(learner_ids))
+        .where(Activity.course_id == course_id, Activity.kind == KIND, Submission.learner_id.in_(learner_ids),
+               *([Submission.activity_id.in_(list(activity_ids))] if activity_ids is not None else []))
         .order_by(Submission.learner_id, Submission.activity_id)
     ).all()
     states: dict[int, list[_TaskState]] = defaultdict(list)
@@ -84,7 +88,8 @@ def accepted_counts(
 class TasksAccepted:
     """Per learner the coaching tasks of the course accepted, of ``needed``.
 
-    ``needed`` None means every coaching task of the course; ``min_percent``
+    ``needed`` None means every coaching task of the course (or of
+    ``activity_ids``, when phase gating chose some tasks); ``min_percent``
     counts only those accepted with at least that share of the maximum score.
     A task restricted to some groups still counts in "every task": a phase
     gate over such tasks should give ``needed``. Two queries for any number of
@@ -94,15 +99,19 @@ class TasksAccepted:
     needed: int | None = None
     min_percent: float | None = None
     key: str = TASKS_KEY
+    activity_ids: tuple[int, ...] | None = None
 
     def facts(self, session: Session, course_id: int, learner_ids: Collection[int]) -> dict[int, Fact]:
         ids = list(dict.fromkeys(learner_ids))
         tasks = _course_tasks(session, course_id)
-        states = _task_states(session, course_id, ids) if ids else {}
+        if self.activity_ids is not None:
+            tasks = [task for task in tasks if task in self.activity_ids]
+        chosen = set(tasks)
+        states = _task_states(session, course_id, ids, self.activity_ids) if ids else {}
         needed = len(tasks) if self.needed is None else self.needed
         facts = {}
         for learner_id in ids:
-            mine = states.get(learner_id, [])
+            mine = [state for state in states.get(learner_id, []) if state.activity_id in chosen]
             done = sum(1 for state in mine if _is_accepted(state, self.min_percent))
             facts[learner_id] = counted(TASKS_KEY, done, needed, next_step=_next_task(tasks, mine),
                                         started=bool(mine))

@@ -14,6 +14,7 @@ from typing import Mapping
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .. import events
 from ..core import Activity, Person, Role
 from ..course.access import may_coach, role_in_course
 from ..course.models import CoachAssignment
@@ -112,6 +113,7 @@ def review(
         submission.status = SubmissionStatus.REVISION_REQUESTED.value
         grade_revision_requested(session, activity, learner, feedback_html)
     session.flush()
+    events.fact_changed(session, activity.course_id, [learner.id])  # phase gating recomputes
     return result
 
 

@@ -15,6 +15,7 @@ from typing import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .. import events
 from ..coaching.sanitize import clean_html, clean_line
 from ..core import Course, Person, Role
 from ..db import utcnow
@@ -63,6 +64,7 @@ def log_coaching_session(
                              mode=mode.value, notes=notes_html, agreed_actions=actions, created_at=now)
     session.add(record)
     session.flush()
+    events.fact_changed(session, course.id, [learner.id])  # phase gating recomputes
     return record
 
 

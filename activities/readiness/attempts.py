@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from .. import events
 from ..core import Activity, Person
 from ..db import utcnow
 from ..grades import GradeOutbox
@@ -254,6 +255,7 @@ def submit_attempt(session: Session, activity: Activity, person: Person, *,
 
     kept = kept_attempt(session, activity, person.id)
     grade = grade_result(session, activity, person, kept.overall_index, Band(kept.band))
+    events.fact_changed(session, activity.course_id, [person.id])  # phase gating recomputes
     return SubmitOutcome(attempt=attempt, profile=profile, recommendations=advice, kept=kept, grade=grade)
 
 
@@ -272,6 +274,7 @@ def resync_grades(session: Session, activity: Activity) -> int:
         if kept is not None:
             grade_result(session, activity, kept.person, kept.overall_index, Band(kept.band))
             count += 1
+    events.fact_changed(session, activity.course_id, by_person)  # the kept results may have changed
     return count
 
 

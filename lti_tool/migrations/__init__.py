@@ -21,6 +21,7 @@ MODEL_MODULES = (
     "activities.readiness.models",
     "activities.course.models",
     "activities.coaching.models",
+    "activities.gating.models",
     "lti_tool.housekeeping",
 )
 

@@ -13,7 +13,7 @@ from activities.facts import FactProvider
 from activities.readiness.settings import validate_settings as readiness_settings
 
 REPO = Path(__file__).resolve().parents[2]
-TAGS = {"readiness": "readiness", "coaching": "coaching"}
+TAGS = {"readiness": "readiness", "coaching": "coaching", "gating": "gating"}
 
 
 def test_every_domain_package_registers_its_kind_and_tag():

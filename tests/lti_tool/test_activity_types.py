@@ -35,7 +35,8 @@ def test_a_worker_process_without_the_web_app_sees_every_kind_and_its_tag():
     )
     out = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=60,
                          check=True).stdout
-    assert json.loads(out) == {"tags": {"coaching": "coaching", "readiness": "readiness"}, "web": []}
+    assert json.loads(out) == {"tags": {"coaching": "coaching", "gating": "gating", "readiness": "readiness"},
+                               "web": []}
 
 
 @pytest.fixture
@@ -72,8 +73,9 @@ def test_the_web_app_serves_every_domain_kind_and_only_those():
     import lti_tool.coaching  # noqa: F401
     import lti_tool.readiness  # noqa: F401
 
-    assert activity_types.known_kinds() == registry.known_kinds()
-    for kind in registry.known_kinds():
+    # Phase gating's domain is in; its pages come in the next step (issue 12), until then it is not offered.
+    assert activity_types.known_kinds() == registry.known_kinds() - {"gating"}
+    for kind in activity_types.known_kinds():
         web, domain = activity_types.get(kind), registry.get(kind)
         assert (web.tag, web.default_score_maximum) == (domain.tag, domain.default_score_maximum)
         assert web.default_settings() == domain.default_settings()

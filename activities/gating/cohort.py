@@ -1,0 +1,106 @@
+"""The cohort as staff see it: learners × phases, the funnel, who is at risk, the CSV.
+
+Every roster learner is in the grid, also those who never opened Padu
+(their facts say "not started"). States are computed at ``now`` from the
+facts, so a window that opened since the last recompute shows as open.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import enum
+
+from sqlalchemy.orm import Session
+
+from ..core import Role, members
+from ..csv_export import csv_text
+from ..db import utcnow
+from .engine import PhasePlan, PhaseStatus, ProgramPlan, current_phase
+from .models import Program, State
+from .store import plan_of, states_for
+
+SOON = dt.timedelta(days=7)
+
+
+@dataclasses.dataclass(frozen=True)
+class GridRow:
+    learner_id: int
+    name: str
+    email: str
+    launched: bool
+    phases: tuple[PhaseStatus, ...]
+
+    @property
+    def current(self) -> PhaseStatus | None:
+        return current_phase(self.phases)
+
+
+@dataclasses.dataclass(frozen=True)
+class Grid:
+    plan: ProgramPlan
+    rows: tuple[GridRow, ...]
+    now: dt.datetime
+
+
+def grid(session: Session, program: Program, now: dt.datetime | None = None) -> Grid:
+    """Every roster learner (by name) × every phase."""
+    now = now or utcnow()
+    plan = plan_of(program)
+    roster = members(session, program.course_id, Role.LEARNER)
+    states = states_for(session, plan, [m.person_id for m in roster], now)
+    rows = tuple(GridRow(m.person_id, m.person.display_name, m.person.email, m.source == "launch",
+                         tuple(states[m.person_id])) for m in roster)
+    return Grid(plan, rows, now)
+
+
+@dataclasses.dataclass(frozen=True)
+class FunnelStep:
+    phase: PhasePlan
+    #: Learners for whom the phase is open or passed.
+    reached: int
+    passed: int
+
+
+def funnel(cohort: Grid) -> list[FunnelStep]:
+    steps = []
+    for index, phase in enumerate(cohort.plan.phases):
+        states = [row.phases[index].state for row in cohort.rows]
+        steps.append(FunnelStep(phase, sum(s is not State.LOCKED for s in states), sum(s.passed for s in states)))
+    return steps
+
+
+class Risk(str, enum.Enum):
+    PAST_CLOSE = "past_close"  # still in a phase whose window has closed
+    DEADLINE_SOON = "deadline_soon"  # requirements missing, the phase closes within 7 days
+
+
+@dataclasses.dataclass(frozen=True)
+class AtRisk:
+    row: GridRow
+    phase: PhaseStatus
+    risk: Risk
+
+
+def at_risk(cohort: Grid) -> list[AtRisk]:
+    """Learners stuck in their current phase past its close, or with requirements missing and the close
+    within 7 days. A phase still locked by its window is not the learner's fault and is not listed."""
+    found = []
+    for row in cohort.rows:
+        phase = row.current
+        if phase is None or phase.state is not State.OPEN or phase.phase.closes_at is None:
+            continue
+        closes = phase.phase.closes_at
+        if closes <= cohort.now:
+            found.append(AtRisk(row, phase, Risk.PAST_CLOSE))
+        elif closes - cohort.now <= SOON and phase.missing:
+            found.append(AtRisk(row, phase, Risk.DEADLINE_SOON))
+    return found
+
+
+def grid_csv(cohort: Grid) -> str:
+    """The grid as CSV: name, email, launched, then each phase's state (machine values: the header is data)."""
+    header = ["name", "email", "launched"] + [p.title for p in cohort.plan.phases]
+    rows = ([row.name, row.email, "yes" if row.launched else "no"] + [s.state.value for s in row.phases]
+            for row in cohort.rows)
+    return csv_text(header, rows)

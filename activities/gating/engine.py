@@ -1,0 +1,149 @@
+"""The gate: one pure function from a program, a learner's checks, overrides and the clock to phase states.
+
+No database, no clock of its own: everything it needs is passed in, so the
+same answer comes for one learner or a cohort, on a page or in a recompute,
+and the rules can be tested exhaustively (see the Hypothesis properties).
+
+The rules (issue 12): a phase opens when the previous one is complete or
+overridden *and* its window has opened; it is complete when its requirements
+are met — every ungrouped requirement, and at least N of each group. A
+facilitator's override completes a phase (it counts as passed whatever its
+requirements and the phases before it say: the facilitator decided) or waives
+one requirement (it counts as met). A locked
+phase says why: the previous phase is not done, or its window opens later.
+A window's close does not lock anything: being past it is what "at risk" means.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import enum
+from typing import Mapping, NamedTuple, Sequence
+
+from .models import State
+from .requirements import Check, RequirementPlan
+
+
+class LockedBecause(str, enum.Enum):
+    PREVIOUS_INCOMPLETE = "previous_incomplete"
+    NOT_YET_OPEN = "not_yet_open"
+
+
+@dataclasses.dataclass(frozen=True)
+class GroupPlan:
+    id: int
+    at_least: int
+
+
+@dataclasses.dataclass(frozen=True)
+class PhasePlan:
+    id: int
+    position: int
+    kind: str
+    title: str
+    opens_at: dt.datetime | None
+    closes_at: dt.datetime | None
+    requirements: tuple[RequirementPlan, ...] = ()
+    groups: tuple[GroupPlan, ...] = ()
+
+
+@dataclasses.dataclass(frozen=True)
+class ProgramPlan:
+    """A program as the engine reads it: plain frozen data, made once per recompute by :func:`.store.plan_of`."""
+
+    id: int
+    course_id: int
+    time_zone: str
+    phases: tuple[PhasePlan, ...]
+
+    @property
+    def requirements(self) -> list[RequirementPlan]:
+        return [r for phase in self.phases for r in phase.requirements]
+
+
+@dataclasses.dataclass(frozen=True)
+class LearnerOverrides:
+    completed_phases: frozenset[int] = frozenset()
+    waived_requirements: frozenset[int] = frozenset()
+
+
+NO_OVERRIDES = LearnerOverrides()
+
+
+class RequirementStatus(NamedTuple):
+    """A requirement for one learner. (Named tuples: a cohort of 5,000 makes 50,000 of these.)"""
+
+    requirement: RequirementPlan
+    check: Check | None
+    waived: bool
+    met: bool
+
+
+class PhaseStatus(NamedTuple):
+    phase: PhasePlan
+    state: State
+    requirements: tuple[RequirementStatus, ...]
+    #: Why a locked phase is locked (None unless locked); the phase's ``opens_at`` with NOT_YET_OPEN.
+    locked_because: LockedBecause | None = None
+    #: The requirements are met, whether or not the phase is open (an override may hide this).
+    requirements_met: bool = False
+
+    @property
+    def missing(self) -> list[RequirementStatus]:
+        return [r for r in self.requirements if not r.met]
+
+
+def requirements_met(phase: PhasePlan, statuses: Sequence[RequirementStatus]) -> bool:
+    """Every ungrouped requirement met, and at least N (at most the group's size) of each group."""
+    groups = {group.id: group for group in phase.groups}
+    met_in_group: dict[int, int] = {}
+    size_of_group: dict[int, int] = {}
+    for status in statuses:
+        group_id = status.requirement.group_id
+        if group_id is None or group_id not in groups:
+            if not status.met:
+                return False
+            continue
+        size_of_group[group_id] = size_of_group.get(group_id, 0) + 1
+        met_in_group[group_id] = met_in_group.get(group_id, 0) + int(status.met)
+    return all(met_in_group[g] >= min(groups[g].at_least, size) for g, size in size_of_group.items())
+
+
+def phase_states(
+    plan: ProgramPlan,
+    checks: Mapping[int, Check],
+    overrides: LearnerOverrides,
+    now: dt.datetime,
+) -> list[PhaseStatus]:
+    """One learner's state of every phase, in order. ``checks``: by requirement id."""
+    result: list[PhaseStatus] = []
+    previous_passed = True
+    for phase in plan.phases:
+        waived_ids = overrides.waived_requirements
+        statuses = []
+        for r in phase.requirements:
+            check = checks.get(r.id)
+            waived = r.id in waived_ids
+            statuses.append(RequirementStatus(r, check, waived, waived or (check is not None and check.met)))
+        statuses = tuple(statuses)
+        met = requirements_met(phase, statuses)
+        locked_because = None
+        if phase.id in overrides.completed_phases:
+            state = State.OVERRIDDEN
+        elif not previous_passed:
+            state, locked_because = State.LOCKED, LockedBecause.PREVIOUS_INCOMPLETE
+        elif phase.opens_at is not None and now < phase.opens_at:
+            state, locked_because = State.LOCKED, LockedBecause.NOT_YET_OPEN
+        elif met:
+            state = State.COMPLETE
+        else:
+            state = State.OPEN
+        result.append(PhaseStatus(phase, state, statuses, locked_because, met))
+        previous_passed = state.passed
+    return result
+
+
+def current_phase(statuses: Sequence[PhaseStatus]) -> PhaseStatus | None:
+    """The phase the learner is in: the first one not passed (None when all are)."""
+    return next((s for s in statuses if not s.state.passed), None)

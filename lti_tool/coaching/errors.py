@@ -12,14 +12,10 @@ from typing import Callable
 
 from flask_babel import gettext as _
 
-from ..problems import Problem, megabytes
-from ..problems import describe as describe_problem
-
 from activities.coaching import exceptions as ex
 
-
-
-
+from ..web import Problem, describe
+from ..web.formatting import megabytes
 
 _SESSION_FIELDS = {
     "held_on": lambda: _("Give the date the session took place (not a future date)."),
@@ -30,7 +26,7 @@ _SESSION_FIELDS = {
 
 #: Class → (status, field, message). Looked up along the class's MRO, so a
 #: subclass the domain adds later still gets its family's answer.
-_PROBLEMS: dict[type[ex.CoachingError], Callable[[ex.CoachingError], Problem]] = {
+PROBLEMS: dict[type[ex.CoachingError], Callable[[ex.CoachingError], Problem]] = {
     ex.NotACoachingTask: lambda e: Problem(404, _("This activity is not a coaching task.")),
     ex.WrongActivity: lambda e: Problem(404, _("This submission belongs to another activity.")),
     ex.StorageUnsafe: lambda e: Problem(
@@ -98,6 +94,4 @@ _PROBLEMS: dict[type[ex.CoachingError], Callable[[ex.CoachingError], Problem]] =
         409, _("The settings of this task are not valid. A teacher of the course must correct them.")),
 }
 
-
-def describe(error: ex.CoachingError) -> Problem:
-    return describe_problem(error, _PROBLEMS)
+__all__ = ["PROBLEMS", "Problem", "describe"]

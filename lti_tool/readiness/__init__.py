@@ -7,7 +7,7 @@ render; every rule lives in the domain.
 
 from flask_babel import lazy_gettext as _l
 
-from activities.readiness import KIND
+from activities.readiness.service import KIND
 
 from ..activity_types import ActivityType, register
 from . import learner, probe, staff  # noqa: F401  (their routes join the blueprint)

@@ -7,8 +7,7 @@ render; every rule lives in the domain.
 
 from flask_babel import lazy_gettext as _l
 
-from activities.coaching import KIND
-from activities.coaching.settings import fit_to_maximum
+from activities.coaching.service import KIND, fit_to_maximum
 
 from ..activity_types import ActivityType, register
 from . import coach, learner, staff  # noqa: F401  (their routes join the blueprint)

@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from activities.coaching import exceptions as ex
 
 from ..web import Problem, describe
-from ..web.formatting import megabytes
+from ..web.formatting import decimal, megabytes
 
 _SESSION_FIELDS = {
     "held_on": lambda: _("Give the date the session took place (not a future date)."),
@@ -77,7 +77,7 @@ PROBLEMS: dict[type[ex.CoachingError], Callable[[ex.CoachingError], Problem]] = 
     ex.ScoringModeMismatch: lambda e: Problem(
         409, _("The rubric of this task changed while you were reviewing. Reload the page and score again."), "score"),
     ex.ScoreOutOfRange: lambda e: Problem(
-        400, _("Give a score from 0 to %(maximum)s.", maximum=format(e.maximum, "g")), "score"),
+        400, _("Give a score from 0 to %(maximum)s.", maximum=decimal(e.maximum)), "score"),
     ex.SelectionIncomplete: lambda e: Problem(400, _("Choose a level for every criterion of the rubric."), "score"),
     ex.SelectionUnknown: lambda e: Problem(
         409, _("The rubric of this task changed while you were reviewing. Reload the page and score again."), "score"),

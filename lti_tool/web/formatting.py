@@ -38,9 +38,22 @@ def number(value: float | None) -> str:
     return format_decimal(round(float(value), 1), format="0.#")
 
 
+def decimal(value: float | None) -> str:
+    """A score or points exactly as stored (up to three decimals), the locale's decimal mark:
+    7,25 · 40; "—" for none."""
+    if value is None:
+        return "—"
+    return format_decimal(float(value), format="0.###")
+
+
 def megabytes(size: int) -> str:
-    """Bytes as the megabytes people read: 10485760 → "10", 1572864 → "1,5" (Indonesian)."""
-    return number(size / MB)
+    """Bytes as the megabytes people read: 10485760 → "10", 1572864 → "1.5".
+
+    Still with a point in every locale, as before the kit: the coaching tests pin
+    "1.4 MB" in Indonesian text. ``number(size / MB)`` would give Indonesian "1,5"
+    like every other number; the form fields that show it accept both.
+    """
+    return format(round(size / MB, 1), "g")
 
 
 def size(value: int) -> str:
@@ -68,4 +81,4 @@ def waited(value: dt.timedelta | None) -> str:
 
 
 #: What every activity page may call; the kit's context processor hands them to templates.
-HELPERS = {"number": number, "megabytes": megabytes, "size": size, "when": when, "day": day, "waited": waited}
+HELPERS = {"number": number, "decimal": decimal, "megabytes": megabytes, "size": size, "when": when, "day": day, "waited": waited}

@@ -71,3 +71,22 @@ def test_one_describe_answers_every_activitys_refusals(page_in):
         assert describe(readiness.AttemptsExhausted(3)).status == 409
         assert describe(coaching.NoCoaches("none chosen")).field == "coach"
         assert "Padu could not do this" in describe(ValueError("not a domain refusal")).message
+
+
+def test_a_refusal_is_the_kits_page_with_the_activitys_stylesheet_and_the_way_back(connected):
+    """End to end: a readiness learner out of attempts posts "start" again."""
+    import re
+
+    from tests.lti_tool.readiness.helpers import BUDI, complete_attempt, set_up_readiness
+
+    activity_id = set_up_readiness(connected, max_attempts=1)
+    browser, result = complete_attempt(connected, BUDI)
+    token = re.search(r'name="csrf-token" content="([^"]+)"', result.text).group(1)
+    refused = browser.session.post(result.url.split("?")[0].replace("/result", "/start")
+                                   + "?" + result.url.split("?", 1)[1], data={"csrf_token": token})
+    assert refused.status_code == 409
+    assert re.search(r'<p class="notice notice-error" role="alert">[^<]*\b1\b[^<]*</p>', refused.text)
+    assert re.search(r'/static/readiness/readiness\.[0-9a-f]{12}\.css', refused.text)
+    back = re.search(rf'<a href="(/a/{activity_id}[^"]*)">Kembali ke aktivitas</a>', refused.text)
+    assert back, refused.text
+    assert browser.session.get(connected.padu.url + back.group(1).replace("&amp;", "&")).status_code == 200

@@ -34,13 +34,19 @@ from .reviews import QueueItem, course_review_queue, review, review_queue, revie
 from .rubric import Rubric
 from .sanitize import html_to_text
 from .session_log import AgreedAction, agreed_actions_for, log_session, session_count, sessions_for
-from .settings import MAX_QUOTA_BYTES, CoachingSettings, EvidenceType, fit_to_maximum, validate_settings
+from .settings import (
+    MAX_QUOTA_BYTES,
+    CoachingSettings,
+    EvidenceType,
+    fit_to_maximum,
+    settings_of,
+    validate_settings,
+)
 from .submissions import _check_may_resubmit
 from .submissions import (
     accepted_count,
     evidence_file,
     kept_file_bytes,
-    settings_of,
     submission_for,
     submit,
 )

@@ -14,7 +14,7 @@ that enforces it, never re-coded in a view.
 from sqlalchemy.orm import Session
 
 from . import KIND
-from .access import can_view_submission
+from .access import can_view_submission, may_coach
 from .coaches import (
     assign_coach,
     assignments,
@@ -94,6 +94,7 @@ __all__ = [
     "is_coach_of",
     "kept_file_bytes",
     "log_session",
+    "may_coach",
     "may_submit",
     "overview",
     "overview_csv",

@@ -101,15 +101,15 @@ def start_banner(settings, session) -> list[str]:
 
 
 @main.command()
-@click.option("--once", is_flag=True, help="Deliver what is due now, then exit.")
+@click.option("--once", is_flag=True, help="Run what is due now, then exit.")
 def worker(once):
-    """Deliver the grade outbox (run any number of these next to PostgreSQL)."""
-    from .grade_worker import run_forever, run_once
+    """Run the jobs: grade delivery, roster refreshes (run any number of these next to PostgreSQL)."""
+    from .worker import run_forever, run_once
     from .runtime import Runtime
 
     runtime = Runtime.build(_settings())
     if once:
-        click.echo(f"delivered or settled {run_once(runtime)} grade(s)")
+        click.echo(f"ran or settled {run_once(runtime)} job(s)")
     else:
         run_forever(runtime)
 

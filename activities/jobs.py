@@ -52,7 +52,7 @@ import enum
 import random
 from typing import Any, Callable, Optional
 
-from sqlalchemy import ForeignKey, Index, String, Text, distinct, or_, select, text, update
+from sqlalchemy import ForeignKey, Index, String, Text, or_, select, text, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .db import Base, utcnow
@@ -171,7 +171,7 @@ class Queue:
 def due_platforms(session: Session, queue: Queue, skip: set = frozenset()) -> list:
     """Platforms (lanes) with rows due now, except ``skip`` (those whose lane is busy)."""
     platform = queue.platform()
-    query = select(distinct(platform)).where(*queue.due(utcnow()))
+    query = select(platform).distinct().where(*queue.due(utcnow()))
     known = [p for p in skip if p is not None]
     if known:  # NOT IN is never true for NULL: the rows of no platform are asked for apart
         query = query.where(or_(platform.is_(None), platform.not_in(known)))

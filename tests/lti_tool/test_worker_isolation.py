@@ -213,15 +213,22 @@ def test_an_attempt_is_counted_before_the_score_is_sent(connected, monkeypatch):
 
 
 def test_a_roster_url_off_the_platforms_site_is_not_called(connected, caplog):
-    from lti_tool.lti1p3.nrps import roster
+    from activities.core import members
+    from activities.jobs import Job, JobStatus
+    from lti_tool.lti1p3.nrps import request_refresh
 
     connected.launch("4")
     runtime = connected.padu.runtime
     with connected.padu.session() as db:
         course = db.scalars(select(Activity)).one().course
         course.memberships_url = "http://127.0.0.2/mod/lti/services.php/CourseSection/2/bindings/1/memberships"
+        job_id = request_refresh(db, runtime.cache, 600, course).id
         db.commit()
-        members = roster(db, runtime.services, runtime.cache, 600, course)
-    assert [m.person.sub for m in members] == ["4"]  # the people who launched: the page still works
+    job_worker.run_once(runtime)
     assert connected.lms.request_counts["nrps"] == 0
     assert "another origin" in caplog.text
+    with connected.padu.session() as db:
+        job = db.get(Job, job_id)
+        assert job.status == JobStatus.FAILED.value and "127.0.0.2" not in job.last_error
+        # the people who launched: the page still works
+        assert [m.person.sub for m in members(db, job.payload["course_id"])] == ["4"]

@@ -11,7 +11,7 @@ from activities.jobs import MAX_ATTEMPTS, Job, JobStatus
 from lti_tool import worker
 from lti_tool.lti1p3.nrps import JOB_KIND, fetch_members, request_refresh
 from lti_tool.models import Platform
-from tests.lti_tool.readiness.helpers import TEACHER, link, set_up_readiness
+from tests.lti_tool.readiness.helpers import TEACHER, set_up_readiness
 
 
 @pytest.fixture
@@ -34,7 +34,7 @@ def _cohort(connected):
     set_up_readiness(connected)
     browser, page = connected.launch(TEACHER)
     assert page.status_code == 200 and "cohort-count" in page.text
-    return browser, link(page, "/readiness/cohort")
+    return browser, page.url
 
 
 def test_the_page_asks_the_worker_for_the_roster_and_shows_it_once_fetched(connected):

@@ -28,7 +28,7 @@ import socket
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, configure_mappers
 
 from activities import jobs
 from activities.db import utcnow
@@ -199,8 +199,22 @@ def poll(runtime: Runtime, me: str, lanes: Lanes, stop: threading.Event) -> int:
     return handed
 
 
+def _configure_models() -> None:
+    """Import every model and configure the mappers once, before any lane thread runs.
+
+    Otherwise a lane's first query may configure the mappers while another thread
+    (the daily housekeeping imports the coaching service) is half-way through
+    importing a models module, and that lane fails on a name not defined yet.
+    """
+    from .migrations import load_models
+
+    load_models()
+    configure_mappers()
+
+
 def run_forever(runtime: Runtime, stop: threading.Event | None = None) -> None:
     stop = stop or threading.Event()
+    _configure_models()
     me = worker_id()
     lanes = Lanes()
     log.info("worker %s started", me)

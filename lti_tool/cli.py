@@ -37,7 +37,7 @@ def main(log_level):
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--threads", default=8, show_default=True, type=int, help="Request threads.")
 def serve(host, port, threads):
-    """Run Padu on one machine: web server, and the grade worker as a thread."""
+    """Run Padu on one machine: web server, and the worker as a thread."""
     from .migrations import upgrade
     from .server import serve as run_server
 

@@ -104,8 +104,8 @@ def start_banner(settings, session) -> list[str]:
 @click.option("--once", is_flag=True, help="Run what is due now, then exit.")
 def worker(once):
     """Run the jobs: grade delivery, roster refreshes (run any number of these next to PostgreSQL)."""
-    from .worker import run_forever, run_once
     from .runtime import Runtime
+    from .worker import run_forever, run_once
 
     runtime = Runtime.build(_settings())
     if once:

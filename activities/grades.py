@@ -3,7 +3,9 @@
 A domain service calls :func:`record_grade` in the same transaction that stores
 the result itself, so a grade can never be lost between "saved" and "sent".
 The delivery (AGS over HTTP) lives in ``lti_tool``; this module only knows the
-rows and their states.
+rows and their states. Each row is a job of the kind "AGS score" and is claimed,
+leased and retried by the one implementation in :mod:`activities.jobs` (queue
+:data:`GRADES`); why the outbox keeps its own table is said there.
 
 States: ``pending`` (to send, maybe after ``next_attempt_at``), ``delivered``,
 ``superseded`` (a newer result for the same learner and column replaced it, or
@@ -20,8 +22,9 @@ from typing import Optional
 from sqlalchemy import ForeignKey, Index, String, Text, func, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from .core import Activity, Person
+from .core import Activity, Course, Person
 from .db import Base, utcnow
+from .jobs import LeaseColumns, Queue
 
 
 class ActivityProgress(str, enum.Enum):
@@ -52,7 +55,9 @@ class OutboxStatus(str, enum.Enum):
     FAILED = "failed"
 
 
-class GradeOutbox(Base):
+class GradeOutbox(LeaseColumns, Base):
+    """One result for one learner and column, and its delivery: an AGS-score job (activities.jobs)."""
+
     __tablename__ = "grade_outbox"
     __table_args__ = (
         Index("ix_grade_outbox_due", "status", "next_attempt_at"),
@@ -69,16 +74,10 @@ class GradeOutbox(Base):
     comment: Mapped[Optional[str]] = mapped_column(Text, nullable=True)
     #: The AGS score timestamp; strictly increasing per (activity, person), see record_grade.
     timestamp: Mapped[dt.datetime]
-    status: Mapped[str] = mapped_column(String(20), default=OutboxStatus.PENDING.value)
-    attempts: Mapped[int] = mapped_column(default=0)
-    next_attempt_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    #: A worker's claim: nobody else sends this row before the lease ends.
-    leased_until: Mapped[Optional[dt.datetime]] = mapped_column(nullable=True)
-    leased_by: Mapped[Optional[str]] = mapped_column(String(100), nullable=True)
-    last_error: Mapped[Optional[str]] = mapped_column(Text, nullable=True)
+    # status, attempts, next_attempt_at, leased_until, leased_by, last_error: LeaseColumns.
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     delivered_at: Mapped[Optional[dt.datetime]] = mapped_column(nullable=True)
-    #: When the timestamp was fixed for sending; a re-send keeps it (see lti_tool.grade_worker).
+    #: When the timestamp was fixed for sending; a re-send keeps it (see lti_tool.grade_delivery).
     stamped_at: Mapped[Optional[dt.datetime]] = mapped_column(nullable=True)
 
     activity: Mapped[Activity] = relationship(lazy="joined")
@@ -206,3 +205,19 @@ def latest_status(session: Session, activity_id: int, person_id: int) -> GradeOu
         .order_by(GradeOutbox.id.desc())
         .limit(1)
     )
+
+
+def _platform_of_row():
+    """A row's platform (its delivery lane), through its activity's course."""
+    return (
+        select(Course.platform_id)
+        .join(Activity, Activity.course_id == Course.id)
+        .where(Activity.id == GradeOutbox.activity_id)
+        .scalar_subquery()
+    )
+
+
+#: The grade outbox as a job queue: pending rows are due, delivered and superseded ones done.
+GRADES = Queue(name="grade_outbox", model=GradeOutbox, platform=_platform_of_row,
+               pending=OutboxStatus.PENDING.value, failed=OutboxStatus.FAILED.value,
+               done=OutboxStatus.DELIVERED.value)

@@ -50,15 +50,15 @@ class Settings:
     max_form_bytes: int = 256 * 1024
     #: Largest upload accepted, in bytes.
     max_upload_bytes: int = 10 * 1024 * 1024
-    #: Seconds between outbox polls of the grade worker.
+    #: Seconds between polls of the worker for due jobs.
     worker_poll_seconds: float = 2.0
-    #: Run the grade worker as a thread inside ``padu serve``.
+    #: Run the worker (grade delivery, roster refreshes) as a thread inside ``padu serve``.
     embedded_worker: bool = True
     #: Seconds a platform's JWKS stays cached.
     jwks_cache_seconds: int = 3600
     #: Minimum seconds between two JWKS refetches of one platform on an unknown ``kid``.
     jwks_refetch_interval: int = 10
-    #: Seconds an NRPS roster stays cached.
+    #: Seconds before a staff page asks the worker to refresh a course's NRPS roster again.
     roster_cache_seconds: int = 600
     #: Trust ``X-Forwarded-*`` headers from this many proxies.
     proxy_count: int = 0

@@ -1,1 +1,1 @@
-"""Padu's Flask application: LTI endpoints, launch sessions, activity views, the grade worker."""
+"""Padu's Flask application: LTI endpoints, launch sessions, activity views, the worker."""

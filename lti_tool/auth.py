@@ -16,8 +16,9 @@ from __future__ import annotations
 import functools
 
 from flask import abort, g, session
+from sqlalchemy.exc import IntegrityError
 
-from activities.core import Activity, Course, Person, Role
+from activities.core import Activity, Course, Person, Role, members
 
 from .lti1p3.exceptions import Forbidden, OtherActivity, SessionMissing
 from .models import LaunchSession
@@ -82,9 +83,19 @@ def activity_in_context(activity_id: int, kind: str | None = None) -> Activity:
 
 
 def course_roster():
-    """Everyone in the launch's course: the NRPS roster (cached) plus everyone who launched."""
-    from .lti1p3.nrps import roster
+    """Everyone in the launch's course as stored: the NRPS roster's last refresh plus everyone
+    who launched. The page never calls the platform; it asks a worker for a fresh roster
+    (at most once per ``roster_cache_seconds``) and shows it on a later visit."""
+    from .lti1p3.nrps import request_refresh
     from .runtime import current
 
     runtime = current()
-    return roster(db(), runtime.services, runtime.cache, runtime.settings.roster_cache_seconds, current_course())
+    course = current_course()
+    database = db()
+    try:
+        # Committed at once, as the roster itself was before: staff views ask before they change anything.
+        request_refresh(database, runtime.cache, runtime.settings.roster_cache_seconds, course)
+        database.commit()
+    except IntegrityError:  # another request queued the course's refresh at the same moment: it will do
+        database.rollback()
+    return members(database, course.id)

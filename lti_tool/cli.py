@@ -37,7 +37,7 @@ def main(log_level):
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--threads", default=8, show_default=True, type=int, help="Request threads.")
 def serve(host, port, threads):
-    """Run Padu on one machine: web server, and the grade worker as a thread."""
+    """Run Padu on one machine: web server, and the worker as a thread."""
     from .migrations import upgrade
     from .server import serve as run_server
 
@@ -101,15 +101,15 @@ def start_banner(settings, session) -> list[str]:
 
 
 @main.command()
-@click.option("--once", is_flag=True, help="Deliver what is due now, then exit.")
+@click.option("--once", is_flag=True, help="Run what is due now, then exit.")
 def worker(once):
-    """Deliver the grade outbox (run any number of these next to PostgreSQL)."""
-    from .grade_worker import run_forever, run_once
+    """Run the jobs: grade delivery, roster refreshes (run any number of these next to PostgreSQL)."""
     from .runtime import Runtime
+    from .worker import run_forever, run_once
 
     runtime = Runtime.build(_settings())
     if once:
-        click.echo(f"delivered or settled {run_once(runtime)} grade(s)")
+        click.echo(f"ran or settled {run_once(runtime)} job(s)")
     else:
         run_forever(runtime)
 

@@ -11,6 +11,10 @@ there first:
   them, :mod:`lti_tool.lti1p3.launch`);
 * used nonces are deleted once past ``expires_at``, which is set to outlive
   any id_token that could carry them (``launch.NONCE_MEMORY``);
+* finished jobs (done or failed, :mod:`activities.jobs`) are deleted
+  ``FINISHED_JOBS_KEPT`` after they finished: a roster refresh leaves one a
+  course every ``roster_cache_seconds`` while staff work (the grade outbox is
+  the gradebook's history and is kept);
 * uploads are swept: files no record names, and the files of superseded,
   unreviewed coaching versions beyond the newest
   ``Settings.keep_superseded_versions`` (:mod:`activities.coaching.housekeeping`).
@@ -19,7 +23,7 @@ there first:
 many workers on many hosts run it once between them: a worker claims the day
 with an UPDATE that only matches while the last run is a day old, which only
 one transaction can win. Every step is idempotent anyway, so a run that dies
-half-way is simply completed the next day. The grade worker calls
+half-way is simply completed the next day. The worker calls
 :func:`run_in_worker` on every poll; that costs one primary-key read.
 """
 
@@ -34,6 +38,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from activities.db import Base, utcnow
+from activities.jobs import Job, JobStatus
 from config import Settings
 
 from .models import LaunchSession, LoginState, UsedNonce
@@ -44,6 +49,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 INTERVAL = dt.timedelta(days=1)
+#: How long a finished job stays for an operator to look at.
+FINISHED_JOBS_KEPT = dt.timedelta(days=30)
 DAILY = "daily"
 
 
@@ -60,11 +67,14 @@ class HousekeepingRun(Base):
 
 
 def purge_expired(session: Session, now: dt.datetime) -> dict[str, int]:
-    """Delete expired launch sessions, login states and used nonces; commits. Returns counts."""
+    """Delete expired launch sessions, login states, used nonces and old finished jobs; commits.
+    Returns counts."""
     counts = {
         "launch_sessions": session.execute(delete(LaunchSession).where(LaunchSession.expires_at < now)).rowcount,
         "login_states": session.execute(delete(LoginState).where(LoginState.expires_at < now)).rowcount,
         "nonces": session.execute(delete(UsedNonce).where(UsedNonce.expires_at < now)).rowcount,
+        "jobs": session.execute(delete(Job).where(Job.status != JobStatus.PENDING.value,
+                                                  Job.finished_at < now - FINISHED_JOBS_KEPT)).rowcount,
     }
     session.commit()
     return counts

@@ -1,4 +1,4 @@
-"""``padu serve``: waitress in one process, with the grade worker as a thread.
+"""``padu serve``: waitress in one process, with the worker as a thread.
 
 Small agencies run this with no proxy in front, facing phones on slow mobile
 links. waitress reads each request (headers and body) in its asynchronous
@@ -34,14 +34,14 @@ CONNECTION_LIMIT = 200
 
 
 def build(settings: Settings):
-    """The WSGI callable ``padu serve`` runs: Padu, its access log, and (if wanted) the grade worker."""
+    """The WSGI callable ``padu serve`` runs: Padu, its access log, and (if wanted) the worker."""
     from .app import create_app
 
     app = create_app(settings)
     if settings.embedded_worker:
-        from .grade_worker import run_forever
+        from .worker import run_forever
 
-        thread = threading.Thread(target=run_forever, args=(app.extensions["padu"],), name="grade-worker",
+        thread = threading.Thread(target=run_forever, args=(app.extensions["padu"],), name="worker",
                                   daemon=True)
         thread.start()
     return AccessLog(app)

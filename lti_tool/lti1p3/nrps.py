@@ -1,10 +1,13 @@
 """Names and Role Provisioning Services 2.0: the course roster.
 
 Facilitators must also see the learners who never opened Padu. The roster is
-fetched page by page (``Link: rel="next"``, §2.4.1), cached per course for
-``roster_cache_seconds``, and written into memberships with source "roster".
-A platform without NRPS, or one that fails, degrades to the people who have
-launched — the page still works.
+fetched page by page (``Link: rel="next"``, §2.4.1) and written into
+memberships with source "roster". Pages never fetch it: a staff page asks for a
+refresh (:func:`request_refresh`: at most once per ``roster_cache_seconds`` per
+course, and one pending job per course), shows the memberships stored so far,
+and a worker runs the job (:func:`refresh`, the ``nrps.roster`` job kind). A
+platform without NRPS, or one that fails, leaves the people who have launched
+— the page still works, and never waits for a platform.
 """
 
 from __future__ import annotations
@@ -13,7 +16,8 @@ import logging
 
 from sqlalchemy.orm import Session
 
-from activities.core import Course, Membership, members, upsert_membership, upsert_person
+from activities.core import Course, upsert_membership, upsert_person
+from activities.jobs import Job, enqueue
 
 from ..cache import Cache
 from .exceptions import ServiceError
@@ -73,16 +77,29 @@ def _store(session: Session, course: Course, raw_members: list[dict]) -> int:
     return stored
 
 
-def roster(session: Session, services: ServiceClient, cache: Cache, ttl: int, course: Course) -> list[Membership]:
-    """The course's members, refreshed from NRPS when the cached copy is older than ``ttl``."""
-    if course.memberships_url and cache.add(f"roster:{course.id}", 1, ttl):
-        platform = session.get(Platform, course.platform_id)
-        try:
-            raw = fetch_members(services, platform, course.memberships_url)
-        except ServiceError as error:  # token refusals included
-            cache.delete(f"roster:{course.id}")
-            log.warning("roster of course %s unavailable, showing launched members only: %s", course.id, error)
-        else:
-            _store(session, course, raw)
-            session.commit()
-    return members(session, course.id)
+def refresh(session: Session, services: ServiceClient, course: Course) -> int:
+    """Fetch the course's roster and store it; commits. Returns how many members were stored.
+
+    Raises ``ServiceError`` (Padu's reason) when the platform cannot give it.
+    """
+    platform = session.get(Platform, course.platform_id)
+    raw = fetch_members(services, platform, course.memberships_url)
+    stored = _store(session, course, raw)
+    session.commit()
+    return stored
+
+
+#: The job kind that runs :func:`refresh` (registered in ``lti_tool.job_kinds``).
+JOB_KIND = "nrps.roster"
+
+
+def request_refresh(session: Session, cache: Cache, ttl: int, course: Course) -> Job | None:
+    """Queue a roster refresh for a worker, inside the caller's transaction, unless the
+    course has no NRPS endpoint or one was asked for less than ``ttl`` seconds ago.
+
+    While a refresh is pending, asking again returns that job (its dedup key is the course).
+    """
+    if not course.memberships_url or not cache.add(f"roster:{course.id}", 1, ttl):
+        return None
+    return enqueue(session, JOB_KIND, {"course_id": course.id}, platform_id=course.platform_id,
+                   dedup_key=f"roster:{course.id}")

@@ -17,6 +17,7 @@ from config import Settings, private_dir
 MODEL_MODULES = (
     "activities.core",
     "activities.grades",
+    "activities.jobs",
     "lti_tool.models",
     "activities.readiness.models",
     "activities.course.models",

@@ -11,14 +11,14 @@ import pytest
 from sqlalchemy import select
 
 from activities.core import Activity, Person
-from activities.grades import ActivityProgress, GradeOutbox, GradingProgress, OutboxStatus, record_grade
-from lti_tool import grade_worker
+from activities.grades import GRADES, ActivityProgress, GradeOutbox, GradingProgress, OutboxStatus, record_grade
+from lti_tool import worker
 
 
 @pytest.fixture(autouse=True)
 def no_backoff(monkeypatch):
     """Retries are due at once, so a test runs the worker again instead of sleeping."""
-    monkeypatch.setattr(grade_worker, "backoff", lambda attempts: 0.0)
+    monkeypatch.setattr(worker, "backoff", lambda attempts: 0.0)
 
 
 def _activity_after_launch(connected, user_id="4"):
@@ -42,7 +42,7 @@ def grade(connected, activity_id, sub, score, *, progress=ActivityProgress.COMPL
 
 def drain(connected, rounds=10):
     for _ in range(rounds):
-        if not grade_worker.run_once(connected.padu.runtime):
+        if not worker.run_once(connected.padu.runtime):
             return
 
 
@@ -164,7 +164,7 @@ def test_a_result_recorded_before_the_previous_one_was_saved_still_wins(connecte
     activity_id = _activity_after_launch(connected)
     first = grade(connected, activity_id, "4", 30)
     with connected.padu.session() as db:  # claimed by a worker that is still sending it …
-        grade_worker.claim(db, "slow-worker")
+        worker.claim(db, "slow-worker")
     second_recorded = outbox(connected, grade(connected, activity_id, "4", 90)).timestamp
     import time as _time
 
@@ -172,7 +172,7 @@ def test_a_result_recorded_before_the_previous_one_was_saved_still_wins(connecte
     with connected.padu.session() as db:  # … and Moodle saves the first one now, after the second was recorded
         db.get(GradeOutbox, first).status = OutboxStatus.PENDING.value
         db.commit()
-        grade_worker.deliver(connected.padu.runtime, db, first, "slow-worker")
+        worker.run_job(connected.padu.runtime, db, GRADES, first, "slow-worker")
     drain(connected)
     assert [s["scoreGiven"] for s in connected.lms.scores] == [30, 90]
     assert outbox(connected, first).timestamp < outbox(connected, first + 1).timestamp

@@ -1,5 +1,5 @@
 """Daily housekeeping: expired launch sessions, login states and nonces are purged, at most once a day
-across workers, from the grade worker's loop without ever stopping it (security review, finding 19)."""
+across workers, from the worker's loop without ever stopping it (security review, finding 19)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from activities.db import Base, utcnow
 from config import load_settings
-from lti_tool import grade_worker, housekeeping
+from lti_tool import housekeeping, worker
 from lti_tool.migrations import load_models
 from lti_tool.models import LaunchSession, LoginState, UsedNonce
 from lti_tool.runtime import Runtime
@@ -43,7 +43,7 @@ def test_expired_sessions_login_states_and_nonces_are_purged_and_live_ones_kept(
 
     # An hour on: the login state (10 minutes) is stale, the session (8 hours) and nonce (2 hours) are not.
     first = housekeeping.run_due(padu.runtime, now=utcnow() + HOUR)
-    assert first == {"launch_sessions": 0, "login_states": 1, "nonces": 0, "coaching_superseded": 0,
+    assert first == {"launch_sessions": 0, "login_states": 1, "nonces": 0, "jobs": 0, "coaching_superseded": 0,
                      "coaching_orphans": 0, "readiness_orphans": 0}
     assert (_count(padu, LoginState), _count(padu, LaunchSession), _count(padu, UsedNonce)) == (0, 1, 1)
     assert browser.session.get(padu.url + "/home", params={"s": token}).status_code == 200
@@ -92,10 +92,10 @@ def test_the_worker_loop_runs_housekeeping_and_outlives_its_failure(runtime, mon
         stop.set()
 
     monkeypatch.setattr(housekeeping, "run_due", run_due)
-    worker = threading.Thread(target=grade_worker.run_forever, args=(runtime, stop), daemon=True)
-    worker.start()
-    worker.join(timeout=10)
-    assert not worker.is_alive() and len(calls) == 2
+    loop = threading.Thread(target=worker.run_forever, args=(runtime, stop), daemon=True)
+    loop.start()
+    loop.join(timeout=10)
+    assert not loop.is_alive() and len(calls) == 2
     assert "housekeeping failed" in caplog.text and "disk on fire" in caplog.text
 
 
@@ -105,7 +105,7 @@ def test_a_failing_step_does_not_keep_the_others_from_running(runtime, monkeypat
 
     monkeypatch.setattr(housekeeping, "sweep_uploads", broken_disk)
     counts = housekeeping.run_due(runtime)
-    assert counts == {"launch_sessions": 0, "login_states": 0, "nonces": 0}
+    assert counts == {"launch_sessions": 0, "login_states": 0, "nonces": 0, "jobs": 0}
 
 
 @pytest.mark.postgres
@@ -146,3 +146,23 @@ def test_on_postgresql_one_worker_runs_it_and_the_sweep_query_works(tmp_path, po
     finally:
         first.engine.dispose()
         second.engine.dispose()
+
+
+def test_finished_jobs_are_deleted_a_month_after_they_finished_pending_ones_never(runtime):
+    from activities.jobs import Job, JobStatus, enqueue
+
+    now = utcnow()
+    with runtime.session_factory() as db:
+        ids = {}
+        for name, status, finished in (("old_done", JobStatus.DONE, 31), ("old_failed", JobStatus.FAILED, 31),
+                                       ("recent", JobStatus.DONE, 29), ("waiting", JobStatus.PENDING, None)):
+            job = enqueue(db, "nrps.roster", platform_id=None)
+            job.status = status.value
+            job.created_at = now - dt.timedelta(days=60)
+            job.finished_at = None if finished is None else now - dt.timedelta(days=finished)
+            ids[name] = job.id
+        db.commit()
+    counts = housekeeping.run_due(runtime, now=now)
+    assert counts["jobs"] == 2
+    with runtime.session_factory() as db:
+        assert {name for name, job_id in ids.items() if db.get(Job, job_id)} == {"recent", "waiting"}

@@ -204,3 +204,44 @@ def test_two_workers_on_postgres_never_deliver_a_row_twice(tmp_path, lms, postgr
         assert len(lms.scores) == 40
     finally:
         padu.stop()
+
+
+@pytest.mark.postgres
+def test_two_workers_on_postgres_never_run_a_job_twice(tmp_path, lms, postgres_url):
+    """Roster jobs (the ``job`` table, not the grade outbox) through the same claim and lease."""
+    from activities.core import Course
+    from activities.jobs import Job, JobStatus, enqueue
+    from lti_tool.lti1p3.nrps import JOB_KIND
+
+    padu = ProcessPadu(tmp_path, workers=1, database_url=postgres_url)
+    try:
+        connected = Connected(lms, padu, populate(lms, padu))
+        connected.launch("3")  # the launch gives the course its NRPS endpoint
+        lms.response_delay = 0.01
+        with padu.session() as db:
+            course = db.scalars(select(Course)).one()
+            for _ in range(40):  # no dedup key: forty jobs, each must fetch the roster once
+                enqueue(db, JOB_KIND, {"course_id": course.id}, platform_id=course.platform_id)
+            db.commit()
+        workers = [_worker(padu.env), _worker(padu.env)]
+        try:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                with padu.session() as db:
+                    pending = db.scalar(select(func.count()).select_from(Job)
+                                        .where(Job.status == JobStatus.PENDING.value))
+                if not pending:
+                    break
+                time.sleep(0.3)
+        finally:
+            for worker in workers:
+                worker.terminate()
+                worker.wait(10)
+        with padu.session() as db:
+            states = db.execute(select(Job.status, func.count()).group_by(Job.status)).all()
+            leases = set(db.scalars(select(Job.leased_until).distinct()))
+        assert dict(states) == {JobStatus.DONE.value: 40}
+        assert lms.request_counts["nrps"] == 40, "every job exactly once"
+        assert leases == {None}  # every lease ended with its job
+    finally:
+        padu.stop()

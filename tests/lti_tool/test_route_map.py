@@ -130,8 +130,9 @@ ROUTES: dict[str, dict[str, Case]] = {
     "/a/<int:activity_id>/coaching/coaches": {
         "GET": case(C + "/coaches", COACHING, 401, 403, 403, 200, 403, 404),
         "POST": case(C + "/coaches", COACHING, 400, 403, 403, 303, 403, 404)},
+    # Staff: every learner Padu knows already has a coach (the roster arrives by the worker), so 303.
     "/a/<int:activity_id>/coaching/coaches/spread": {
-        "POST": case(C + "/coaches/spread", COACHING, 400, 403, 403, 400, 403, 404)},
+        "POST": case(C + "/coaches/spread", COACHING, 400, 403, 403, 303, 403, 404)},
     "/a/<int:activity_id>/coaching/overview": {"GET": case(C + "/overview", COACHING, 401, 403, 403, 200, 403, 404)},
     "/a/<int:activity_id>/coaching/overview.csv": {
         "GET": case(C + "/overview.csv", COACHING, 401, 403, 403, 200, 403, 404)},

@@ -107,7 +107,7 @@ def test_the_access_log_has_the_requests_but_no_session_or_registration_token(tm
     assert "registration_token=REDACTED" in log
     # The banner with the values to paste into Moodle is still printed, and the grade worker ran.
     assert f"{padu.url}/lti/register" in log
-    assert re.search(r"grade worker \S+ started", log)
+    assert re.search(r"worker \S+ started", log)
 
 
 def test_a_fresh_data_dir_is_private_whatever_the_umask(tmp_path):

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from activities.core import Activity, Person
 from activities.db import utcnow
 from activities.grades import ActivityProgress, GradeOutbox, GradingProgress, OutboxStatus, record_grade
-from lti_tool import grade_worker
+from lti_tool import worker as job_worker
 from tests.lms import TestPlatform
 from tests.lti_tool.conftest import Connected, populate
 from tests.padu_server import PaduServer
@@ -92,13 +92,13 @@ def platforms():
 def test_hostile_platforms_cannot_stop_the_worker_nor_delay_a_normal_one(tmp_path, platforms):
     padu = PaduServer(tmp_path / "padu", worker_poll_seconds=POLL, http_timeout=DEADLINE).start()
     stop = threading.Event()
-    worker = threading.Thread(target=grade_worker.run_forever, args=(padu.runtime, stop), daemon=True)
+    worker = threading.Thread(target=job_worker.run_forever, args=(padu.runtime, stop), daemon=True)
     try:
         normal = platforms()
         normal_activity = _connect(normal, padu)
         _record(padu, normal_activity, "5", 1)  # the normal platform's token, fetched once as in production
         started = time.monotonic()
-        assert grade_worker.run_once(padu.runtime) == 1
+        assert job_worker.run_once(padu.runtime) == 1
         # Its latency on this (shared, loaded) machine: a token request, a JWKS fetch and a score POST.
         latency = max(0.5, time.monotonic() - started)
         hostile_rows = {}
@@ -175,7 +175,7 @@ def test_an_error_inside_padu_costs_one_attempt_and_the_next_grade_still_goes(co
     first = _record(connected.padu, activity_id, "4", 10)
     connected.launch("5")
     second = _record(connected.padu, activity_id, "5", 20)
-    assert grade_worker.run_once(runtime) == 2
+    assert job_worker.run_once(runtime) == 2
     with connected.padu.session() as db:
         crashed, delivered = db.get(GradeOutbox, first), db.get(GradeOutbox, second)
         assert (crashed.status, crashed.attempts, crashed.leased_until) == (OutboxStatus.PENDING.value, 1, None)
@@ -189,9 +189,9 @@ def test_a_row_whose_deliveries_keep_dying_ends_failed(connected):
     activity_id = _launched_activity(connected)
     row_id = _record(connected.padu, activity_id, "4", 10)
     with connected.padu.session() as db:
-        db.get(GradeOutbox, row_id).attempts = grade_worker.MAX_ATTEMPTS
+        db.get(GradeOutbox, row_id).attempts = job_worker.MAX_ATTEMPTS
         db.commit()
-    grade_worker.run_once(connected.padu.runtime)
+    job_worker.run_once(connected.padu.runtime)
     with connected.padu.session() as db:
         row = db.get(GradeOutbox, row_id)
         assert row.status == OutboxStatus.FAILED.value and "interrupted" in row.last_error
@@ -208,20 +208,27 @@ def test_an_attempt_is_counted_before_the_score_is_sent(connected, monkeypatch):
             seen.append(db.get(GradeOutbox, row_id).attempts)
 
     monkeypatch.setattr(connected.padu.runtime.ags, "post_score", look)
-    grade_worker.run_once(connected.padu.runtime)
+    job_worker.run_once(connected.padu.runtime)
     assert seen == [1]
 
 
 def test_a_roster_url_off_the_platforms_site_is_not_called(connected, caplog):
-    from lti_tool.lti1p3.nrps import roster
+    from activities.core import members
+    from activities.jobs import Job, JobStatus
+    from lti_tool.lti1p3.nrps import request_refresh
 
     connected.launch("4")
     runtime = connected.padu.runtime
     with connected.padu.session() as db:
         course = db.scalars(select(Activity)).one().course
         course.memberships_url = "http://127.0.0.2/mod/lti/services.php/CourseSection/2/bindings/1/memberships"
+        job_id = request_refresh(db, runtime.cache, 600, course).id
         db.commit()
-        members = roster(db, runtime.services, runtime.cache, 600, course)
-    assert [m.person.sub for m in members] == ["4"]  # the people who launched: the page still works
+    job_worker.run_once(runtime)
     assert connected.lms.request_counts["nrps"] == 0
     assert "another origin" in caplog.text
+    with connected.padu.session() as db:
+        job = db.get(Job, job_id)
+        assert job.status == JobStatus.FAILED.value and "127.0.0.2" not in job.last_error
+        # the people who launched: the page still works
+        assert [m.person.sub for m in members(db, job.payload["course_id"])] == ["4"]

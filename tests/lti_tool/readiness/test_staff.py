@@ -10,6 +10,7 @@ import pytest
 
 from activities.core import Activity
 from activities.readiness.areas import AREAS
+from lti_tool import worker
 
 from .helpers import (
     BUDI,
@@ -96,6 +97,9 @@ def test_the_cohort_view_and_its_csv(connected):
     complete_attempt(connected, BUDI, code="PADU2026")
     browser, cohort = connected.launch(TEACHER)
     assert cohort.status_code == 200
+    # The page asked a worker for the NRPS roster; once it ran, the page lists the whole course.
+    assert worker.run_once(connected.padu.runtime)
+    cohort = browser.session.get(cohort.url)
     text = cohort.text
     # Budi has a result; Dewi is on the NRPS roster but never opened the check.
     assert 'id="cohort-count" data-submitted="1" data-learners="2"' in text

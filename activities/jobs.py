@@ -1,0 +1,253 @@
+"""Typed jobs: work a worker does later, exactly once, with retries — and the one
+claim / lease / retry / backoff implementation every kind of job goes through.
+
+A *job* is a row that says what to do (its kind and payload), for which
+platform (its *lane*: one platform's slow answers never hold up another's),
+and how far it got: ``status``, ``attempts``, ``next_attempt_at``, a *lease*
+(``leased_until``, ``leased_by``) and ``last_error``. ``last_error`` is always
+Padu's own words (a platform's answers are untrusted and never stored verbatim).
+
+Life of a job: a caller :func:`enqueue`\\ s it inside its own transaction; a
+worker :func:`claim`\\ s due rows (on PostgreSQL with ``SELECT … FOR UPDATE
+SKIP LOCKED``, so two workers never take the same row) by giving them a lease;
+it counts the attempt *before* running it (:func:`begin_attempt`: a worker
+killed mid-job has still used a try, so a job that keeps killing workers ends
+failed after ``MAX_ATTEMPTS`` instead of killing the next worker forever), and
+writes the outcome with :func:`settle` only while it still holds the lease. A
+dead worker's leases simply run out and the rows are claimed again.
+
+Two tables hold jobs, with the same lease columns (:class:`LeaseColumns`) and
+the same code below, each described by a :class:`Queue`:
+
+* ``job`` (:class:`Job`, queue :data:`JOBS`) — any kind whose payload is a
+  few ids: the NRPS roster refresh today, the Moodle syncs and messages later.
+  A ``dedup_key`` keeps one pending job per key (a unique index over pending
+  rows), e.g. one roster refresh per course.
+* ``grade_outbox`` (:class:`activities.grades.GradeOutbox`, queue
+  ``grades.GRADES``) — the AGS score deliveries. **A grade outbox row is the
+  job itself**, not a row that a ``job`` row points to. Its grade semantics need
+  real columns, one row per result: a newer result supersedes the undelivered
+  ones of the same learner and column (an indexed UPDATE, in the recording
+  transaction), the score is stamped when it is sent and timestamps only grow
+  per learner × column, and staff count states per activity. A second ``job``
+  row referring to the outbox row would hold a second copy of status, attempts
+  and error that could disagree with the first; a JSON payload could not be
+  indexed for supersession. So the outbox keeps its table and its states
+  (pending, delivered, superseded, failed) and borrows everything else.
+
+Adding a kind (say the Moodle group sync): write its handler in ``lti_tool``
+(it gets the runtime, a session and the row; returns the values to settle
+with, or raises :class:`JobError` with Padu's reason), register it in
+``lti_tool/job_kinds.py`` under a name, and enqueue it with
+``enqueue(session, "moodle.groups", {"course_id": …}, platform_id=…)``.
+Workers claim only kinds they know, so a job of a newer release waits for a
+worker that has it. No table or migration is needed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import enum
+import random
+from typing import Any, Callable, Optional
+
+from sqlalchemy import ForeignKey, Index, String, Text, or_, select, text, update
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from .db import Base, utcnow
+
+#: How long a claim holds a row; a worker renews it before each attempt.
+LEASE = dt.timedelta(seconds=120)
+#: Rows claimed at once.
+BATCH = 20
+BACKOFF_BASE = 2.0
+#: The longest wait between tries, and the most a platform's Retry-After counts for.
+BACKOFF_CAP = 3600.0
+#: After this many tries a job ends failed, with Padu's reason.
+MAX_ATTEMPTS = 15
+
+
+class JobStatus(str, enum.Enum):
+    PENDING = "pending"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class JobError(Exception):
+    """A job's handler could not do its work. ``reason`` is Padu's words, shown to
+    staff and stored; ``retryable`` says whether trying later may help, and
+    ``retry_after`` is the platform's own wish (clamped to ``BACKOFF_CAP``)."""
+
+    def __init__(self, reason: str, *, retryable: bool, retry_after: float | None = None):
+        super().__init__(reason)
+        self.reason = reason
+        self.retryable = retryable
+        self.retry_after = retry_after
+
+
+class LeaseColumns:
+    """The columns every job table has, so :class:`Queue` works on any of them."""
+
+    status: Mapped[str] = mapped_column(String(20), default=JobStatus.PENDING.value)
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    #: A worker's claim: nobody else runs this row before the lease ends.
+    leased_until: Mapped[Optional[dt.datetime]] = mapped_column(nullable=True)
+    leased_by: Mapped[Optional[str]] = mapped_column(String(100), nullable=True)
+    #: Padu's own words, never a platform's answer.
+    last_error: Mapped[Optional[str]] = mapped_column(Text, nullable=True)
+
+
+class Job(LeaseColumns, Base):
+    """A job of any registered kind but the grade deliveries (see the module docstring)."""
+
+    __tablename__ = "job"
+    __table_args__ = (
+        Index("ix_job_due", "status", "next_attempt_at"),
+        # One pending job per dedup key; done and failed ones keep theirs for the record.
+        Index("ix_job_pending_dedup_key", "dedup_key", unique=True,
+              sqlite_where=text("status = 'pending'"), postgresql_where=text("status = 'pending'")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(50))
+    payload: Mapped[dict] = mapped_column(default=dict)
+    dedup_key: Mapped[Optional[str]] = mapped_column(String(200), nullable=True)
+    #: The lane: jobs of one platform run one after another, beside other platforms' jobs.
+    platform_id: Mapped[Optional[int]] = mapped_column(ForeignKey("lti_platform.id", ondelete="CASCADE"),
+                                                       nullable=True, index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[Optional[dt.datetime]] = mapped_column(nullable=True)
+
+
+def enqueue(session: Session, kind: str, payload: dict | None = None, *, platform_id: int | None,
+            dedup_key: str | None = None) -> Job:
+    """Add a job inside the caller's transaction, or return the pending one with the same ``dedup_key``.
+
+    Two callers racing on one key: the second one's flush or commit fails with
+    ``IntegrityError`` (the unique index); a caller that has nothing else in its
+    transaction can roll back and carry on, the other's job does the work.
+    """
+    if dedup_key is not None:
+        pending = session.scalar(select(Job).where(Job.dedup_key == dedup_key,
+                                                   Job.status == JobStatus.PENDING.value))
+        if pending is not None:
+            return pending
+    job = Job(kind=kind, payload=payload or {}, dedup_key=dedup_key, platform_id=platform_id,
+              status=JobStatus.PENDING.value, attempts=0, next_attempt_at=utcnow())
+    session.add(job)
+    session.flush()
+    return job
+
+
+# -- the one claim / lease / retry implementation ---------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Queue:
+    """A job table, as the worker sees it."""
+
+    name: str
+    model: Any
+    #: A SQL expression for a row's platform (its lane).
+    platform: Callable[[], Any]
+    #: Further conditions on the rows a worker may claim (e.g. only the kinds it knows).
+    claimable: Callable[[], tuple] = lambda: ()
+    pending: str = JobStatus.PENDING.value
+    failed: str = JobStatus.FAILED.value
+    done: str = JobStatus.DONE.value
+
+    def due(self, now: dt.datetime) -> tuple:
+        model = self.model
+        return (
+            model.status == self.pending,
+            model.next_attempt_at <= now,
+            or_(model.leased_until.is_(None), model.leased_until < now),
+            *self.claimable(),
+        )
+
+
+def due_platforms(session: Session, queue: Queue, skip: set = frozenset()) -> list:
+    """Platforms (lanes) with rows due now, except ``skip`` (those whose lane is busy)."""
+    platform = queue.platform()
+    query = select(platform).distinct().where(*queue.due(utcnow()))
+    known = [p for p in skip if p is not None]
+    if known:  # NOT IN is never true for NULL: the rows of no platform are asked for apart
+        query = query.where(or_(platform.is_(None), platform.not_in(known)))
+    if None in skip:
+        query = query.where(platform.is_not(None))
+    platforms = list(session.scalars(query))
+    session.commit()
+    return platforms
+
+
+def claim(session: Session, queue: Queue, me: str, limit: int = BATCH, platform_id: int | None = None,
+          *, any_platform: bool = True) -> list[int]:
+    """Lease up to ``limit`` due rows to worker ``me``, oldest first; returns their ids.
+
+    ``any_platform=False`` with ``platform_id`` limits the claim to one lane
+    (``platform_id=None`` then means the rows of no platform).
+    """
+    model = queue.model
+    now = utcnow()
+    query = select(model.id).where(*queue.due(now)).order_by(model.id).limit(limit)
+    if platform_id is not None or not any_platform:
+        platform = queue.platform()
+        query = query.where(platform.is_(None) if platform_id is None else platform == platform_id)
+    if session.bind.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    ids = list(session.scalars(query))
+    if ids:
+        session.execute(update(model).where(model.id.in_(ids)).values(leased_until=now + LEASE, leased_by=me))
+    session.commit()
+    return ids
+
+
+def _held(queue: Queue, row_id: int, me: str) -> tuple:
+    model = queue.model
+    return model.id == row_id, model.leased_by == me, model.status == queue.pending
+
+
+def begin_attempt(session: Session, queue: Queue, row_id: int, me: str) -> bool:
+    """Count the attempt and renew the lease *before* the work: a worker that dies
+    mid-job has still used one try. False if the row is no longer ours."""
+    model = queue.model
+    started = session.execute(
+        update(model).where(*_held(queue, row_id, me))
+        .values(attempts=model.attempts + 1, leased_until=utcnow() + LEASE)
+    ).rowcount
+    session.commit()
+    return bool(started)
+
+
+def settle(session: Session, queue: Queue, row_id: int, me: str, **values) -> bool:
+    """Write an outcome and end the lease, only if ``me`` still holds it and the row
+    is still pending (a newer grade may have superseded it meanwhile)."""
+    values.setdefault("leased_until", None)
+    written = session.execute(update(queue.model).where(*_held(queue, row_id, me)).values(**values)).rowcount
+    session.commit()
+    return bool(written)
+
+
+def backoff(attempts: int) -> float:
+    """Seconds to wait after the ``attempts``-th try: exponential with jitter
+    (AWS architecture blog, "Exponential Backoff And Jitter"), at most ``BACKOFF_CAP``."""
+    ceiling = min(BACKOFF_CAP, BACKOFF_BASE * (2 ** max(0, attempts - 1)))
+    return random.uniform(ceiling / 2, ceiling)
+
+
+def retry_delay(attempts: int, retry_after: float | None, *, backoff: Callable[[int], float] = backoff) -> float:
+    """The wait before the next try: the platform's Retry-After if it gave one, else
+    ``backoff(attempts)``; clamped to ``[0, BACKOFF_CAP]`` (RFC 9110 §10.2.3 lets a server
+    ask for any delay; Padu waits an hour at most)."""
+    delay = retry_after if retry_after is not None else backoff(attempts)
+    return min(BACKOFF_CAP, max(0.0, delay))
+
+
+def _of_job_table() -> Any:
+    return Job.platform_id
+
+
+#: The ``job`` table. The worker narrows ``claimable`` to the kinds it knows (see ``lti_tool.job_kinds``).
+JOBS = Queue(name="job", model=Job, platform=_of_job_table)

@@ -1,0 +1,232 @@
+"""The worker: runs every kind of job (grade deliveries, roster refreshes, …) through one
+claim / lease / retry implementation (:mod:`activities.jobs`).
+
+Any number of workers may run (a thread in ``padu serve``, ``padu worker``
+processes on several hosts). A worker *claims* due rows by giving them a lease
+— on PostgreSQL with ``SELECT … FOR UPDATE SKIP LOCKED``, so two workers never
+pick the same row — then runs them outside the transaction. A worker killed
+mid-batch leaves leases that simply run out; the rows are claimed again.
+
+No platform can stop the work for the others. Each platform has its own *lane*:
+``run_forever`` hands a platform's due jobs (of every kind) to a thread of a
+small pool and claims nothing more for that platform until the lane is done,
+so a platform that answers slowly holds one lane, never the worker. Every call
+has a total deadline and a size cap (``outbound``), Retry-After counts for at
+most an hour, and an attempt is counted *before* the job runs: a job that keeps
+crashing a worker ends failed, with a reason, after ``MAX_ATTEMPTS`` tries
+instead of killing the next worker forever.
+
+What each kind does is in :mod:`lti_tool.job_kinds`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import socket
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+
+from sqlalchemy.orm import Session, configure_mappers
+
+from activities import jobs
+from activities.db import utcnow
+from activities.jobs import BATCH, MAX_ATTEMPTS, JobError, Queue
+
+from . import housekeeping
+from .job_kinds import QUEUES, kind_of
+from .runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+#: Platforms worked for at the same time by one ``run_forever``.
+LANES = 8
+
+
+def worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+
+
+def backoff(attempts: int) -> float:
+    """See :func:`activities.jobs.backoff`; here so tests can make retries due at once."""
+    return jobs.backoff(attempts)
+
+
+def _finished(queue: Queue) -> dict:
+    return {"finished_at": utcnow()} if "finished_at" in queue.model.__table__.c else {}
+
+
+def run_job(runtime: Runtime, session: Session, queue: Queue, row_id: int, me: str) -> str:
+    """Run one claimed row of ``queue``; returns the state it ended in ("retry", "skipped" or a status)."""
+    row = session.get(queue.model, row_id, populate_existing=True)
+    if row is None or row.status != queue.pending or row.leased_by != me:
+        return "skipped"
+    kind = kind_of(queue, row)
+    if row.attempts >= MAX_ATTEMPTS:
+        # The earlier tries never settled: each one ended with its worker.
+        jobs.settle(session, queue, row_id, me, status=queue.failed, **_finished(queue),
+                    last_error=f"{kind.title} was interrupted {row.attempts} times; Padu stopped trying")
+        log.error("%s %s: %d interrupted runs, marked failed", kind.name, row_id, row.attempts)
+        return queue.failed
+    if not jobs.begin_attempt(session, queue, row_id, me):
+        return "skipped"
+    session.refresh(row)
+    attempts = row.attempts
+    try:
+        values = kind.run(runtime, session, row)
+    except JobError as error:
+        if error.retryable and attempts < MAX_ATTEMPTS:
+            delay = jobs.retry_delay(attempts, error.retry_after, backoff=backoff)
+            jobs.settle(session, queue, row_id, me, last_error=error.reason[:2000],
+                        next_attempt_at=utcnow() + dt.timedelta(seconds=delay))
+            log.info("%s %s: will retry in %.1fs (%s)", kind.name, row_id, delay, error.reason)
+            return "retry"
+        jobs.settle(session, queue, row_id, me, status=queue.failed, last_error=error.reason[:2000],
+                    **_finished(queue))
+        log.warning("%s %s failed: %s", kind.name, row_id, error.reason)
+        return queue.failed
+    values = {"status": queue.done, "last_error": None, **_finished(queue), **values}
+    jobs.settle(session, queue, row_id, me, **values)
+    return values["status"]
+
+
+def run_all(runtime: Runtime, me: str, queue: Queue, ids: list[int]) -> int:
+    """Run claimed rows one by one; no row's failure stops the others."""
+    with runtime.session_factory() as session:
+        for row_id in ids:
+            try:
+                run_job(runtime, session, queue, row_id, me)
+            except Exception:  # the outermost per-job boundary: one job must not stop the worker
+                log.exception("%s %s: failed inside Padu", queue.name, row_id)
+                session.rollback()
+                _after_crash(session, queue, row_id, me)
+    return len(ids)
+
+
+def _after_crash(session: Session, queue: Queue, row_id: int, me: str) -> None:
+    """The attempt is already counted: schedule the row again, or fail it for good."""
+    row = session.get(queue.model, row_id, populate_existing=True)
+    if row is None:
+        return
+    kind = kind_of(queue, row)
+    if row.attempts >= MAX_ATTEMPTS:
+        jobs.settle(session, queue, row_id, me, status=queue.failed, **_finished(queue),
+                    last_error=f"Padu could not {kind.doing} (an error inside Padu, see its log); it stopped trying")
+    else:
+        jobs.settle(session, queue, row_id, me,
+                    last_error=f"Padu could not {kind.doing} (an error inside Padu); it will try again",
+                    next_attempt_at=utcnow() + dt.timedelta(seconds=backoff(max(1, row.attempts))))
+
+
+def claim(session: Session, me: str, limit: int = BATCH, platform_id: int | None = None) -> list[int]:
+    """Claim due grade outbox rows (the first queue); kept for tests and tools that hold a grade back."""
+    return jobs.claim(session, QUEUES[0], me, limit, platform_id)
+
+
+def run_once(runtime: Runtime, me: str | None = None) -> int:
+    """Claim and run one batch of each queue, every platform in turn; returns how many rows were handled."""
+    me = me or worker_id()
+    handled = 0
+    for queue in QUEUES:
+        with runtime.session_factory() as session:
+            ids = jobs.claim(session, queue, me)
+        handled += run_all(runtime, me, queue, ids)
+    return handled
+
+
+class Lanes:
+    """At most one lane per platform at a time, ``size`` platforms at once."""
+
+    def __init__(self, size: int = LANES):
+        self._pool = ThreadPoolExecutor(size, thread_name_prefix="job-lane")
+        self._busy: dict[int | None, Future] = {}
+        self.size = size
+
+    def busy(self) -> set:
+        self._busy = {platform: future for platform, future in self._busy.items() if not future.done()}
+        return set(self._busy)
+
+    def start(self, platform_id: int | None, work, *args) -> None:
+        self._busy[platform_id] = self._pool.submit(_lane, work, *args)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _lane(work, *args) -> None:
+    try:
+        work(*args)
+    except Exception:  # a lane's outermost boundary (the database went away mid-batch): log, the poll goes on
+        log.exception("worker: a lane failed; its rows are claimed again when their lease ends")
+
+
+def _claim_lane(runtime: Runtime, me: str, platform_id: int | None) -> list[tuple[Queue, list[int]]]:
+    claimed = []
+    with runtime.session_factory() as session:
+        for queue in QUEUES:
+            ids = jobs.claim(session, queue, me, platform_id=platform_id, any_platform=False)
+            if ids:
+                claimed.append((queue, ids))
+    return claimed
+
+
+def drain_platform(runtime: Runtime, me: str, platform_id: int | None,
+                   claimed: list[tuple[Queue, list[int]]], stop: threading.Event) -> None:
+    """One platform's lane: run its due jobs, batch after batch, until none is due."""
+    while claimed and not stop.is_set():
+        for queue, ids in claimed:
+            run_all(runtime, me, queue, ids)
+        claimed = _claim_lane(runtime, me, platform_id)
+
+
+def poll(runtime: Runtime, me: str, lanes: Lanes, stop: threading.Event) -> int:
+    """Open a lane for each platform with due jobs and none open yet; returns rows handed out."""
+    handed = 0
+    busy = lanes.busy()
+    with runtime.session_factory() as session:
+        due: list = []
+        for queue in QUEUES:
+            due += [p for p in jobs.due_platforms(session, queue, busy) if p not in due]
+    for platform_id in due:
+        if len(busy) >= lanes.size:
+            break
+        claimed = _claim_lane(runtime, me, platform_id)
+        if claimed:
+            lanes.start(platform_id, drain_platform, runtime, me, platform_id, claimed, stop)
+            busy.add(platform_id)
+            handed += sum(len(ids) for _queue, ids in claimed)
+    return handed
+
+
+def _configure_models() -> None:
+    """Import every model and configure the mappers once, before any lane thread runs.
+
+    Otherwise a lane's first query may configure the mappers while another thread
+    (the daily housekeeping imports the coaching service) is half-way through
+    importing a models module, and that lane fails on a name not defined yet.
+    """
+    from .migrations import load_models
+
+    load_models()
+    configure_mappers()
+
+
+def run_forever(runtime: Runtime, stop: threading.Event | None = None) -> None:
+    stop = stop or threading.Event()
+    _configure_models()
+    me = worker_id()
+    lanes = Lanes()
+    log.info("worker %s started", me)
+    try:
+        while not stop.is_set():
+            try:
+                poll(runtime, me, lanes, stop)
+                # Daily housekeeping (purges, upload sweep): at most once a day across all workers;
+                # it logs its own failures and never raises, so it cannot stop the jobs.
+                housekeeping.run_in_worker(runtime)
+            except Exception:  # the worker's outermost boundary: outlive a database or Redis hiccup
+                log.exception("worker: poll failed; retrying after a pause")
+            stop.wait(runtime.settings.worker_poll_seconds)
+    finally:
+        lanes.close()

@@ -1,0 +1,86 @@
+"""The one claim / lease / retry implementation, on the ``job`` table (SQLite; PostgreSQL in
+tests/lti_tool/test_processes.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from activities import jobs
+from activities.db import utcnow
+from activities.jobs import JOBS, Job, JobStatus, enqueue
+
+
+def _due_now(db, job_id):
+    db.execute(update(Job).where(Job.id == job_id).values(next_attempt_at=utcnow() - dt.timedelta(seconds=1)))
+    db.commit()
+
+
+def test_a_claimed_job_is_nobody_elses_until_its_lease_runs_out(db, platform):
+    job = enqueue(db, "nrps.roster", {"course_id": 1}, platform_id=platform.id)
+    db.commit()
+    assert jobs.claim(db, JOBS, "dead-worker") == [job.id]
+    assert jobs.begin_attempt(db, JOBS, job.id, "dead-worker")  # … and the worker dies here
+    assert jobs.claim(db, JOBS, "other-worker") == []
+    # The lease runs out: the job is claimed again, its first try counted.
+    db.execute(update(Job).values(leased_until=utcnow() - dt.timedelta(seconds=1)))
+    db.commit()
+    assert jobs.claim(db, JOBS, "other-worker") == [job.id]
+    db.refresh(job)
+    assert (job.leased_by, job.attempts, job.status) == ("other-worker", 1, JobStatus.PENDING.value)
+    # The dead worker, back from the dead, may neither start nor settle it.
+    assert not jobs.begin_attempt(db, JOBS, job.id, "dead-worker")
+    assert not jobs.settle(db, JOBS, job.id, "dead-worker", status=JobStatus.DONE.value)
+    assert jobs.settle(db, JOBS, job.id, "other-worker", status=JobStatus.DONE.value)
+    db.refresh(job)
+    assert (job.status, job.leased_until) == (JobStatus.DONE.value, None)
+
+
+def test_a_lane_claims_only_its_platforms_jobs(db, platform):
+    mine = enqueue(db, "nrps.roster", platform_id=platform.id)
+    nobodys = enqueue(db, "nrps.roster", platform_id=None)
+    db.commit()
+    assert jobs.due_platforms(db, JOBS) and set(jobs.due_platforms(db, JOBS)) == {platform.id, None}
+    assert jobs.due_platforms(db, JOBS, skip={platform.id}) == [None]
+    assert jobs.due_platforms(db, JOBS, skip={None}) == [platform.id]
+    assert jobs.claim(db, JOBS, "w", platform_id=None, any_platform=False) == [nobodys.id]
+    assert jobs.claim(db, JOBS, "w", platform_id=platform.id, any_platform=False) == [mine.id]
+
+
+def test_one_pending_job_per_dedup_key(db, platform):
+    first = enqueue(db, "nrps.roster", {"course_id": 1}, platform_id=platform.id, dedup_key="roster:1")
+    again = enqueue(db, "nrps.roster", {"course_id": 1}, platform_id=platform.id, dedup_key="roster:1")
+    other = enqueue(db, "nrps.roster", {"course_id": 2}, platform_id=platform.id, dedup_key="roster:2")
+    db.commit()
+    assert again.id == first.id and other.id != first.id
+    # A racing writer that missed the pending row is refused by the database itself.
+    db.add(Job(kind="nrps.roster", payload={}, dedup_key="roster:1", platform_id=platform.id))
+    with pytest.raises(IntegrityError):
+        db.flush()
+    db.rollback()
+    # Once the job is done, the key is free for the next refresh.
+    first.status = JobStatus.DONE.value
+    db.commit()
+    later = enqueue(db, "nrps.roster", {"course_id": 1}, platform_id=platform.id, dedup_key="roster:1")
+    db.commit()
+    assert later.id != first.id
+    assert db.scalar(select(func.count()).select_from(Job).where(Job.dedup_key == "roster:1")) == 2
+
+
+def test_backoff_grows_with_each_try_up_to_the_cap():
+    """Full jitter between half and all of 2 s × 2^(n-1): each try waits at least as long as the
+    one before could have (until the cap), and never more than an hour."""
+    for _ in range(50):
+        delays = [jobs.backoff(attempt) for attempt in range(1, 12)]  # 2 s … 2048 s, under the cap
+        assert all(later >= earlier for earlier, later in zip(delays, delays[1:])), delays
+        assert 1.0 <= delays[0] <= 2.0 and 1024.0 <= delays[-1] <= 2048.0
+        assert all(jobs.BACKOFF_CAP / 2 <= jobs.backoff(attempt) <= jobs.BACKOFF_CAP for attempt in (12, 15, 40))
+
+
+def test_a_platforms_retry_after_counts_for_an_hour_at_most():
+    assert jobs.retry_delay(1, 10**9) == jobs.BACKOFF_CAP
+    assert jobs.retry_delay(1, -5) == 0.0
+    assert jobs.retry_delay(3, None, backoff=lambda attempts: attempts * 10.0) == 30.0

@@ -53,7 +53,7 @@ class PlatformKeys:
         self._cache.set("jwks:" + url, document, self._settings.jwks_cache_seconds)
         return document
 
-    def key_for(self, key_set_url: str, kid: str) -> RSAPrivateKey | RSAPublicKey:
+    def key_for(self, key_set_url: str, kid: str) -> RSAPublicKey:
         """The public key with ``kid``, as an object PyJWT verifies with."""
         document = self._cache.get("jwks:" + key_set_url)
         if document is None:
@@ -67,9 +67,11 @@ class PlatformKeys:
         if jwk.get("kty") != "RSA":
             raise KeyNotFound(f"key {kid!r} is not an RSA key")
         try:
-            return jwt.algorithms.RSAAlgorithm.from_jwk(json.dumps(jwk))
+            key = jwt.algorithms.RSAAlgorithm.from_jwk(json.dumps(jwk))
         except (ValueError, KeyError, jwt.exceptions.InvalidKeyError) as exc:
             raise KeyNotFound(f"key {kid!r} in {key_set_url} is unusable: {exc}") from exc
+        # A JWK with private parts reads as a private key; a signature is checked with its public half.
+        return key.public_key() if isinstance(key, RSAPrivateKey) else key
 
 
 def _find(document: dict[str, Any], kid: str) -> dict[str, Any] | None:

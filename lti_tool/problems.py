@@ -7,11 +7,12 @@ the shapes are shared here.
 from __future__ import annotations
 
 import dataclasses
-from typing import Callable
+from typing import Callable, Mapping, TypeVar
 
 from flask_babel import gettext as _
 
 MB = 1024 * 1024
+E = TypeVar("E", bound=Exception)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -27,7 +28,7 @@ def megabytes(size: int) -> str:
     return format(round(size / MB, 1), "g")
 
 
-def describe(error: Exception, table: dict[type, Callable[[Exception], Problem]]) -> Problem:
+def describe(error: E, table: Mapping[type[E], Callable[[E], Problem]]) -> Problem:
     """The table's answer for the error, looked up along its class's MRO so that a
     subclass the domain adds later still gets its family's answer."""
     for cls in type(error).__mro__:

@@ -11,7 +11,7 @@ import dataclasses
 import datetime as dt
 import hmac
 from pathlib import Path
-from typing import Any, BinaryIO, Mapping
+from typing import IO, Any, Mapping
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
@@ -154,7 +154,7 @@ def record_upload(
     person: Person,
     base_dir: Path | str,
     filename: str,
-    data: BinaryIO | bytes,
+    data: IO[bytes] | bytes,
 ) -> ReadinessAttempt:
     """Do the upload task: check and store the file, and mark the task done.
 

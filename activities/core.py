@@ -15,7 +15,7 @@ from typing import Optional
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from .db import Base, utcnow
+from .db import Base, JsonObject, utcnow
 
 
 class Role(str, enum.Enum):
@@ -104,7 +104,7 @@ class Activity(Base):
     resource_link_id: Mapped[Optional[str]] = mapped_column(String(255), nullable=True)
     kind: Mapped[str] = mapped_column(String(40), default="")
     title: Mapped[str] = mapped_column(String(500), default="")
-    settings: Mapped[dict] = mapped_column(default=dict)
+    settings: Mapped[JsonObject] = mapped_column(default=dict)
     score_maximum: Mapped[float] = mapped_column(default=100.0)
     #: "id" or "en": the configuring teacher's launch language, in which Padu writes
     #: gradebook comments; empty (Indonesian) for activities configured before it was kept.

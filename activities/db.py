@@ -11,10 +11,10 @@ import logging
 import os
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 from sqlalchemy import JSON, DateTime, MetaData, create_engine, event
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Dialect, Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -36,7 +36,7 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
-class UTCDateTime(TypeDecorator):
+class UTCDateTime(TypeDecorator[dt.datetime]):
     """A datetime that always comes back timezone-aware in UTC.
 
     SQLite drops the offset on the way in; without this, comparing a stored
@@ -46,14 +46,14 @@ class UTCDateTime(TypeDecorator):
     impl = DateTime(timezone=True)
     cache_ok = True
 
-    def process_bind_param(self, value, dialect):
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given to a UTC column")
         return value.astimezone(dt.timezone.utc)
 
-    def process_result_value(self, value, dialect):
+    def process_result_value(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
@@ -61,12 +61,20 @@ class UTCDateTime(TypeDecorator):
         return value.astimezone(dt.timezone.utc)
 
 
+#: A JSON object or array as a JSON column holds it; whoever reads a value checks its shape.
+JsonObject = dict[str, Any]
+JsonArray = list[Any]
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
-    type_annotation_map = {dt.datetime: UTCDateTime, dict: JSON, list: JSON}
+    # SQLAlchemy looks generic annotations up as written, so each one used in a Mapped[] is listed.
+    type_annotation_map = {
+        dt.datetime: UTCDateTime, dict: JSON, list: JSON, JsonObject: JSON, JsonArray: JSON, list[str]: JSON,
+    }
 
 
-def make_engine(url: str, **kwargs) -> Engine:
+def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine with the settings each backend needs to be safe under concurrency."""
     if url.startswith("sqlite"):
         _private_sqlite_file(url)
@@ -74,7 +82,7 @@ def make_engine(url: str, **kwargs) -> Engine:
         engine = create_engine(url, **kwargs)
 
         @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_connection, _record):
+        def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
             # WAL lets the web threads read while the grade worker writes;
             # foreign keys are off by default in SQLite.
             cursor = dbapi_connection.cursor()

@@ -94,7 +94,8 @@ class FactProvider(Protocol):
     what is measured, e.g. ``"readiness.result"``.
     """
 
-    key: str
+    @property
+    def key(self) -> str: ...  # read-only: providers are frozen dataclasses
 
     def facts(self, session: Session, course_id: int, learner_ids: Collection[int]) -> Mapping[int, Fact]: ...
 

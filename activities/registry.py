@@ -21,6 +21,7 @@ import dataclasses
 import importlib
 from typing import Callable, Mapping
 
+from .db import JsonObject
 from .facts import FactProvider
 
 #: The domain packages that register a kind (or the course's facts); adding an activity type adds one line.
@@ -36,7 +37,7 @@ PACKAGES = (
 class ActivityKind:
     kind: str
     #: A new activity's settings as a validated JSON-able dict.
-    default_settings: Callable[[], dict]
+    default_settings: Callable[[], JsonObject]
     #: AGS line item ``tag`` used to find the activity's gradebook column.
     tag: str
     default_score_maximum: float = 100.0
@@ -45,9 +46,9 @@ class ActivityKind:
     facts: Mapping[str, Callable[..., FactProvider]] = dataclasses.field(default_factory=dict)
     #: Fits new settings to the gradebook column's maximum (settings, score_maximum) -> settings,
     #: for a kind whose settings hold a maximum of their own (a coaching task's simple score).
-    fit_to_maximum: Callable[[dict, float], dict] | None = None
+    fit_to_maximum: Callable[[JsonObject, float], JsonObject] | None = None
 
-    def new_settings(self, score_maximum: float) -> dict:
+    def new_settings(self, score_maximum: float) -> JsonObject:
         """Settings of a newly configured activity whose gradebook column has ``score_maximum``."""
         settings = self.default_settings()
         return self.fit_to_maximum(settings, score_maximum) if self.fit_to_maximum else settings

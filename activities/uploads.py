@@ -26,7 +26,7 @@ import secrets
 import unicodedata
 import zipfile
 from pathlib import Path
-from typing import BinaryIO, Callable, Iterable, Iterator, Mapping
+from typing import IO, BinaryIO, Callable, Iterable, Iterator, Mapping
 
 _CHUNK = 64 * 1024
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -287,7 +287,7 @@ class StoredUpload:
 def store(
     base_dir: Path | str,
     filename: str,
-    data: BinaryIO | bytes,
+    data: IO[bytes] | bytes,
     *,
     max_bytes: int,
     allowed_extensions: Iterable[str],
@@ -362,7 +362,7 @@ def discard(base_dir: Path | str, stored_name: str) -> None:
     stored_path(base_dir, stored_name).unlink(missing_ok=True)
 
 
-def _chunks(data: BinaryIO | bytes) -> Iterator[bytes]:
+def _chunks(data: IO[bytes] | bytes) -> Iterator[bytes]:
     if isinstance(data, (bytes, bytearray, memoryview)):
         view = memoryview(data)
         for start in range(0, len(view), _CHUNK):

@@ -14,8 +14,10 @@ import secrets
 import stat
 import time
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 ENV_PREFIX = "PADU_"
 
@@ -129,7 +131,7 @@ def _coerce(name: str, raw, target_type):
     return str(raw)
 
 
-def load_settings(environ: dict | None = None, **overrides) -> Settings:
+def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
     """Read settings from defaults, the optional TOML file and the environment.
 
     ``overrides`` win over everything; tests use them instead of touching the

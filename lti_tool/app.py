@@ -49,10 +49,13 @@ def create_app(settings: Settings | None = None) -> Flask:
     )
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     static_build = static_files.build(settings.data_dir)
-    app.wsgi_app = static_files.serve(app.wsgi_app, static_build, app.static_url_path)
+    # Wrapping wsgi_app is Flask's documented way to add middleware; its stubs call it a method.
+    app.wsgi_app = static_files.serve(  # type: ignore[method-assign]
+        app.wsgi_app, static_build, app.static_url_path or "/static")
     if settings.proxy_count:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_count, x_proto=settings.proxy_count,
-                                x_host=settings.proxy_count, x_port=settings.proxy_count)
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=settings.proxy_count, x_proto=settings.proxy_count,
+            x_host=settings.proxy_count, x_port=settings.proxy_count)
     app.extensions["padu"] = Runtime.build(settings)
     app.session_interface = LaunchSessionInterface()
     # Before the CSRF check: Flask-WTF reads every form field's name and fails
@@ -149,7 +152,9 @@ def _frame_ancestors(platform_origins: PlatformOrigins) -> str:
         return directive_value(platform_origins.for_platform(launch.platform_id))
     origins = platform_origins.all()
     if request.endpoint in ("registration.register", "registration.register_invited"):
-        origins.append(origin(request.args.get("openid_configuration")))
+        configured = origin(request.args.get("openid_configuration"))
+        if configured:
+            origins.append(configured)
     return directive_value(origins)
 
 

@@ -15,6 +15,8 @@ requests (nginx does by default; ``padu serve`` needs none).
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from gunicorn.glogging import Logger
 
 from lti_tool.access_log import REDACTED, redact_query
@@ -24,7 +26,8 @@ class RedactingLogger(Logger):
     """gunicorn's logger, with the secret query values taken out of the access-log atoms."""
 
     def atoms(self, resp, req, environ, request_time):
-        atoms = super().atoms(resp, req, environ, request_time)
+        # types-gunicorn's TypedDict leaves out the "{header}i" keys gunicorn adds per request header.
+        atoms = cast(dict[str, Any], super().atoms(resp, req, environ, request_time))
         query = redact_query(environ.get("QUERY_STRING", ""))
         path = environ.get("RAW_URI", "").split("?", 1)[0]
         atoms["q"] = query

@@ -31,9 +31,10 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import String, delete, update
+from sqlalchemy.engine import CursorResult, Result
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -66,15 +67,20 @@ class HousekeepingRun(Base):
 # -- the steps ------------------------------------------------------------------
 
 
+def _rowcount(result: Result[Any]) -> int:
+    """Rows a DELETE or UPDATE touched: its result is a CursorResult, which Session.execute's types do not say."""
+    return cast("CursorResult[Any]", result).rowcount
+
+
 def purge_expired(session: Session, now: dt.datetime) -> dict[str, int]:
     """Delete expired launch sessions, login states, used nonces and old finished jobs; commits.
     Returns counts."""
     counts = {
-        "launch_sessions": session.execute(delete(LaunchSession).where(LaunchSession.expires_at < now)).rowcount,
-        "login_states": session.execute(delete(LoginState).where(LoginState.expires_at < now)).rowcount,
-        "nonces": session.execute(delete(UsedNonce).where(UsedNonce.expires_at < now)).rowcount,
-        "jobs": session.execute(delete(Job).where(Job.status != JobStatus.PENDING.value,
-                                                  Job.finished_at < now - FINISHED_JOBS_KEPT)).rowcount,
+        "launch_sessions": _rowcount(session.execute(delete(LaunchSession).where(LaunchSession.expires_at < now))),
+        "login_states": _rowcount(session.execute(delete(LoginState).where(LoginState.expires_at < now))),
+        "nonces": _rowcount(session.execute(delete(UsedNonce).where(UsedNonce.expires_at < now))),
+        "jobs": _rowcount(session.execute(delete(Job).where(Job.status != JobStatus.PENDING.value,
+                                                            Job.finished_at < now - FINISHED_JOBS_KEPT))),
     }
     session.commit()
     return counts
@@ -126,11 +132,11 @@ def claim(session: Session, now: dt.datetime, name: str = DAILY, interval: dt.ti
     if row.last_run_at > now - interval:
         session.rollback()  # end the read transaction: a worker's session lives on
         return False
-    won = session.execute(
+    won = _rowcount(session.execute(
         update(HousekeepingRun)
         .where(HousekeepingRun.name == name, HousekeepingRun.last_run_at <= now - interval)
         .values(last_run_at=now)
-    ).rowcount == 1
+    )) == 1
     session.commit()
     return won
 

@@ -32,6 +32,7 @@ import ssl
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import Any, Callable
 from urllib.parse import urlsplit
 
 import certifi
@@ -111,15 +112,16 @@ class Policy:
     """Where Padu may connect. Default: public addresses on ports 80 and 443 only."""
 
     hosts: frozenset[str] = frozenset()
-    networks: tuple = ()
+    networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
     #: None means any port.
     ports: frozenset[int] | None = DEFAULT_PORTS
-    resolve: object = field(default=None, compare=False)  # tests may pass a getaddrinfo
+    resolve: Callable[..., list[Any]] | None = field(default=None, compare=False)  # tests may pass a getaddrinfo
 
     @classmethod
     def parse(cls, hosts: str = "", ports: str = "") -> "Policy":
         """From the settings' comma-separated text; ValueError names the setting."""
-        names, networks = set(), []
+        names: set[str] = set()
+        networks: list[ipaddress.IPv4Network | ipaddress.IPv6Network] = []
         for item in filter(None, (part.strip().lower() for part in hosts.split(","))):
             try:
                 networks.append(ipaddress.ip_network(item.strip("[]"), strict=False))
@@ -164,11 +166,11 @@ class Policy:
                 )
         return addresses
 
-    def _resolve(self, host: str, port: int, timeout: float) -> list:
+    def _resolve(self, host: str, port: int, timeout: float) -> list[Any]:
         """``getaddrinfo`` within ``timeout``: a resolver that hangs must not outlast the call's
         deadline. The lookup runs in a daemon thread, left to the resolver's own timeout if it hangs."""
         resolve = self.resolve or socket.getaddrinfo
-        outcome: dict = {}
+        outcome: dict[str, Any] = {}
 
         def run() -> None:
             try:
@@ -183,7 +185,8 @@ class Policy:
             raise ConnectTimedOut(f"resolving {host!r} took longer than the deadline")
         if "infos" not in outcome:
             raise CannotConnect(f"cannot resolve the host name {host!r}") from outcome.get("error")
-        return outcome["infos"]
+        infos: list[Any] = outcome["infos"]
+        return infos
 
 
 class _Deadline:
@@ -256,11 +259,20 @@ class GuardedSession(requests.Session):
         total = float(timeout if isinstance(timeout, (int, float)) else self.timeout)
         return self._call(prepared, total, self.max_bytes if max_bytes is None else max_bytes)
 
+    def get(self, url: str | bytes, *, max_bytes: int | None = None, **kwargs: Any) -> requests.Response:
+        """Like ``Session.get``, and takes ``max_bytes``: the size cap is part of the typed signature."""
+        return self.request("GET", url, max_bytes=max_bytes, **kwargs)
+
+    def post(self, url: str | bytes, data: Any = None, json: Any = None, *, max_bytes: int | None = None,
+             **kwargs: Any) -> requests.Response:
+        """Like ``Session.post``, and takes ``max_bytes``."""
+        return self.request("POST", url, data=data, json=json, max_bytes=max_bytes, **kwargs)
+
     def send(self, request, **kwargs):
         raise TypeError("use request(): send() would bypass the outbound checks")
 
     def _call(self, prepared: requests.PreparedRequest, total: float, max_bytes: int) -> requests.Response:
-        parts = urlsplit(prepared.url)
+        parts = urlsplit(prepared.url or "")  # prepare_request always sets it
         scheme = parts.scheme.lower()
         if scheme not in ("http", "https") or not parts.hostname:
             raise OutboundRefused("Padu calls http:// and https:// URLs only")
@@ -283,6 +295,7 @@ class GuardedSession(requests.Session):
     def _connect(self, scheme, host, port, addresses, deadline: _Deadline) -> HTTPConnection:
         last_error: Exception | None = None
         for address in addresses:
+            connection: HTTPConnection
             if scheme == "https":
                 connection = HTTPSConnection(
                     address, port, timeout=deadline.left(), server_hostname=host, assert_hostname=host,
@@ -342,5 +355,5 @@ class GuardedSession(requests.Session):
         response.url = prepared.url
         response.request = prepared
         response._content = bytes(body)
-        response._content_consumed = True
+        response._content_consumed = True  # type: ignore[attr-defined]  # requests' own flag, not in its stubs
         return response

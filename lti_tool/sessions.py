@@ -24,12 +24,13 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 
-from flask import Response, g, request
+from flask import g, request
 from flask.sessions import SessionInterface, SessionMixin
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import update
 from werkzeug.datastructures import CallbackDict
 from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
 
 from activities.core import bind_resource_link, upsert_course, upsert_membership, upsert_person
 from activities.db import utcnow

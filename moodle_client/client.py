@@ -75,7 +75,7 @@ class MoodleClient:
     def __enter__(self) -> MoodleClient:
         return self
 
-    def __exit__(self, *exc_info) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.close()
 
     def close(self) -> None:
@@ -83,7 +83,7 @@ class MoodleClient:
         if self._owns_session:
             self._session.close()
 
-    def call(self, wsfunction: str, /, **params) -> object:
+    def call(self, wsfunction: str, /, **params: object) -> object:
         """Run ``wsfunction`` with ``params`` and return Moodle's decoded JSON.
 
         ``client.call("core_group_add_group_members", members=[{"groupid": 1,

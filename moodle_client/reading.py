@@ -12,9 +12,23 @@ core_course_get_course_module). Anything else of the wrong type raises
 
 from __future__ import annotations
 
+import enum
+from typing import Any, TypeVar, overload
+
 from .errors import UnexpectedResponse
 
-_REQUIRED = object()
+T = TypeVar("T")
+
+
+class _Required(enum.Enum):
+    """The "no default" marker, a type of its own so the overloads below can tell it apart."""
+
+    REQUIRED = enum.auto()
+
+
+_REQUIRED = _Required.REQUIRED
+#: Any value; named because ``Reader.object`` hides the builtin inside the class.
+_Value = object
 
 
 def _kind(value: object) -> str:
@@ -34,21 +48,25 @@ class Reader:
     core_group_create_groups and null from core_group_get_course_groups).
     Without a default such a key is an error."""
 
-    def __init__(self, value: object, path: str):
+    def __init__(self, value: _Value, path: str):
         if not isinstance(value, dict):
             raise UnexpectedResponse(f"{path}: expected an object, got {_kind(value)}")
-        self._data = value
+        self._data: dict[Any, _Value] = value
         self.path = path
 
-    def _default(self, key: str, default: object) -> object:
+    def _default(self, key: str, default: _Value) -> _Value:
         if default is _REQUIRED:
             raise UnexpectedResponse(f"{self.path}.{key}: missing or null")
         return default
 
-    def _wrong(self, key: str, expected: str, value: object) -> UnexpectedResponse:
+    def _wrong(self, key: str, expected: str, value: _Value) -> UnexpectedResponse:
         return UnexpectedResponse(f"{self.path}.{key}: expected {expected}, got {_kind(value)} {value!r:.80}")
 
-    def integer(self, key: str, default=_REQUIRED):
+    @overload
+    def integer(self, key: str) -> int: ...
+    @overload
+    def integer(self, key: str, default: T) -> int | T: ...
+    def integer(self, key: str, default: _Value = _REQUIRED) -> _Value:
         value = self._data.get(key)
         if value is None:
             return self._default(key, default)
@@ -60,7 +78,11 @@ class Reader:
         """A Unix time; Moodle's 0 ("never") and null both become None."""
         return self.integer(key, None) or None
 
-    def number(self, key: str, default=_REQUIRED):
+    @overload
+    def number(self, key: str) -> float: ...
+    @overload
+    def number(self, key: str, default: T) -> float | T: ...
+    def number(self, key: str, default: _Value = _REQUIRED) -> _Value:
         value = self._data.get(key)
         if value is None:
             return self._default(key, default)
@@ -73,7 +95,11 @@ class Reader:
             raise self._wrong(key, "a number", value)
         return float(value)
 
-    def text(self, key: str, default=_REQUIRED):
+    @overload
+    def text(self, key: str) -> str: ...
+    @overload
+    def text(self, key: str, default: T) -> str | T: ...
+    def text(self, key: str, default: _Value = _REQUIRED) -> _Value:
         value = self._data.get(key)
         if value is None:
             return self._default(key, default)
@@ -81,7 +107,11 @@ class Reader:
             raise self._wrong(key, "a string", value)
         return value
 
-    def flag(self, key: str, default=_REQUIRED):
+    @overload
+    def flag(self, key: str) -> bool: ...
+    @overload
+    def flag(self, key: str, default: T) -> bool | T: ...
+    def flag(self, key: str, default: _Value = _REQUIRED) -> _Value:
         value = self._data.get(key)
         if value is None:
             return self._default(key, default)
@@ -91,20 +121,24 @@ class Reader:
             return bool(value)
         raise self._wrong(key, "true/false or 0/1", value)
 
-    def objects(self, key: str, default=_REQUIRED) -> list[Reader]:
+    def objects(self, key: str, default: _Value = _REQUIRED) -> list[Reader]:
         value = self._data.get(key)
         if value is None:
             value = self._default(key, default)
         return read_objects(value, f"{self.path}.{key}")
 
-    def object(self, key: str, default=_REQUIRED):
+    @overload
+    def object(self, key: str) -> Reader: ...
+    @overload
+    def object(self, key: str, default: T) -> Reader | T: ...
+    def object(self, key: str, default: _Value = _REQUIRED) -> _Value:
         """The object under ``key`` as a Reader (``default`` if missing or null)."""
         value = self._data.get(key)
         if value is None:
             return self._default(key, default)
         return Reader(value, f"{self.path}.{key}")
 
-    def integers(self, key: str, default=_REQUIRED) -> tuple[int, ...]:
+    def integers(self, key: str, default: _Value = _REQUIRED) -> tuple[int, ...]:
         value = self._data.get(key)
         if value is None:
             value = self._default(key, default)

@@ -12,13 +12,13 @@ and re-exported here, so the coaching task's pages map every refusal in one tabl
 from __future__ import annotations
 
 from .. import uploads
-from ..course.exceptions import (  # noqa: F401  (re-exported)
-    CoachingError,
-    CoachingSessionInvalid,
-    NoCoaches,
-    NotAFacilitator,
-    NotALearner,
-    NotYourCoachee,
+from ..course.exceptions import (  # "X as X": re-exported (PEP 484)
+    CoachingError as CoachingError,
+    CoachingSessionInvalid as CoachingSessionInvalid,
+    NoCoaches as NoCoaches,
+    NotAFacilitator as NotAFacilitator,
+    NotALearner as NotALearner,
+    NotYourCoachee as NotYourCoachee,
 )
 
 # -- configuration -----------------------------------------------------------

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
-from typing import BinaryIO, Iterable
+from typing import IO, Iterable
 
 from .. import uploads
 from ..uploads import FileType, extension_of
@@ -50,7 +50,7 @@ class Upload:
     """
 
     filename: str
-    data: BinaryIO | bytes
+    data: IO[bytes] | bytes
 
 
 class EvidenceStore:

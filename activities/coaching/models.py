@@ -22,7 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core import Activity, Person
 from ..course import models as _course_models  # noqa: F401  (coach assignments: reviews and queues join them)
-from ..db import Base, utcnow
+from ..db import Base, JsonObject, utcnow
 
 
 class SubmissionStatus(str, enum.Enum):
@@ -97,7 +97,7 @@ class SubmissionVersion(Base):
     #: Sanitized HTML (nh3), empty when the learner wrote nothing.
     reflection: Mapped[str] = mapped_column(Text, default="")
     #: Checked http(s) URLs.
-    links: Mapped[list] = mapped_column(default=list)
+    links: Mapped[list[str]] = mapped_column(default=list)
     submitted_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     submission: Mapped[Submission] = relationship(back_populates="versions")
@@ -146,7 +146,7 @@ class Review(Base):
                                             index=True)
     reviewer_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
     #: ``{criterion_id: level_id}`` for a criteria rubric, else None.
-    selection: Mapped[Optional[dict]] = mapped_column(nullable=True)
+    selection: Mapped[Optional[JsonObject]] = mapped_column(nullable=True)
     #: Rubric points and the same as a gradebook score (out of the activity's maximum then).
     points: Mapped[Optional[float]] = mapped_column(nullable=True)
     score: Mapped[Optional[float]] = mapped_column(nullable=True)

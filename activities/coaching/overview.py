@@ -164,7 +164,8 @@ def _accepted_scores(session: Session, activity: Activity) -> dict[int, float]:
         .join(Review, Review.version_id == SubmissionVersion.id)
         .where(Submission.activity_id == activity.id, Review.decision == Decision.ACCEPT.value)
     ).all()
-    return {submission_id: score for submission_id, score in rows}
+    # An accepted review always has a score (reviews.review refuses to accept without one).
+    return {submission_id: score for submission_id, score in rows if score is not None}
 
 
 def _average(durations: list[dt.timedelta]) -> dt.timedelta | None:

@@ -108,6 +108,7 @@ def review(
     if decision is Decision.ACCEPT:
         submission.status = SubmissionStatus.ACCEPTED.value
         submission.accepted_at = now
+        assert scaled is not None  # ScoreRequired above: an accepted review has points
         grade_accepted(session, activity, learner, scaled, feedback_html)
     else:
         submission.status = SubmissionStatus.REVISION_REQUESTED.value

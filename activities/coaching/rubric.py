@@ -77,16 +77,19 @@ class Rubric:
         if self.is_simple:
             raise ScoringModeMismatch("this task is scored with a simple maximum, not with criteria")
         known = {criterion.id: criterion for criterion in self.criteria}
+        points: list[float] = []
         for criterion_id, level_id in selection.items():
             criterion = known.get(criterion_id)
             if criterion is None:
                 raise SelectionUnknown(str(criterion_id))
-            if criterion.level(level_id) is None:
+            level = criterion.level(level_id)
+            if level is None:
                 raise SelectionUnknown(criterion_id, str(level_id))
+            points.append(level.points)
         missing = [criterion.id for criterion in self.criteria if criterion.id not in selection]
         if missing:
             raise SelectionIncomplete(missing)
-        return float(sum(known[cid].level(lid).points for cid, lid in selection.items()))
+        return float(sum(points))
 
     def check_score(self, value: float) -> float:
         """A score typed for a simple rubric, between 0 and the maximum."""

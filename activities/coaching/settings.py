@@ -96,7 +96,7 @@ class CoachingSettings:
             },
             "rubric": self.rubric.to_dict(),
             "due_at": self.due_at.isoformat() if self.due_at else None,
-            "audience": "all" if self.audience.everyone else {"groups": list(self.audience.groups)},
+            "audience": "all" if self.audience.groups is None else {"groups": list(self.audience.groups)},
             "review_target_days": self.review_target_days,
         }
 

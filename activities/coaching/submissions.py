@@ -91,15 +91,16 @@ def submit(
         raise ValueError("files given without an evidence store")
 
     used = kept_file_bytes(session, submission) if submission is not None else 0
-    stored = _store_files(store, files, settings, used) if files else []
+    stored = _store_files(store, files, settings, used) if files and store is not None else []
     try:
         submission = _add_version(session, activity, learner, submission, settings, now,
                                   reflection_html, clean_links, stored)
         grade_submitted(session, activity, learner)
     except BaseException:
         # The rows will not exist, so neither should their bytes.
-        for item in stored:
-            store.discard(item.stored_name)
+        if store is not None:  # without a store nothing was stored
+            for item in stored:
+                store.discard(item.stored_name)
         raise
     return submission
 

@@ -72,7 +72,7 @@ class CoachingSession(Base):
     #: Sanitized HTML (nh3); for the coach and staff.
     notes: Mapped[str] = mapped_column(Text, default="")
     #: Plain-text actions the learner agreed to; the learner sees these.
-    agreed_actions: Mapped[list] = mapped_column(default=list)
+    agreed_actions: Mapped[list[str]] = mapped_column(default=list)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     coach: Mapped[Person] = relationship(foreign_keys=[coach_id], lazy="joined", innerjoin=True)

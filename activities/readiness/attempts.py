@@ -11,7 +11,7 @@ import dataclasses
 import datetime as dt
 import hmac
 from pathlib import Path
-from typing import Any, BinaryIO, Mapping
+from typing import IO, Any, Mapping
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
@@ -155,7 +155,7 @@ def record_upload(
     person: Person,
     base_dir: Path | str,
     filename: str,
-    data: BinaryIO | bytes,
+    data: IO[bytes] | bytes,
 ) -> ReadinessAttempt:
     """Do the upload task: check and store the file, and mark the task done.
 
@@ -254,7 +254,9 @@ def submit_attempt(session: Session, activity: Activity, person: Person, *,
     session.flush()
 
     kept = kept_attempt(session, activity, person.id)
-    grade = grade_result(session, activity, person, kept.overall_index, Band(kept.band))
+    if kept is None:  # cannot be: the attempt just submitted is one to keep
+        raise ValueError(f"no kept attempt after submitting attempt {attempt.id}")
+    grade = grade_result(session, activity, person, *_score_of(kept))
     events.fact_changed(session, activity.course_id, [person.id])  # phase gating recomputes
     return SubmitOutcome(attempt=attempt, profile=profile, recommendations=advice, kept=kept, grade=grade)
 
@@ -272,10 +274,17 @@ def resync_grades(session: Session, activity: Activity) -> int:
     for attempts in by_person.values():
         kept = kept_of(attempts, settings.keep)
         if kept is not None:
-            grade_result(session, activity, kept.person, kept.overall_index, Band(kept.band))
+            grade_result(session, activity, kept.person, *_score_of(kept))
             count += 1
     events.fact_changed(session, activity.course_id, by_person)  # the kept results may have changed
     return count
+
+
+def _score_of(attempt: ReadinessAttempt) -> tuple[float, Band]:
+    """A submitted attempt's index and band; submitting sets both."""
+    if attempt.overall_index is None or attempt.band is None:
+        raise ValueError(f"attempt {attempt.id} has no result")
+    return attempt.overall_index, Band(attempt.band)
 
 
 def _require_open(session: Session, activity: Activity, person: Person) -> ReadinessAttempt:

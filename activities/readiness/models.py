@@ -18,7 +18,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstra
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core import Activity, Person
-from ..db import Base, utcnow
+from ..db import Base, JsonArray, JsonObject, utcnow
 
 
 class AttemptStatus(str, enum.Enum):
@@ -55,11 +55,11 @@ class ReadinessAttempt(Base):
     submitted_at: Mapped[Optional[dt.datetime]] = mapped_column(nullable=True)
 
     #: Skills section: ``{"<area>.self": 1–5, "<area>.<item>": "<option id>"}``.
-    answers: Mapped[dict] = mapped_column(default=dict)
+    answers: Mapped[JsonObject] = mapped_column(default=dict)
     #: Device and connection section: ``{"<item>": "<option id>" | ["<option id>", …]}``.
-    self_report: Mapped[dict] = mapped_column(default=dict)
+    self_report: Mapped[JsonObject] = mapped_column(default=dict)
     #: The validated probe result (:class:`..probe.ProbeResult` as a dict), if the browser ran it.
-    probe: Mapped[Optional[dict]] = mapped_column(nullable=True)
+    probe: Mapped[Optional[JsonObject]] = mapped_column(nullable=True)
     probed_at: Mapped[Optional[dt.datetime]] = mapped_column(nullable=True)
 
     #: The upload task's file: random stored name, the learner's cleaned name, checked type.
@@ -75,10 +75,10 @@ class ReadinessAttempt(Base):
     code_tries: Mapped[int] = mapped_column(default=0)
 
     #: Set on submission: ``{area: score | null}``, the index 0–100, the band, the advice.
-    area_scores: Mapped[Optional[dict]] = mapped_column(nullable=True)
+    area_scores: Mapped[Optional[JsonObject]] = mapped_column(nullable=True)
     overall_index: Mapped[Optional[float]] = mapped_column(nullable=True)
     band: Mapped[Optional[str]] = mapped_column(String(40), nullable=True)
-    recommendations: Mapped[Optional[list]] = mapped_column(nullable=True)
+    recommendations: Mapped[Optional[JsonArray]] = mapped_column(nullable=True)
 
     activity: Mapped[Activity] = relationship(lazy="joined", innerjoin=True)
     person: Mapped[Person] = relationship(lazy="joined", innerjoin=True)

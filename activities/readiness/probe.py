@@ -19,7 +19,7 @@ import dataclasses
 import json
 import math
 import statistics
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from .exceptions import ProbeInvalid
 
@@ -237,7 +237,7 @@ def validate_probe(data: Any) -> ProbeResult:
 
     values: dict[str, Any] = {}
 
-    def check(name: str, fn) -> None:
+    def check(name: str, fn: Callable[[Any], Any]) -> None:
         if name in errors or name not in data:
             return
         try:
@@ -305,13 +305,15 @@ def _user_agent(value: Any) -> str:
     return " ".join(printable.split())[:MAX_USER_AGENT]
 
 
-def _flag(value: Any) -> bool | None:
+def _flag(value: object) -> bool | None:
     if value is not None and not isinstance(value, bool):
         raise _Bad("must be true, false or null")
     return value
 
 
-def _permission(value: Any) -> str | None:
-    if value is not None and value not in PERMISSION_STATES:
+def _permission(value: object) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or value not in PERMISSION_STATES:
         raise _Bad(f"must be one of {', '.join(PERMISSION_STATES)} or null")
     return value

@@ -142,8 +142,9 @@ def recommend(
     facts = facts_of(profile, self_report=self_report, probe=probe, tasks=tasks, settings=settings)
     reasons: dict[str, list[Reason]] = {}
     for rule in compiled_rules(instrument.version):
-        found = [condition.check(facts, settings) for condition in rule.when]
-        if all(found):
+        checked = [condition.check(facts, settings) for condition in rule.when]
+        found = [reason for reason in checked if reason is not None]
+        if len(found) == len(checked):  # every condition holds
             bucket = reasons.setdefault(rule.advice, [])
             bucket.extend(r for r in found if r not in bucket)
     return [
@@ -174,6 +175,8 @@ def _condition(instrument: Instrument, raw: Mapping[str, Any], where: str) -> Co
         raise InstrumentInvalid(where, f"a fact and exactly one of {', '.join(_OPS)}")
     fact, op = raw.get("fact"), ops[0]
     operand = raw[op]
+    if not isinstance(fact, str):
+        raise InstrumentInvalid(where, "a condition names a fact")
     kind, options = _fact_kind(instrument, fact, where)
 
     if op in ("below", "above"):
@@ -202,10 +205,8 @@ def _condition(instrument: Instrument, raw: Mapping[str, Any], where: str) -> Co
     return Condition(fact=fact, op=op, operand=operand)
 
 
-def _fact_kind(instrument: Instrument, fact: Any, where: str) -> tuple[str, tuple[str, ...]]:
+def _fact_kind(instrument: Instrument, fact: str, where: str) -> tuple[str, tuple[str, ...]]:
     """What a fact holds: ``number``, ``flag``, ``choice`` or ``choices``, and its options."""
-    if not isinstance(fact, str):
-        raise InstrumentInvalid(where, "a condition names a fact")
     prefix, _, name = fact.partition(".")
     if fact == "index" or (prefix == "area" and name in AREAS):
         return "number", ()

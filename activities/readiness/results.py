@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from ..core import Activity
 from .areas import Band
+from .exceptions import NotAReadinessCheck
 from .models import ReadinessAttempt
 from .settings import Keep, ReadinessSettings, settings_of
 
@@ -66,6 +67,8 @@ def current_result(session: Session, activity_id: int, person_id: int) -> Curren
     Raises NotAReadinessCheck if the activity is missing or of another kind.
     """
     activity = session.get(Activity, activity_id)
+    if activity is None:
+        raise NotAReadinessCheck(f"activity {activity_id} is not a readiness check")
     return current_results(session, activity, [person_id]).get(person_id)
 
 
@@ -122,6 +125,8 @@ def attempts_left(settings: ReadinessSettings, used: int) -> int | None:
 
 
 def _result(attempt: ReadinessAttempt, used: int, settings: ReadinessSettings) -> CurrentResult:
+    # kept_of keeps submitted attempts only, and submitting sets both.
+    assert attempt.overall_index is not None and attempt.submitted_at is not None
     return CurrentResult(
         attempt_id=attempt.id,
         number=attempt.number,

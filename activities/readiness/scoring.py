@@ -25,7 +25,7 @@ The rules, and why:
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from .areas import AREAS, Band
 from .instrument import ChoiceItem, Instrument, SkillArea
@@ -214,6 +214,6 @@ def weighted_mean(parts: Iterable[tuple[float | None, float]]) -> float | None:
     return min(100.0, max(0.0, sum(score * weight for score, weight in known) / total))
 
 
-def _maybe(fn, value: float | None, threshold: float) -> float | None:
+def _maybe(fn: Callable[[float, float], float], value: float | None, threshold: float) -> float | None:
     return None if value is None else fn(value, threshold)
 

@@ -236,7 +236,7 @@ def _weights(value: Any) -> dict[str, float]:
     return {a: _number(value.get(a, DEFAULT_WEIGHTS[a]), f"weights.{a}", 0, MAX_WEIGHT) for a in AREAS}
 
 
-def _code(value: Any) -> str:
+def _code(value: object) -> str:
     if value is None:
         return ""
     if not isinstance(value, str):

@@ -11,7 +11,7 @@ be. Refusals are raised as readiness errors, which the web layer words.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import BinaryIO, Iterable
+from typing import IO, Iterable
 
 from .. import uploads
 from ..uploads import FileType, StoredUpload, extension_of, is_stored_name
@@ -38,7 +38,7 @@ def clean_filename(filename: str) -> str:
 def store_upload(
     base_dir: Path | str,
     filename: str,
-    data: BinaryIO | bytes,
+    data: IO[bytes] | bytes,
     *,
     max_bytes: int,
     allowed_extensions: Iterable[str],

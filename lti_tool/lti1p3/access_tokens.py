@@ -20,6 +20,7 @@ import logging
 import math
 import secrets
 from email.utils import parsedate_to_datetime
+from typing import Any, TypeGuard
 
 import requests
 from sqlalchemy.orm import Session, sessionmaker
@@ -31,7 +32,7 @@ from . import keys
 from ..cache import Cache
 from .exceptions import AccessTokenError
 from ..models import Platform
-from ..outbound import OutboundRefused, excerpt
+from ..outbound import GuardedSession, OutboundRefused, excerpt
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +52,7 @@ def _cache_key(platform: Platform, scopes: tuple[str, ...]) -> str:
 
 
 class AccessTokens:
-    def __init__(self, settings: Settings, cache: Cache, http: requests.Session, session_factory: sessionmaker[Session]):
+    def __init__(self, settings: Settings, cache: Cache, http: GuardedSession, session_factory: sessionmaker[Session]):
         self._settings = settings
         self._cache = cache
         self._http = http
@@ -59,7 +60,7 @@ class AccessTokens:
 
     def get(self, platform: Platform, scopes: tuple[str, ...]) -> str:
         cached = self._cache.get(_cache_key(platform, scopes))
-        if cached:
+        if isinstance(cached, str) and cached:  # the cache holds what set() below put there
             return cached
         token, lifetime = self._request(platform, scopes)
         self._cache.set(_cache_key(platform, scopes), token, lifetime - min(EXPIRY_MARGIN, lifetime / 2))
@@ -81,7 +82,7 @@ class AccessTokens:
         with self._session_factory() as session:
             return keys.sign(session, payload)
 
-    def _request(self, platform: Platform, scopes: tuple[str, ...]) -> tuple[str, int]:
+    def _request(self, platform: Platform, scopes: tuple[str, ...]) -> tuple[str, float]:
         form = {
             "grant_type": "client_credentials",
             "client_assertion_type": ASSERTION_TYPE,
@@ -98,6 +99,7 @@ class AccessTokens:
             log.info("token endpoint of platform %s: %s", platform.id, error)
             raise AccessTokenError("the platform's token endpoint could not be reached or read",
                                    retryable=True) from error
+        body: Any
         try:
             body = response.json()
         except ValueError:
@@ -116,13 +118,13 @@ class AccessTokens:
         return token, token_lifetime(body.get("expires_in"))
 
 
-def _usable_token(token) -> bool:
+def _usable_token(token: object) -> TypeGuard[str]:
     """A Bearer token is a short run of visible ASCII (RFC 6750 §2.1 b64token, loosely)."""
     return isinstance(token, str) and 0 < len(token) <= MAX_TOKEN_CHARS and token.isascii() and token.isprintable() \
         and " " not in token
 
 
-def token_lifetime(expires_in) -> float:
+def token_lifetime(expires_in: Any) -> float:
     """Seconds to trust a token: ``expires_in`` clamped to one minute … one hour (garbage: one hour)."""
     try:
         seconds = float(expires_in)

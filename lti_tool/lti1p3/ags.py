@@ -8,7 +8,11 @@ the query, and ``type_id`` stays.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
+
+import requests
 
 from .exceptions import ServiceError
 from ..models import Platform
@@ -39,7 +43,7 @@ class AgsClient:
     def __init__(self, services: ServiceClient):
         self._services = services
 
-    def post_score(self, platform: Platform, lineitem_url: str, user_id: str, score: dict) -> None:
+    def post_score(self, platform: Platform, lineitem_url: str, user_id: str, score: dict[str, Any]) -> None:
         """POST one score; raises ServiceError with the platform's status on refusal.
 
         Moodle insists on exactly ``application/vnd.ims.lis.v1.score+json`` and
@@ -57,11 +61,12 @@ class AgsClient:
     ) -> str:
         """The URL of the line item for this resource, made if the platform has none (§3.2)."""
         for item in self._lineitems(platform, lineitems_url):
+            item_id: str = item["id"]  # _lineitems yields only items whose id is a string
             if item.get("resourceId") == resource_id and (not tag or item.get("tag") == tag):
-                return item["id"]
+                return item_id
             if resource_link_id and item.get("resourceLinkId") == resource_link_id and (not tag or item.get("tag") == tag):
-                return item["id"]
-        new_item = {"scoreMaximum": score_maximum, "label": label, "resourceId": resource_id, "tag": tag}
+                return item_id
+        new_item: dict[str, Any] = {"scoreMaximum": score_maximum, "label": label, "resourceId": resource_id, "tag": tag}
         if resource_link_id:
             new_item["resourceLinkId"] = resource_link_id
         response = self._services.request(
@@ -71,9 +76,10 @@ class AgsClient:
         created = _json(response)
         if not isinstance(created, dict) or not isinstance(created.get("id"), str):
             raise ServiceError("the platform created a line item without an id", retryable=False)
-        return created["id"]
+        created_id: str = created["id"]
+        return created_id
 
-    def _lineitems(self, platform: Platform, url: str):
+    def _lineitems(self, platform: Platform, url: str) -> Iterator[dict[str, Any]]:
         for _page in range(MAX_PAGES):
             response = self._services.request(platform, (SCOPE_LINEITEM,), "GET", url, headers={"Accept": CONTAINER_TYPE},
                                               purpose="list of gradebook columns", max_bytes=MAX_PAGE_BYTES)
@@ -81,12 +87,13 @@ class AgsClient:
             if not isinstance(items, list):
                 raise ServiceError("the line items container is not a list", retryable=False)
             yield from (item for item in items if isinstance(item, dict) and isinstance(item.get("id"), str))
-            url = next_link(response.headers.get("Link"))
-            if not url:
+            next_url = next_link(response.headers.get("Link"))
+            if not next_url:
                 return
+            url = next_url
 
 
-def _json(response):
+def _json(response: requests.Response) -> Any:
     try:
         return response.json()
     except ValueError as error:

@@ -18,6 +18,7 @@ import dataclasses
 import datetime as dt
 import logging
 import secrets
+from typing import Any
 
 from itsdangerous import BadSignature, URLSafeSerializer
 from pylti1p3.deep_link_resource import DeepLinkResource
@@ -41,7 +42,7 @@ DL = "https://purl.imsglobal.org/spec/lti-dl/claim/"
 RESPONSE_LIFETIME = dt.timedelta(minutes=5)
 
 
-def check_request(settings: dict | None) -> dict:
+def check_request(settings: dict[str, Any] | None) -> dict[str, Any]:
     """The deep-linking settings, if they let Padu return a resource link (§4.4.1)."""
     if not isinstance(settings, dict) or not isinstance(settings.get("deep_link_return_url"), str):
         raise ClaimInvalid("deep linking settings with a return URL are required")
@@ -140,8 +141,8 @@ def activity_for_new_link(
     return activity
 
 
-def content_item(config: LinkConfig, signed_config: str, launch_url: str, settings: dict, *,
-                 with_line_item: bool = True) -> dict:
+def content_item(config: LinkConfig, signed_config: str, launch_url: str, settings: dict[str, Any], *,
+                 with_line_item: bool = True) -> dict[str, Any]:
     """One ``ltiResourceLink`` item (§3.1) for the teacher's choice.
 
     The custom parameters carry the signed choice, plus the future activity's
@@ -172,7 +173,7 @@ def content_item(config: LinkConfig, signed_config: str, launch_url: str, settin
     return item
 
 
-def response_jwt(session: Session, launch: LaunchSession, items: list[dict], message: str | None = None) -> str:
+def response_jwt(session: Session, launch: LaunchSession, items: list[dict[str, Any]], message: str | None = None) -> str:
     settings = check_request(launch.deep_linking)
     if items and not settings.get("accept_multiple", True) and len(items) > 1:
         raise ClaimInvalid("the platform accepts one item only")

@@ -15,8 +15,10 @@ import datetime as dt
 import hashlib
 import re
 import secrets
+from typing import Any, cast
 
 from sqlalchemy import select, update
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
 from activities.db import utcnow
@@ -92,17 +94,18 @@ def consume(session: Session, invite_id: int, platform: Platform) -> bool:
     back instead of storing a second platform.
     """
     now = utcnow()
-    result = session.execute(
+    # An UPDATE's result is a CursorResult (it has rowcount); Session.execute's overloads do not say so.
+    result = cast("CursorResult[Any]", session.execute(
         update(RegistrationInvite)
         .where(RegistrationInvite.id == invite_id, RegistrationInvite.used_at.is_(None),
                RegistrationInvite.expires_at > now)
         .values(used_at=now, platform_id=platform.id)
         .execution_options(synchronize_session=False)
-    )
+    ))
     return result.rowcount == 1
 
 
 def by_platform(session: Session) -> dict[int, RegistrationInvite]:
     """Each platform registered through an invitation, mapped to that invitation."""
     rows = session.scalars(select(RegistrationInvite).where(RegistrationInvite.platform_id.is_not(None)))
-    return {row.platform_id: row for row in rows}
+    return {row.platform_id: row for row in rows if row.platform_id is not None}  # the query's own condition

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import secrets
+from typing import Any
 
 import jwt
 from cryptography.hazmat.primitives import serialization
@@ -59,23 +60,25 @@ def rotate(session: Session) -> ToolKey:
     return new
 
 
-def jwks(session: Session) -> dict:
+def jwks(session: Session) -> dict[str, list[dict[str, Any]]]:
     """The public keys platforms verify Padu's signatures with (RFC 7517)."""
     current_key(session)
     horizon = utcnow() - RETIRED_KEY_GRACE
     keys = session.scalars(
         select(ToolKey).where((ToolKey.retired_at.is_(None)) | (ToolKey.retired_at > horizon)).order_by(ToolKey.id)
     )
-    result = []
+    result: list[dict[str, Any]] = []
     for key in keys:
-        public = serialization.load_pem_private_key(key.private_pem.encode(), password=None).public_key()
-        jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(public))
+        private = serialization.load_pem_private_key(key.private_pem.encode(), password=None)
+        if not isinstance(private, rsa.RSAPrivateKey):  # _new_key makes RSA keys only
+            raise ValueError(f"tool key {key.kid} is not an RSA key")
+        jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(private.public_key()))
         jwk.update({"kid": key.kid, "alg": "RS256", "use": "sig"})
         result.append(jwk)
     return {"keys": result}
 
 
-def sign(session: Session, payload: dict) -> str:
+def sign(session: Session, payload: dict[str, Any]) -> str:
     """A compact RS256 JWT signed with the current key, with its ``kid``."""
     key = current_key(session)
     return jwt.encode(payload, key.private_pem, algorithm="RS256", headers={"kid": key.kid, "typ": "JWT"})

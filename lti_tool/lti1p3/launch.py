@@ -9,6 +9,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+from collections.abc import Mapping
+from typing import Any
 
 import jwt
 from pylti1p3.exception import LtiException
@@ -29,6 +31,9 @@ AGS_CLAIM = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
 NRPS_CLAIM = "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice"
 DL_CLAIM = "https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"
 
+#: A JSON object from a platform: its values are checked where they are read.
+JsonObject = dict[str, Any]
+
 RESOURCE_LINK_REQUEST = "LtiResourceLinkRequest"
 DEEP_LINKING_REQUEST = "LtiDeepLinkingRequest"
 SUPPORTED_MESSAGES = {RESOURCE_LINK_REQUEST, DEEP_LINKING_REQUEST}
@@ -42,46 +47,57 @@ NONCE_MEMORY = dt.timedelta(hours=2)
 @dataclasses.dataclass(frozen=True)
 class VerifiedLaunch:
     platform: Platform
-    claims: dict
+    claims: JsonObject
 
-    def claim(self, name: str, default=None):
+    def claim(self, name: str, default: Any = None) -> Any:
         return self.claims.get(CLAIM + name, default)
+
+    # The shapes below are the ones verify_launch checked before making a VerifiedLaunch.
 
     @property
     def message_type(self) -> str:
-        return self.claim("message_type")
+        value: str = self.claim("message_type")
+        return value
 
     @property
     def deployment_id(self) -> str:
-        return self.claim("deployment_id")
+        value: str = self.claim("deployment_id")
+        return value
 
     @property
     def roles(self) -> list[str]:
-        return self.claim("roles", [])
+        value: list[str] = self.claim("roles", [])
+        return value
 
     @property
-    def context(self) -> dict:
-        return self.claim("context") or {}
+    def context(self) -> JsonObject:
+        value: JsonObject = self.claim("context") or {}
+        return value
 
     @property
-    def resource_link(self) -> dict:
-        return self.claim("resource_link") or {}
+    def resource_link(self) -> JsonObject:
+        value: JsonObject = self.claim("resource_link") or {}
+        return value
 
     @property
-    def custom(self) -> dict:
-        return self.claim("custom") or {}
+    def custom(self) -> JsonObject:
+        value: JsonObject = self.claim("custom") or {}
+        return value
 
     @property
-    def ags(self) -> dict | None:
-        return self.claims.get(AGS_CLAIM)
+    def ags(self) -> JsonObject | None:
+        value: JsonObject | None = self.claims.get(AGS_CLAIM)
+        return value
 
     @property
-    def nrps(self) -> dict | None:
-        return self.claims.get(NRPS_CLAIM)
+    def nrps(self) -> JsonObject | None:
+        value: JsonObject | None = self.claims.get(NRPS_CLAIM)
+        return value
 
     @property
-    def deep_linking(self) -> dict | None:
-        return self.claims.get(DL_CLAIM)
+    def deep_linking(self) -> JsonObject | None:
+        value: JsonObject | None = self.claims.get(DL_CLAIM)
+        return value
 
     @property
     def locale(self) -> str:
@@ -91,7 +107,8 @@ class VerifiedLaunch:
     @property
     def return_url(self) -> str | None:
         presentation = self.claim("launch_presentation") or {}
-        return presentation.get("return_url")
+        url = presentation.get("return_url")
+        return url if isinstance(url, str) else None  # the platform's JSON may hold anything here
 
 
 def _consume_state(session: Session, state: str) -> LoginState:
@@ -110,7 +127,7 @@ def _consume_state(session: Session, state: str) -> LoginState:
     return LoginState(state=state, nonce=nonce, platform_id=platform_id, expires_at=expires_at)
 
 
-def _header(token: str) -> dict:
+def _header(token: str) -> JsonObject:
     try:
         header = jwt.get_unverified_header(token)
     except jwt.exceptions.DecodeError as error:
@@ -124,7 +141,7 @@ def _header(token: str) -> dict:
     return header
 
 
-def _decode(token: str, platform: Platform, keys: PlatformKeys, settings: Settings, kid: str) -> dict:
+def _decode(token: str, platform: Platform, keys: PlatformKeys, settings: Settings, kid: str) -> JsonObject:
     key = keys.key_for(platform.key_set_url, kid)
     try:
         return jwt.decode(
@@ -154,7 +171,7 @@ def _decode(token: str, platform: Platform, keys: PlatformKeys, settings: Settin
         raise exc.ClaimInvalid(f"id_token is invalid: {error}") from error
 
 
-def _check_types(claims: dict, platform: Platform) -> None:
+def _check_types(claims: JsonObject, platform: Platform) -> None:
     """Claim shapes LTI 1.3 §5.3 and §5.4 require; pylti1p3 checks presence only."""
     aud = claims.get("aud")
     if isinstance(aud, list) and len(aud) > 1 and claims.get("azp") != platform.client_id:
@@ -194,7 +211,7 @@ def _use_nonce(session: Session, platform: Platform, nonce: str) -> None:
         raise exc.NonceReused("nonce was already used") from error
 
 
-def verify_launch(session: Session, settings: Settings, keys: PlatformKeys, form) -> VerifiedLaunch:
+def verify_launch(session: Session, settings: Settings, keys: PlatformKeys, form: Mapping[str, str]) -> VerifiedLaunch:
     token = form.get("id_token") or ""
     state = form.get("state") or ""
     if not token:
@@ -231,7 +248,7 @@ def verify_launch(session: Session, settings: Settings, keys: PlatformKeys, form
     return VerifiedLaunch(platform=platform, claims=claims)
 
 
-def describe(claims: dict) -> str:
+def describe(claims: JsonObject) -> str:
     """A compact one-line summary of a launch for the log (no personal data)."""
     return json.dumps(
         {

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from collections.abc import Mapping
+from typing import Literal, overload
 from urllib.parse import urlencode, urlparse
 
 from sqlalchemy import delete
@@ -37,7 +39,11 @@ STATE_LIFETIME = dt.timedelta(minutes=10)
 MAX_FIELD_LENGTH = 4096
 
 
-def _field(params, name: str, required: bool = True) -> str | None:
+@overload
+def _field(params: Mapping[str, str], name: str, required: Literal[True] = True) -> str: ...
+@overload
+def _field(params: Mapping[str, str], name: str, required: Literal[False]) -> str | None: ...
+def _field(params: Mapping[str, str], name: str, required: bool = True) -> str | None:
     value = params.get(name)
     if value is None or value == "":
         if required:
@@ -48,7 +54,7 @@ def _field(params, name: str, required: bool = True) -> str | None:
     return value
 
 
-def begin_login(session: Session, settings: Settings, params) -> str:
+def begin_login(session: Session, settings: Settings, params: Mapping[str, str]) -> str:
     """Check the login initiation and return the authorization URL to redirect to."""
     issuer = _field(params, "iss")
     login_hint = _field(params, "login_hint")

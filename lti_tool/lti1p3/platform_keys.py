@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import json
 import logging
+from typing import Any
 
 import jwt
 import requests
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey, RSAPublicKey
 
 from config import Settings
 
@@ -34,13 +36,14 @@ class PlatformKeys:
         self._cache = cache
         self._http = http or GuardedSession(Policy.from_settings(settings), timeout=settings.http_timeout)
 
-    def _fetch(self, url: str) -> dict:
+    def _fetch(self, url: str) -> dict[str, Any]:
         try:
             response = self._http.get(url, timeout=self._settings.http_timeout, max_bytes=MAX_JWKS_BYTES)
         except requests.RequestException as exc:  # refused, unreachable, too slow, too large
             raise PlatformUnreachable(f"cannot fetch JWKS {excerpt(url)}: {exc}") from exc
         if response.status_code != 200:
             raise PlatformUnreachable(f"JWKS {excerpt(url)} answered HTTP {response.status_code}")
+        document: Any
         try:
             document = response.json()
         except ValueError as exc:
@@ -50,7 +53,7 @@ class PlatformKeys:
         self._cache.set("jwks:" + url, document, self._settings.jwks_cache_seconds)
         return document
 
-    def key_for(self, key_set_url: str, kid: str):
+    def key_for(self, key_set_url: str, kid: str) -> RSAPublicKey:
         """The public key with ``kid``, as an object PyJWT verifies with."""
         document = self._cache.get("jwks:" + key_set_url)
         if document is None:
@@ -64,12 +67,14 @@ class PlatformKeys:
         if jwk.get("kty") != "RSA":
             raise KeyNotFound(f"key {kid!r} is not an RSA key")
         try:
-            return jwt.algorithms.RSAAlgorithm.from_jwk(json.dumps(jwk))
+            key = jwt.algorithms.RSAAlgorithm.from_jwk(json.dumps(jwk))
         except (ValueError, KeyError, jwt.exceptions.InvalidKeyError) as exc:
             raise KeyNotFound(f"key {kid!r} in {key_set_url} is unusable: {exc}") from exc
+        # A JWK with private parts reads as a private key; a signature is checked with its public half.
+        return key.public_key() if isinstance(key, RSAPrivateKey) else key
 
 
-def _find(document: dict, kid: str) -> dict | None:
+def _find(document: dict[str, Any], kid: str) -> dict[str, Any] | None:
     for jwk in document.get("keys", []):
         if isinstance(jwk, dict) and jwk.get("kid") == kid:
             return jwk

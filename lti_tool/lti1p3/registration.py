@@ -20,6 +20,7 @@ redirect and point Padu's calls at another server.
 from __future__ import annotations
 
 import logging
+from typing import Any
 from urllib.parse import urlparse
 
 import requests
@@ -53,7 +54,7 @@ MAX_ANSWER_BYTES = 64 * 1024
 UNREADABLE = "could not reach or read the platform's OpenID configuration"
 
 
-def tool_configuration(settings: Settings) -> dict:
+def tool_configuration(settings: Settings) -> dict[str, Any]:
     """Padu's registration request body (§3.5.2, §3.5.3)."""
     launch_url = settings.url("/lti/launch")
     return {
@@ -80,7 +81,7 @@ def tool_configuration(settings: Settings) -> dict:
     }
 
 
-def _get_json(http: GuardedSession, url: str, timeout: float) -> dict:
+def _get_json(http: GuardedSession, url: str, timeout: float) -> dict[str, Any]:
     try:
         response = http.get(url, timeout=timeout, headers={"Accept": "application/json"},
                             max_bytes=MAX_DOCUMENT_BYTES)
@@ -90,6 +91,7 @@ def _get_json(http: GuardedSession, url: str, timeout: float) -> dict:
     except requests.RequestException as error:
         log.info("registration: %s: %s", excerpt(url), error)
         raise PlatformUnreachable(UNREADABLE) from error
+    document: Any
     try:
         document = response.json() if response.status_code == 200 else None
     except ValueError:
@@ -101,7 +103,7 @@ def _get_json(http: GuardedSession, url: str, timeout: float) -> dict:
     return document
 
 
-def _check_configuration(config_url: str, document: dict) -> None:
+def _check_configuration(config_url: str, document: dict[str, Any]) -> None:
     for name in ("issuer", "authorization_endpoint", "token_endpoint", "jwks_uri", "registration_endpoint"):
         value = document.get(name)
         if not isinstance(value, str) or origin(value) is None:
@@ -118,7 +120,7 @@ def _check_configuration(config_url: str, document: dict) -> None:
         raise RegistrationFailed("OpenID configuration lacks the LTI platform configuration")
 
 
-def _post_registration(http: GuardedSession, settings: Settings, url: str, token: str | None) -> dict:
+def _post_registration(http: GuardedSession, settings: Settings, url: str, token: str | None) -> dict[str, Any]:
     """POST Padu's configuration (§3.5.2); the platform's answer, a JSON object."""
     headers = {"Content-Type": "application/json", "Accept": "application/json"}
     if token:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import html
 import logging
 import re
+from typing import Any
 from urllib.parse import urlsplit
 
 import requests
@@ -81,11 +82,14 @@ class ServiceClient:
         self._http = http
         self._timeout = timeout
 
-    def request(self, platform: Platform, scopes: tuple[str, ...], method: str, url: str, *,
-                purpose: str = "request", max_bytes: int = MAX_ANSWER_BYTES, **kwargs) -> requests.Response:
-        """Call a service of ``platform``; ``purpose`` names the call in Padu's messages ("score")."""
-        if not belongs_to(platform, url):
-            log.warning("platform %s named a service URL on another origin, not called: %s", platform.id, excerpt(url))
+    def request(self, platform: Platform, scopes: tuple[str, ...], method: str, url: str | None, *,
+                purpose: str = "request", max_bytes: int = MAX_ANSWER_BYTES, **kwargs: Any) -> requests.Response:
+        """Call a service of ``platform``; ``purpose`` names the call in Padu's messages ("score").
+
+        ``url`` comes from a claim and may be missing: no URL is refused like a foreign one."""
+        if url is None or not belongs_to(platform, url):
+            log.warning("platform %s named a service URL on another origin, not called: %s", platform.id,
+                        excerpt(url or ""))
             raise ForeignServiceUrl(
                 "the platform named a service address outside its own site; Padu did not call it"
             )

@@ -64,7 +64,7 @@ def _when(row: GradeOutbox) -> str:
 def status(activity_id: int):
     activity = activity_in_context(activity_id)
     rows = latest_per_learner(db(), activity.id)
-    platform = db().get(Platform, activity.course.platform_id)
+    platform = db().get_one(Platform, activity.course.platform_id)  # a course's platform exists (foreign key)
     foreign = any(url and not belongs_to(platform, url) for url in (activity.lineitem_url, activity.lineitems_url))
     return render_template("grades_status.html", activity=activity, counts=status_counts(db(), activity.id),
                            rows=[(row, _when(row)) for row in rows], max_listed=MAX_LISTED,

@@ -391,8 +391,8 @@ def _number(raw: Any, where: str) -> float:
     return float(raw)
 
 
-def _one_of(raw: Any, allowed: tuple[str, ...], where: str) -> str:
-    if raw not in allowed:
+def _one_of(raw: object, allowed: tuple[str, ...], where: str) -> str:
+    if not isinstance(raw, str) or raw not in allowed:
         raise InstrumentInvalid(where, f"{raw!r} is not one of {allowed}")
     return raw
 

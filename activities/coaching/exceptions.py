@@ -21,10 +21,6 @@ from ..course.exceptions import (  # noqa: F401  (re-exported)
     NotYourCoachee,
 )
 
-#: The old name, kept while the web layer's error table (lti_tool/coaching/errors.py) still uses it.
-SessionInvalid = CoachingSessionInvalid
-
-
 # -- configuration -----------------------------------------------------------
 
 

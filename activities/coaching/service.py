@@ -4,11 +4,18 @@ Each takes the caller's SQLAlchemy session and leaves committing to it, so a
 result and its gradebook row are saved together. Each refuses a broken rule
 with one exception class from :mod:`activities.coaching.exceptions`.
 
-Coach assignments and coaching sessions are the course's
-(:mod:`activities.course.service`); they are re-exported here because a
-coaching task's pages show and change them too.
+The web layer imports nothing else of this package but that module (enforced
+by tests/lti_tool/test_layering.py): the vocabulary its pages show (states,
+decisions, the rubric, limits) is re-exported here too, and a rule a page
+shows before the learner tries (:func:`may_submit`) is asked of the module
+that enforces it, never re-coded in a view. Coach assignments and coaching
+sessions are the course's (:mod:`activities.course.service`); they are
+re-exported here because a coaching task's pages show and change them too.
 """
 
+from sqlalchemy.orm import Session
+
+from ..course.access import may_coach
 from ..course.service import (
     AgreedAction,
     agreed_actions_for,
@@ -23,26 +30,61 @@ from ..course.service import (
     spread_coaches_evenly,
     unassign_coach,
 )
+from . import KIND
 from .access import can_view_submission
+from .exceptions import CoachingError
+from .files import KNOWN_TYPES as FILE_TYPES
 from .files import EvidenceStore, Upload
 from .housekeeping import sweep_orphan_files, sweep_superseded_files
+from .models import Decision, Submission, SubmissionStatus
 from .overview import CoachLoad, Overview, overview, overview_csv
 from .reviews import QueueItem, course_review_queue, review, review_queue, reviews_of
+from .rubric import Rubric
+from .sanitize import html_to_text
+from .settings import (
+    MAX_QUOTA_BYTES,
+    CoachingSettings,
+    EvidenceType,
+    fit_to_maximum,
+    settings_of,
+    validate_settings,
+)
+from .submissions import _check_may_resubmit
 from .submissions import (
     accepted_count,
     evidence_file,
     kept_file_bytes,
-    settings_of,
     submission_for,
     submit,
 )
 
+
+def may_submit(session: Session, submission: Submission | None) -> bool:
+    """Whether the learner may hand in (again) now: the rule :func:`submit` enforces
+    (see :mod:`.submissions`), asked before the learner tries so the page offers the form only then."""
+    if submission is None:
+        return True
+    try:
+        _check_may_resubmit(session, submission)
+    except CoachingError:
+        return False
+    return True
+
+
 __all__ = [
+    "FILE_TYPES",
+    "KIND",
+    "MAX_QUOTA_BYTES",
     "AgreedAction",
     "CoachLoad",
+    "CoachingSettings",
+    "Decision",
     "EvidenceStore",
+    "EvidenceType",
     "Overview",
     "QueueItem",
+    "Rubric",
+    "SubmissionStatus",
     "Upload",
     "accepted_count",
     "agreed_actions_for",
@@ -55,9 +97,13 @@ __all__ = [
     "coaching_sessions_for",
     "course_review_queue",
     "evidence_file",
+    "fit_to_maximum",
+    "html_to_text",
     "is_coach_of",
     "kept_file_bytes",
     "log_coaching_session",
+    "may_coach",
+    "may_submit",
     "overview",
     "overview_csv",
     "review",
@@ -70,4 +116,5 @@ __all__ = [
     "sweep_orphan_files",
     "sweep_superseded_files",
     "unassign_coach",
+    "validate_settings",
 ]

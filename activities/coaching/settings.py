@@ -14,7 +14,8 @@ import enum
 from typing import Any, Iterable, Mapping
 
 from ..settings_fields import extension_list, whole_number
-from .exceptions import SettingsInvalid
+from . import KIND
+from .exceptions import NotACoachingTask, SettingsInvalid
 from .files import KNOWN_TYPES
 from .rubric import Rubric
 from .sanitize import clean_html, clean_line
@@ -227,3 +228,10 @@ def _audience(value: Any) -> Audience:
 
 def _int(value: Any, field: str, low: int, high: int) -> int:
     return whole_number(value, field, low, high, invalid=SettingsInvalid)
+
+
+def settings_of(activity: Any) -> CoachingSettings:
+    """The validated settings of a coaching task; raises NotACoachingTask for another kind."""
+    if activity.kind != KIND:
+        raise NotACoachingTask(f"activity {activity.id} is a {activity.kind or 'unconfigured'} activity")
+    return validate_settings(activity.settings or {})

@@ -30,7 +30,6 @@ from .exceptions import (
     EmptySubmission,
     EvidenceNotAllowed,
     FileTooLarge,
-    NotACoachingTask,
     NotALearner,
     NotInAudience,
     ResubmissionNotAllowed,
@@ -43,17 +42,10 @@ from .files import EvidenceStore, StoredFile, Upload
 from .grading import grade_submitted
 from .models import EvidenceFile, Review, Submission, SubmissionStatus, SubmissionVersion
 from .sanitize import clean_html, validate_link
-from .settings import CoachingSettings, EvidenceType, validate_settings
+from .settings import CoachingSettings, EvidenceType, settings_of
 
 MAX_REFLECTION = 20_000
 MAX_LINKS = 10
-
-
-def settings_of(activity: Activity) -> CoachingSettings:
-    """The validated settings of a coaching task; raises NotACoachingTask for another kind."""
-    if activity.kind != KIND:
-        raise NotACoachingTask(f"activity {activity.id} is a {activity.kind or 'unconfigured'} activity")
-    return validate_settings(activity.settings or {})
 
 
 def submission_for(session: Session, activity_id: int, learner_id: int, *, lock: bool = False) -> Submission | None:

@@ -21,9 +21,10 @@ from sqlalchemy.orm import Session
 
 from ..core import Activity, Course, Membership, Person, Role
 from ..db import utcnow
+from . import KIND  # noqa: F401  (re-exported for the web layer)
 from . import cohort as _cohort
 from . import template
-from .engine import GroupPlan, PhasePlan, PhaseStatus, ProgramPlan, current_phase
+from .engine import GroupPlan, LockedBecause, PhasePlan, PhaseStatus, ProgramPlan, current_phase  # noqa: F401
 from .exceptions import AlreadyDone, NotAllowed, NotInProgram, ProgramInvalid, ReasonRequired, WouldLockOut
 from .models import (
     AuditEntry,

@@ -2,12 +2,13 @@
 review page, coaching sessions, and the staff settings, coach assignment and overview.
 
 The views read the launch, call :mod:`activities.coaching.service`, commit and
-render; every rule lives in the domain.
+render; every rule lives in the domain. Loading, refusals, form actions,
+formatting, form macros and the layout come from the web kit, :mod:`lti_tool.web`.
 """
 
 from flask_babel import lazy_gettext as _l
 
-from activities.coaching import KIND
+from activities.coaching.service import KIND
 
 from ..activity_types import ActivityType, register
 from . import coach, learner, staff  # noqa: F401  (their routes join the blueprint)

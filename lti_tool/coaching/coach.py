@@ -8,27 +8,20 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, render_template, request, url_for
 from flask_babel import gettext as _
 
 from activities.coaching import service
-from activities.coaching.exceptions import (
-    CoachingError,
-    CoachingSessionInvalid,
-    NotYourCoachee,
-    ScoreOutOfRange,
-    UnknownVersion,
-)
-from activities.coaching.models import Decision
-from activities.coaching.rubric import Rubric
-from activities.coaching.settings import CoachingSettings
+from activities.coaching.exceptions import CoachingSessionInvalid, NotYourCoachee, ScoreOutOfRange, UnknownVersion
+from activities.coaching.service import CoachingSettings, Decision, Rubric
 from activities.core import Activity, Person, Role
 
 from ..auth import current_person, current_role, requires
 from ..runtime import db
+from ..web import Problem, form_action
+from ..web.formatting import course_zone
 from .common import COACHES, bp, by_version, course_learner, load_task
-from .errors import Problem, describe
-from .forms import conversion, jakarta, lines, parse_number, text_to_html
+from .forms import conversion, lines, parse_number, text_to_html
 
 
 def queue_page(activity: Activity):
@@ -53,9 +46,8 @@ def queue(activity_id: int):
 
 
 def _check_coach_of(activity: Activity, learner: Person) -> None:
-    if current_role() is not Role.STAFF and not service.is_coach_of(
-        db(), activity.course_id, current_person().id, learner.id
-    ):
+    # The rule review() and log_session() enforce on every write, asked before the page shows.
+    if not service.may_coach(db(), activity.course_id, current_person().id, current_role(), learner.id):
         raise NotYourCoachee("only the learner's coach or staff of the course")
 
 
@@ -75,7 +67,7 @@ def learner_page(activity: Activity, settings: CoachingSettings, learner: Person
         coach=service.coach_of(db(), activity.course_id, learner.id),
         sessions=service.coaching_sessions_for(db(), activity.course_id, learner.id),
         review_values=review_values or {"selection": {}, "score": "", "feedback": ""},
-        session_values=session_values or {"held_on": dt.datetime.now(jakarta()).date().isoformat(),
+        session_values=session_values or {"held_on": dt.datetime.now(course_zone()).date().isoformat(),
                                           "mode": "", "notes": "", "agreed_actions": ""},
         problem=problem, page="learner", conversion=conversion(settings.rubric, activity.score_maximum),
     )
@@ -120,19 +112,15 @@ def review(activity_id: int, learner_id: int):
     values = {"selection": {c.id: request.form.get(f"level-{c.id}") for c in settings.rubric.criteria},
               "score": request.form.get("score", ""), "feedback": request.form.get("feedback", "")}
     decision = request.form.get("decision", "")
-    try:
-        service.review(db(), activity, submission, current_person(), current_role(),
-                       feedback=text_to_html(values["feedback"]),
-                       **_review_input(settings.rubric, request.form, decision))
-    except CoachingError as error:
-        db().rollback()
-        return learner_page(activity, settings, learner, review_values=values, problem=describe(error))
-    db().commit()
-    if decision == Decision.ACCEPT.value:
-        flash(_("%(name)s's work is accepted. The grade is on its way to Moodle.", name=learner.display_name), "info")
-    else:
-        flash(_("%(name)s was asked to revise their work.", name=learner.display_name), "info")
-    return redirect(url_for(".queue", activity_id=activity.id), code=303)
+    return form_action(
+        lambda: service.review(db(), activity, submission, current_person(), current_role(),
+                               feedback=text_to_html(values["feedback"]),
+                               **_review_input(settings.rubric, request.form, decision)),
+        again=lambda problem: learner_page(activity, settings, learner, review_values=values, problem=problem),
+        to=url_for(".queue", activity_id=activity.id),
+        message=(_("%(name)s's work is accepted. The grade is on its way to Moodle.", name=learner.display_name)
+                 if decision == Decision.ACCEPT.value
+                 else _("%(name)s was asked to revise their work.", name=learner.display_name)))
 
 
 @bp.post("/learners/<int:learner_id>/sessions")
@@ -141,7 +129,8 @@ def log_session(activity_id: int, learner_id: int):
     activity, settings = load_task(activity_id)
     learner = course_learner(activity, learner_id)
     values = {key: request.form.get(key, "") for key in ("held_on", "mode", "notes", "agreed_actions")}
-    try:
+
+    def log():
         try:
             held_on = dt.date.fromisoformat(values["held_on"].strip())
         except ValueError:
@@ -149,11 +138,9 @@ def log_session(activity_id: int, learner_id: int):
         service.log_coaching_session(db(), activity.course, current_person(), learner, current_role(),
                                      held_on=held_on, mode=values["mode"], notes=text_to_html(values["notes"]),
                                      agreed_actions=lines(values["agreed_actions"]))
-    except CoachingError as error:
-        db().rollback()
-        return learner_page(activity, settings, learner, session_values=values, problem=describe(error))
-    db().commit()
-    flash(_("The coaching session is logged."), "info")
-    return redirect(url_for(".learner", activity_id=activity.id, learner_id=learner.id, _anchor="sessions"),
-                    code=303)
+
+    return form_action(
+        log, again=lambda problem: learner_page(activity, settings, learner, session_values=values, problem=problem),
+        to=url_for(".learner", activity_id=activity.id, learner_id=learner.id, _anchor="sessions"),
+        message=_("The coaching session is logged."))
 

@@ -12,14 +12,10 @@ from typing import Callable
 
 from flask_babel import gettext as _
 
-from ..problems import Problem, megabytes
-from ..problems import describe as describe_problem
-
 from activities.coaching import exceptions as ex
 
-
-
-
+from ..web import Problem, describe
+from ..web.formatting import decimal, megabytes
 
 _SESSION_FIELDS = {
     "held_on": lambda: _("Give the date the session took place (not a future date)."),
@@ -30,7 +26,7 @@ _SESSION_FIELDS = {
 
 #: Class → (status, field, message). Looked up along the class's MRO, so a
 #: subclass the domain adds later still gets its family's answer.
-_PROBLEMS: dict[type[ex.CoachingError], Callable[[ex.CoachingError], Problem]] = {
+PROBLEMS: dict[type[ex.CoachingError], Callable[[ex.CoachingError], Problem]] = {
     ex.NotACoachingTask: lambda e: Problem(404, _("This activity is not a coaching task.")),
     ex.WrongActivity: lambda e: Problem(404, _("This submission belongs to another activity.")),
     ex.StorageUnsafe: lambda e: Problem(
@@ -81,7 +77,7 @@ _PROBLEMS: dict[type[ex.CoachingError], Callable[[ex.CoachingError], Problem]] =
     ex.ScoringModeMismatch: lambda e: Problem(
         409, _("The rubric of this task changed while you were reviewing. Reload the page and score again."), "score"),
     ex.ScoreOutOfRange: lambda e: Problem(
-        400, _("Give a score from 0 to %(maximum)s.", maximum=format(e.maximum, "g")), "score"),
+        400, _("Give a score from 0 to %(maximum)s.", maximum=decimal(e.maximum)), "score"),
     ex.SelectionIncomplete: lambda e: Problem(400, _("Choose a level for every criterion of the rubric."), "score"),
     ex.SelectionUnknown: lambda e: Problem(
         409, _("The rubric of this task changed while you were reviewing. Reload the page and score again."), "score"),
@@ -92,12 +88,10 @@ _PROBLEMS: dict[type[ex.CoachingError], Callable[[ex.CoachingError], Problem]] =
         400, _("Write feedback that says what the learner should revise."), "feedback"),
     ex.NotWaitingForReview: lambda e: Problem(
         409, _("This work is back with the learner for revision; there is nothing to review yet.")),
-    ex.SessionInvalid: lambda e: Problem(
+    ex.CoachingSessionInvalid: lambda e: Problem(
         400, _SESSION_FIELDS.get(e.field, lambda: _("Check this field."))(), e.field),
     ex.SettingsInvalid: lambda e: Problem(
         409, _("The settings of this task are not valid. A teacher of the course must correct them.")),
 }
 
-
-def describe(error: ex.CoachingError) -> Problem:
-    return describe_problem(error, _PROBLEMS)
+__all__ = ["PROBLEMS", "Problem", "describe"]

@@ -8,8 +8,6 @@ megabytes) into the domain's shapes and domain field names into form fields.
 
 from __future__ import annotations
 
-from ..problems import megabytes  # noqa: F401  (re-exported for the views)
-
 import datetime as dt
 import zoneinfo
 from typing import Any, Mapping
@@ -19,22 +17,19 @@ from markupsafe import escape
 from werkzeug.datastructures import MultiDict
 
 from activities.coaching.exceptions import SettingsInvalid
-from activities.coaching.files import KNOWN_TYPES
-from activities.coaching.rubric import Rubric
-from activities.coaching.sanitize import html_to_text
-from activities.coaching.settings import MAX_QUOTA_BYTES, CoachingSettings, EvidenceType, validate_settings
+from activities.coaching.service import (
+    FILE_TYPES,
+    MAX_QUOTA_BYTES,
+    CoachingSettings,
+    EvidenceType,
+    Rubric,
+    html_to_text,
+    validate_settings,
+)
 
-#: Indonesia's three zones; a due date typed without one means Jakarta time (WIB).
-ZONES = (("Asia/Jakarta", "WIB"), ("Asia/Makassar", "WITA"), ("Asia/Jayapura", "WIT"))
-DEFAULT_ZONE = "Asia/Jakarta"
-MB = 1024 * 1024
+from ..web.formatting import DEFAULT_ZONE, MB, ZONES, course_zone, decimal, megabytes
+
 MAX_TITLE = 255
-
-
-
-
-def jakarta() -> zoneinfo.ZoneInfo:
-    return zoneinfo.ZoneInfo(DEFAULT_ZONE)
 
 
 def text_to_html(text: str | None) -> str:
@@ -63,7 +58,7 @@ def parse_number(text: str | None) -> float | None:
 def settings_values(title: str, settings: CoachingSettings) -> dict[str, Any]:
     """The settings form filled from stored settings."""
     rubric = settings.rubric
-    due = settings.due_at.astimezone(jakarta()).strftime("%Y-%m-%dT%H:%M") if settings.due_at else ""
+    due = settings.due_at.astimezone(course_zone()).strftime("%Y-%m-%dT%H:%M") if settings.due_at else ""
     return {
         "title": title,
         "instructions": settings.instructions,
@@ -269,8 +264,8 @@ def conversion(rubric: Rubric | None, score_maximum: float) -> dict[str, str] | 
     if example is None:
         return None
     points, score = example
-    return {"points": format(points, "g"), "total": format(rubric.max_points, "g"), "score": format(score, "g"),
-            "maximum": format(score_maximum, "g"), "simple": rubric.is_simple}
+    return {"points": decimal(points), "total": decimal(rubric.max_points), "score": decimal(score),
+            "maximum": decimal(score_maximum), "simple": rubric.is_simple}
 
 
 # -- evidence, reviews, sessions ---------------------------------------------------
@@ -290,4 +285,4 @@ def file_accept(settings: CoachingSettings) -> str:
 
 
 def known_extensions() -> list[str]:
-    return sorted(KNOWN_TYPES)
+    return sorted(FILE_TYPES)

@@ -6,22 +6,19 @@ page without another redirect (the launch already took two).
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy.exc import IntegrityError
 
 from activities.coaching import service
-from activities.coaching.exceptions import CoachingError
-from activities.coaching.models import Decision, SubmissionStatus
-from activities.coaching.settings import CoachingSettings
+from activities.coaching.service import CoachingSettings, Decision
 from activities.core import Activity, Role
 
 from ..auth import current_person, current_role, requires
 from ..responses import stored_file_response
 from ..runtime import current, db
+from ..web import Problem, form_action
 from . import coach, staff
 from .common import bp, by_version, evidence_store, load_task
-from .errors import Problem, describe
 from .forms import evidence_values, file_accept, lines, text_to_html
 
 
@@ -42,10 +39,7 @@ def task_page(activity: Activity, settings: CoachingSettings, *, values: dict | 
     me = current_person()
     submission = service.submission_for(db(), activity.id, me.id)
     reviews = service.reviews_of(db(), submission) if submission else []
-    # The domain's rule (submissions.py), shown before the learner tries: a first
-    # version may be replaced until someone reviewed it; later ones after a revision request.
-    may_submit = submission is None or submission.state is SubmissionStatus.REVISION_REQUESTED or (
-        submission.state is SubmissionStatus.SUBMITTED and not reviews)
+    may_submit = service.may_submit(db(), submission)
     if values is None:
         values = evidence_values(settings, submission.latest if submission and may_submit else None)
     accepted = next((r for r in reversed(reviews) if r.decision == Decision.ACCEPT.value), None)
@@ -68,25 +62,21 @@ def submit(activity_id: int):
     values = {"reflection": request.form.get("reflection", ""), "links": request.form.get("links", "")}
     # An empty file input still sends a part without a name: that is "no file", not a bad name.
     uploads = [service.Upload(f.filename, f.stream) for f in request.files.getlist("files") if f.filename]
-    try:
-        service.submit(db(), activity, current_person(), reflection=text_to_html(values["reflection"]),
-                       links=lines(values["links"]), files=uploads, store=evidence_store())
-    except CoachingError as error:
-        db().rollback()
-        return task_page(activity, settings, values=values, problem=describe(error))
-    except IntegrityError:
+    return form_action(
+        lambda: service.submit(db(), activity, current_person(), reflection=text_to_html(values["reflection"]),
+                               links=lines(values["links"]), files=uploads, store=evidence_store()),
+        again=lambda problem: task_page(activity, settings, values=values, problem=problem),
+        to=url_for(".home", activity_id=activity.id), message=lambda _submission: _handed_in(activity),
         # A double tap on a slow connection: two first hand-ins raced, the other one was saved.
-        db().rollback()
-        return task_page(activity, settings, values=values, problem=Problem(
-            409, _("Your work was sent twice at the same moment; the first one was saved. Check it below.")))
-    db().commit()
+        conflict=Problem(409, _("Your work was sent twice at the same moment; the first one was saved. "
+                                "Check it below.")))
+
+
+def _handed_in(activity: Activity) -> str:
     coach = service.coach_of(db(), activity.course_id, current_person().id)
     if coach is not None:
-        flash(_("Your work was handed in. %(coach)s, your coach, will review it.", coach=coach.display_name), "info")
-    else:
-        flash(_("Your work was handed in. No coach is assigned to you yet, so the course's teachers will review it."),
-              "info")
-    return redirect(url_for(".home", activity_id=activity.id), code=303)
+        return _("Your work was handed in. %(coach)s, your coach, will review it.", coach=coach.display_name)
+    return _("Your work was handed in. No coach is assigned to you yet, so the course's teachers will review it.")
 
 
 @bp.get("/learners/<int:learner_id>/files/<int:file_id>")

@@ -4,30 +4,22 @@ from __future__ import annotations
 
 import collections
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from activities.coaching import KIND, service
-from activities.coaching.exceptions import CoachingError, NotAFacilitator, SettingsInvalid
-from activities.coaching.settings import validate_settings
+from activities.coaching import service
+from activities.coaching.exceptions import NotAFacilitator, SettingsInvalid
+from activities.coaching.service import KIND, validate_settings
 from activities.core import Activity, Person, Role
 
 from ..auth import activity_in_context, course_roster, requires
 from ..responses import csv_response
 from ..runtime import current, db
+from ..web import Problem, form_action, saved
+from ..web.formatting import ZONES, megabytes
 from .common import bp, load_task
-from .errors import Problem, describe
-from .forms import (
-    ZONES,
-    check_settings,
-    conversion,
-    known_extensions,
-    megabytes,
-    posted_settings_values,
-    rubric_of,
-    settings_values,
-)
+from .forms import check_settings, conversion, known_extensions, posted_settings_values, rubric_of, settings_values
 
 
 def _settings_page(activity: Activity, values: dict, errors: dict, status: int = 200, broken: bool = False):
@@ -57,9 +49,7 @@ def settings(activity_id: int):
         return _settings_page(activity, values, errors, 400)
     activity.title = values["title"]
     activity.settings = checked.to_dict()
-    db().commit()
-    flash(_("The settings are saved."), "info")
-    return redirect(url_for(".settings", activity_id=activity.id), code=303)
+    return saved(url_for(".settings", activity_id=activity.id), _("The settings are saved."))
 
 
 def _roster() -> tuple[list[Person], list[Person], set[int]]:
@@ -104,8 +94,9 @@ def assign(activity_id: int):
     current_coach = {a.learner_id: a.coach_id for a in service.assignments(db(), activity.course_id)}
     posted = {learner.id: request.form[f"coach-{learner.id}"] for learner in learners
               if f"coach-{learner.id}" in request.form}
-    changed = 0
-    try:
+
+    def assign_all() -> int:
+        changed = 0
         for learner in learners:
             choice = posted.get(learner.id, str(current_coach.get(learner.id, "")))
             if choice == str(current_coach.get(learner.id, "")):
@@ -117,12 +108,13 @@ def assign(activity_id: int):
             else:
                 raise NotAFacilitator(f"{choice!r} is not a coach of this course")
             changed += 1
-    except CoachingError as error:
-        db().rollback()
-        return _coaches_page(activity, describe(error), posted)
-    db().commit()
-    flash(ngettext("%(num)d learner has a new coach.", "%(num)d learners have a new coach.", changed), "info")
-    return redirect(url_for(".coaches", activity_id=activity.id), code=303)
+        return changed
+
+    return form_action(
+        assign_all, again=lambda problem: _coaches_page(activity, problem, posted),
+        to=url_for(".coaches", activity_id=activity.id),
+        message=lambda changed: ngettext("%(num)d learner has a new coach.", "%(num)d learners have a new coach.",
+                                         changed))
 
 
 @bp.post("/coaches/spread")
@@ -132,15 +124,12 @@ def spread(activity_id: int):
     activity, _settings = load_task(activity_id)
     learners, coaches, _facilitators = _roster()
     wanted = set(request.form.getlist("coach"))
-    try:
-        made = service.spread_coaches_evenly(db(), activity.course, [c for c in coaches if str(c.id) in wanted],
-                                             learners)
-    except CoachingError as error:
-        db().rollback()
-        return _coaches_page(activity, describe(error))
-    db().commit()
-    flash(ngettext("%(num)d learner got a coach.", "%(num)d learners got a coach.", len(made)), "info")
-    return redirect(url_for(".coaches", activity_id=activity.id), code=303)
+    return form_action(
+        lambda: service.spread_coaches_evenly(db(), activity.course, [c for c in coaches if str(c.id) in wanted],
+                                              learners),
+        again=lambda problem: _coaches_page(activity, problem),
+        to=url_for(".coaches", activity_id=activity.id),
+        message=lambda made: ngettext("%(num)d learner got a coach.", "%(num)d learners got a coach.", len(made)))
 
 
 def overview_page(activity: Activity):

@@ -8,14 +8,14 @@ render; every rule lives in the domain.
 
 from flask_babel import lazy_gettext as _l
 
-from activities.gating import KIND
+from activities.gating import service
 
 from ..activity_types import ActivityType, register
 from . import decisions, learner, program, staff  # noqa: F401  (their routes join the blueprint)
 from .common import bp
 
 register(ActivityType(
-    kind=KIND,
+    kind=service.KIND,
     label=_l("Phase gating"),
     description=_l("The course's blended program (mandiri, jarak jauh, klasikal): each learner sees which phase is "
                    "open and what is still missing; a phase's gradebook column lets Moodle restrict the next "

@@ -1,5 +1,5 @@
 """What every gating view shares: the blueprint, loading the activity and its program,
-the page for a refusal, and the words and dates the domain leaves to the web layer."""
+and the words and dates the domain leaves to the web layer."""
 
 from __future__ import annotations
 
@@ -7,34 +7,32 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
-from flask import Blueprint, render_template, request, session
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from activities.core import Activity, Role
 from activities.facts import Progress, Step
-from activities.gating import KIND, service
-from activities.gating.exceptions import GatingError
-from activities.gating.models import Program
+from activities.gating import exceptions, service
 
 from ..auth import activity_in_context, current_person, current_role
 from ..runtime import db
-from .errors import describe
+from ..web import blueprint
+from ..web.formatting import locale
+from .errors import PROBLEMS
 
-bp = Blueprint("gating", __name__, url_prefix="/a/<int:activity_id>/gating")
+bp = blueprint(service.KIND, __name__, exceptions.GatingError, PROBLEMS)
 
 #: Staff and facilitators: they watch the cohort, override and sign off.
 FACILITATORS = (Role.FACILITATOR, Role.STAFF)
 
 
-def load(activity_id: int) -> tuple[Activity, Program | None]:
+def load(activity_id: int) -> tuple[Activity, service.Program | None]:
     """The gating activity of the launch's course and the course's program (None until staff set it up)."""
-    activity = activity_in_context(activity_id, KIND)
+    activity = activity_in_context(activity_id, service.KIND)
     return activity, service.program_for(db(), activity.course_id)
 
 
-def load_program(activity_id: int) -> tuple[Activity, Program]:
+def load_program(activity_id: int) -> tuple[Activity, service.Program | None]:
     """As :func:`load`; the first staff visit makes the program from the Latsar CPNS template
     (issue 12: "the first gating activity placed … or set up at first staff launch creates it")."""
     activity, program = load(activity_id)
@@ -44,17 +42,12 @@ def load_program(activity_id: int) -> tuple[Activity, Program]:
     return activity, program
 
 
-def refused(error: GatingError):
-    db().rollback()
-    problem = describe(error)
-    return render_template("gating/refused.html", problem=problem,
-                           activity_id=(request.view_args or {}).get("activity_id")), problem.status
-
-
-@bp.errorhandler(GatingError)
-def _gating_error(error: GatingError):
-    # A safety net: a refusal a view did not expect is still a 4xx page, never a 500.
-    return refused(error)
+def require_program(activity_id: int) -> tuple[Activity, service.Program]:
+    """As :func:`load_program`, refusing (404) while the course has no program (no staff opened it yet)."""
+    activity, program = load_program(activity_id)
+    if program is None:
+        raise exceptions.NotInProgram("the course has no program yet")
+    return activity, program
 
 
 # -- words and dates -------------------------------------------------------------
@@ -102,11 +95,11 @@ ACTIONS = {
     "sign_off_revoked": _l("Sign-off revoked"),
 }
 
-_BAND_ORDER = ("belum_siap", "siap_dengan_pendampingan", "siap")
+_BAND_ORDER = tuple(BANDS)
 
 
 def progress_text(progress: Progress | None) -> str:
-    """The domain's progress numbers in words, e.g. "indeks 62, perlu 75"."""
+    """The domain's progress numbers in words, e.g. "Indeks 62, perlu 75"."""
     if progress is None:
         return ""
     done, needed, key = progress.done, progress.needed, progress.key
@@ -143,19 +136,18 @@ def step_text(step: Step, title: str) -> str:
     }[step]()
 
 
-def zone_of(program: Program | None) -> ZoneInfo:
+def zone_of(program: service.Program | None) -> ZoneInfo:
+    """The program's own zone (staff may set another than Jakarta's), where the kit's ``when`` uses WIB."""
     return ZoneInfo(program.time_zone if program else "Asia/Jakarta")
 
 
-def when(value: dt.datetime | None, zone: ZoneInfo) -> str:
+def when_in(value: dt.datetime | None, zone: ZoneInfo) -> str:
     if value is None:
         return ""
-    return format_datetime(value, "d MMM yyyy, HH.mm zzz", tzinfo=zone, locale=str(get_locale()))
+    return format_datetime(value, "d MMM yyyy, HH.mm zzz", tzinfo=zone, locale=locale())
 
 
 @bp.context_processor
-def _formatting():
-    launch = getattr(session, "launch", None)
+def _words():
     return {"STATE_LABELS": STATE_LABELS, "REQUIREMENT_KINDS": REQUIREMENT_KINDS, "ACTIONS": ACTIONS,
-            "PHASE_KINDS": dict(PHASE_KINDS), "progress_text": progress_text, "when": when,
-            "role": Role(launch.role) if launch is not None else None}
+            "PHASE_KINDS": dict(PHASE_KINDS), "when_in": when_in}

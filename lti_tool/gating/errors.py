@@ -12,8 +12,7 @@ from flask_babel import gettext as _
 
 from activities.gating import exceptions as ex
 
-from ..problems import Problem
-from ..problems import describe as describe_problem
+from ..web import Problem
 
 _FIELDS = {
     "title": lambda: _("Give a title of 1 to 200 characters."),
@@ -39,7 +38,8 @@ def _field(error) -> Problem:
     return Problem(400, message() if message else _("Check this field."), error.field)
 
 
-_PROBLEMS: dict[type, Callable[[Exception], Problem]] = {
+#: Class → Problem, looked up along the class's MRO (lti_tool.web.refusals).
+PROBLEMS: dict[type, Callable[[Exception], Problem]] = {
     ex.NotAllowed: lambda e: Problem(403, _("Your role in this course does not allow this.")),
     ex.NotInProgram: lambda e: Problem(404, _("This is not part of this course's program.")),
     ex.ReasonRequired: lambda e: Problem(400, _("Write the reason: it is kept in the audit log."), "reason"),
@@ -51,6 +51,3 @@ _PROBLEMS: dict[type, Callable[[Exception], Problem]] = {
                "make it anyway; it is recorded in the audit log.", n=len(e.learner_ids)), "confirm"),
 }
 
-
-def describe(error: Exception) -> Problem:
-    return describe_problem(error, _PROBLEMS)

@@ -11,11 +11,9 @@ import dataclasses
 import datetime as dt
 
 from activities.gating import service
-from activities.gating.engine import LockedBecause, PhaseStatus
-from activities.gating.models import Program
 
 from ..runtime import db
-from .common import REQUIREMENT_KINDS, progress_text, step_text, when, zone_of
+from .common import REQUIREMENT_KINDS, progress_text, step_text, when_in, zone_of
 
 
 @dataclasses.dataclass(frozen=True)
@@ -50,11 +48,11 @@ class Journey:
     next_deadline: str
 
 
-def requirement_titles(program: Program) -> dict[int, str]:
+def requirement_titles(program: service.Program) -> dict[int, str]:
     return {r.id: r.title for phase in program.phases for r in phase.requirements}
 
 
-def journey_of(program: Program, learner_id: int, now: dt.datetime | None = None) -> Journey:
+def journey_of(program: service.Program, learner_id: int, now: dt.datetime | None = None) -> Journey:
     statuses = service.journey(db(), program, learner_id, now)
     zone = zone_of(program)
     titles = requirement_titles(program)
@@ -62,10 +60,10 @@ def journey_of(program: Program, learner_id: int, now: dt.datetime | None = None
     phases = tuple(_phase(status, titles, activities, zone) for status in statuses)
     current = next((p for p in phases if p.state in ("open", "locked")), None)
     deadline = service.next_deadline(statuses, now or dt.datetime.now(dt.timezone.utc))
-    return Journey(phases, current, when(deadline, zone))
+    return Journey(phases, current, when_in(deadline, zone))
 
 
-def _phase(status: PhaseStatus, titles, activities, zone) -> PhaseView:
+def _phase(status: service.PhaseStatus, titles, activities, zone) -> PhaseView:
     lines = []
     for item in status.requirements:
         requirement, check = item.requirement, item.check
@@ -79,6 +77,6 @@ def _phase(status: PhaseStatus, titles, activities, zone) -> PhaseView:
                                      progress_text(check.progress) if check else "", step, requirement.group_id))
     phase = status.phase
     return PhaseView(
-        phase.id, phase.title, phase.kind, status.state.value, when(phase.opens_at, zone), when(phase.closes_at, zone),
-        status.locked_because.value if isinstance(status.locked_because, LockedBecause) else None, tuple(lines),
+        phase.id, phase.title, phase.kind, status.state.value, when_in(phase.opens_at, zone), when_in(phase.closes_at, zone),
+        status.locked_because.value if isinstance(status.locked_because, service.LockedBecause) else None, tuple(lines),
         {g.id: g.at_least for g in phase.groups})

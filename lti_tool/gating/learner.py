@@ -15,8 +15,7 @@ from .journey import journey_of
 @bp.get("/")
 @requires()
 def home(activity_id: int):
-    role = current_role()
-    if role is Role.LEARNER:
+    if current_role() is Role.LEARNER:
         activity, program = load(activity_id)
         if program is None:
             return render_template("gating/not_ready.html", activity=activity)

@@ -9,19 +9,19 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import render_template, request, url_for
 from flask_babel import gettext as _
 
 from activities.core import Activity, Role
 from activities.gating import service
-from activities.gating.exceptions import GatingError, NotInProgram, ProgramInvalid
-from activities.gating.models import Program
+from activities.gating.exceptions import ProgramInvalid
 
 from ..auth import current_person, current_role, requires
-from ..problems import Problem
 from ..runtime import db
-from .common import BANDS, PHASE_KINDS, REQUIREMENT_KINDS, bp, load_program, zone_of
-from .errors import describe
+from ..web import Problem, form_action
+from .common import BANDS, PHASE_KINDS, REQUIREMENT_KINDS, bp, require_program, zone_of
+
+Program = service.Program
 
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -95,35 +95,23 @@ def program_page(activity: Activity, program: Program, *, problem: Problem | Non
 @bp.get("/program")
 @requires(Role.STAFF)
 def program(activity_id: int):
-    activity, program = load_program(activity_id)
+    activity, program = require_program(activity_id)
     return program_page(activity, program)
 
 
-def _edit(activity_id: int, form: str, act, done: str):
-    activity, program = load_program(activity_id)
-    try:
-        act(program)
-    except GatingError as error:
-        db().rollback()
-        problem = describe(error)
-        if problem.status == 404:
-            raise
-        return program_page(activity, load_program(activity_id)[1], problem=problem, form=form,
-                            values=dict(request.form))
-    db().commit()
-    flash(done, "info")
-    return redirect(url_for(".program", activity_id=activity.id) + f"#{form}", code=303)
+def _edit(activity_id: int, form: str, edit, message: str):
+    """One edit by form_action: on a refusal the program page again (as stored: the edit was rolled
+    back), the message next to the form it came from."""
+    activity, program = require_program(activity_id)
+    return form_action(
+        lambda: edit(program),
+        again=lambda problem: program_page(activity, require_program(activity_id)[1], problem=problem, form=form,
+                                           values=dict(request.form)),
+        to=url_for(".program", activity_id=activity.id) + f"#{form}", message=message)
 
 
 def _confirm() -> bool:
     return request.form.get("confirm") == "yes"
-
-
-def _id(name: str) -> int:
-    try:
-        return int(request.form.get(name, ""))
-    except ValueError:
-        raise NotInProgram(f"{name} is not a number") from None
 
 
 @bp.post("/program/phases/<int:phase_id>")

@@ -7,19 +7,19 @@ from __future__ import annotations
 import dataclasses
 import math
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import render_template, request, url_for
 from flask_babel import gettext as _
 
 from activities.core import Activity, Role
 from activities.gating import service
-from activities.gating.exceptions import GatingError
-from activities.gating.models import Program
 
 from ..auth import course_roster, current_role, requires
 from ..responses import csv_response
 from ..runtime import db
-from .common import FACILITATORS, bp, load_program, refused, zone_of
-from .errors import describe
+from ..web import form_action
+from .common import FACILITATORS, bp, load_program, require_program, zone_of
+
+Program = service.Program
 
 PAGE_SIZE = 100
 STATES = ("locked", "open", "complete", "overridden")
@@ -86,9 +86,7 @@ def cohort(activity_id: int):
 @bp.get("/cohort.csv")
 @requires(*FACILITATORS)
 def cohort_csv(activity_id: int):
-    activity, program = load_program(activity_id)
-    if program is None:
-        return render_template("gating/not_ready.html", activity=activity), 404
+    activity, program = require_program(activity_id)
     course_roster()
     return csv_response(service.grid_csv(service.grid(db(), program)), f"phase-gating-{activity.course_id}.csv")
 
@@ -117,27 +115,21 @@ def _settings_page(activity: Activity, program: Program, problem=None):
 @bp.get("/settings")
 @requires(Role.STAFF)
 def settings(activity_id: int):
-    activity, program = load_program(activity_id)
+    activity, program = require_program(activity_id)
     return _settings_page(activity, program)
 
 
 @bp.post("/settings")
 @requires(Role.STAFF)
 def save_settings(activity_id: int):
-    activity, program = load_program(activity_id)
+    activity, program = require_program(activity_id)
     raw = request.form.get("phase_id", "")
     try:
         phase_id = int(raw) if raw else None
     except ValueError:
         phase_id = -1  # refused by the domain like any phase not of this program
-    try:
-        service.set_column(db(), activity, current_role(), phase_id)
-    except GatingError as error:
-        db().rollback()
-        return _settings_page(activity, program, describe(error))
-    db().commit()
-    flash(_("The settings are saved. Learners who already passed the phase get 100 in its column."), "info")
-    return redirect(url_for(".settings", activity_id=activity.id), code=303)
-
-
-__all__ = ["cohort_page", "refused"]
+    return form_action(
+        lambda: service.set_column(db(), activity, current_role(), phase_id),
+        again=lambda problem: _settings_page(activity, program, problem),
+        to=url_for(".settings", activity_id=activity.id),
+        message=_("The settings are saved. Learners who already passed the phase get 100 in its column."))

@@ -2,12 +2,13 @@
 the staff settings; the cohort view for staff and facilitators.
 
 The views read the launch, call :mod:`activities.readiness.service`, commit and
-render; every rule lives in the domain.
+render; every rule lives in the domain. Loading, refusals, form actions,
+formatting, form macros and the layout come from the web kit, :mod:`lti_tool.web`.
 """
 
 from flask_babel import lazy_gettext as _l
 
-from activities.readiness import KIND
+from activities.readiness.service import KIND
 
 from ..activity_types import ActivityType, register
 from . import learner, probe, staff  # noqa: F401  (their routes join the blueprint)

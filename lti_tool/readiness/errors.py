@@ -12,15 +12,10 @@ from typing import Callable
 
 from flask_babel import gettext as _
 
-from ..problems import Problem, megabytes
-from ..problems import describe as describe_problem
-
 from activities.readiness import exceptions as ex
 
-
-
-
-
+from ..web import Problem, describe
+from ..web.formatting import megabytes
 
 def _types(allowed: tuple[str, ...]) -> str:
     return ", ".join(ext.upper() for ext in allowed)
@@ -28,7 +23,7 @@ def _types(allowed: tuple[str, ...]) -> str:
 
 #: Class → Problem. Looked up along the class's MRO, so a subclass the domain
 #: adds later still gets its family's answer.
-_PROBLEMS: dict[type[ex.ReadinessError], Callable[[ex.ReadinessError], Problem]] = {
+PROBLEMS: dict[type[ex.ReadinessError], Callable[[ex.ReadinessError], Problem]] = {
     ex.NotAReadinessCheck: lambda e: Problem(404, _("This activity is not a readiness check.")),
     ex.SettingsInvalid: lambda e: Problem(
         409, _("The settings of this check are not valid. A teacher of the course must correct them.")),
@@ -66,6 +61,4 @@ _PROBLEMS: dict[type[ex.ReadinessError], Callable[[ex.ReadinessError], Problem]]
     ex.EmptyFile: lambda e: Problem(400, _("%(name)s is empty. Choose another file.", name=e.filename[:120]), "file"),
 }
 
-
-def describe(error: ex.ReadinessError) -> Problem:
-    return describe_problem(error, _PROBLEMS)
+__all__ = ["PROBLEMS", "Problem", "describe"]

@@ -14,10 +14,17 @@ from typing import Any, Mapping
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
-from activities.readiness.areas import AREAS
 from activities.readiness.exceptions import SettingsInvalid
-from activities.readiness.instrument import ChoiceItem, Instrument, SkillArea
-from activities.readiness.settings import MAX_ATTEMPTS, MAX_UPLOAD_BYTES, ReadinessSettings, validate_settings
+from activities.readiness.service import (
+    AREAS,
+    MAX_ATTEMPTS,
+    MAX_UPLOAD_BYTES,
+    ChoiceItem,
+    Instrument,
+    ReadinessSettings,
+    SkillArea,
+    validate_settings,
+)
 
 KB = 1024
 

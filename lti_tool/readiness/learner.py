@@ -14,13 +14,13 @@ from sqlalchemy.exc import IntegrityError
 
 from activities.core import Role
 from activities.readiness import service
-from activities.readiness.exceptions import AttemptIncomplete, ReadinessError
-from activities.readiness.probe import PLAN
+from activities.readiness.exceptions import AttemptIncomplete
 
 from ..auth import current_person, current_role, requires
 from ..runtime import current, db
-from .common import TAKERS, WATCHERS, bp, load_check, refused
-from .errors import Problem, describe, megabytes
+from ..web import Problem, form_action
+from ..web.formatting import megabytes
+from .common import TAKERS, WATCHERS, bp, load_check
 from .forms import chosen, device_answers, skills_answers
 from .steps import step_after, step_before, step_of_question, steps_of
 from .summary import probe_lines
@@ -66,16 +66,14 @@ def start(activity_id: int):
     """Start a new attempt, or resume the open one (a second tap only resumes)."""
     activity, settings = load_check(activity_id)
     me = current_person()
+    # A refusal (no attempts left) is the blueprint's refusal page.
     try:
-        try:
-            attempt = service.start_or_resume_attempt(db(), activity, me)
-            db().commit()
-        except IntegrityError:
-            # A double tap: the other request opened the attempt first; this one resumes it.
-            db().rollback()
-            attempt = service.start_or_resume_attempt(db(), activity, me)
-    except ReadinessError as error:
-        return refused(error)
+        attempt = service.start_or_resume_attempt(db(), activity, me)
+        db().commit()
+    except IntegrityError:
+        # A double tap: the other request opened the attempt first; this one resumes it.
+        db().rollback()
+        attempt = service.start_or_resume_attempt(db(), activity, me)
     instrument = service.load_instrument(attempt.instrument_version)
     first = steps_of(instrument, settings)[0]
     return redirect(first.url(activity.id), code=303)
@@ -111,7 +109,7 @@ def device_page(activity, settings, attempt, *, values=None, problem=None):
     return _page("readiness/device.html", activity, settings, attempt, "device",
                  values=values if values is not None else dict(attempt.self_report or {}), problem=problem,
                  errors={problem.field: problem.message} if problem and problem.field else None,
-                 plan=PLAN.to_dict(), probe=probe_lines(attempt.probe) if attempt.probe else None)
+                 plan=service.PROBE_PLAN.to_dict(), probe=probe_lines(attempt.probe) if attempt.probe else None)
 
 
 @bp.get("/device")
@@ -135,13 +133,10 @@ def save_device(activity_id: int):
         return _no_attempt(activity)
     instrument = service.load_instrument(attempt.instrument_version)
     values = device_answers(instrument, request.form)
-    try:
-        service.save_section(db(), activity, current_person(), "device", values)
-    except ReadinessError as error:
-        db().rollback()
-        return device_page(activity, settings, attempt, values=values, problem=describe(error))
-    db().commit()
-    return redirect(step_after(steps_of(instrument, settings), "device").url(activity.id), code=303)
+    return form_action(
+        lambda: service.save_section(db(), activity, current_person(), "device", values),
+        again=lambda problem: device_page(activity, settings, attempt, values=values, problem=problem),
+        to=step_after(steps_of(instrument, settings), "device").url(activity.id))
 
 
 # -- digital skills, one DigComp area per page ----------------------------------------
@@ -182,13 +177,10 @@ def save_skills(activity_id: int, area: str):
     instrument = service.load_instrument(attempt.instrument_version)
     skill_area = _area(instrument, area)
     values = skills_answers(skill_area, request.form)
-    try:
-        service.save_section(db(), activity, current_person(), "skills", values)
-    except ReadinessError as error:
-        db().rollback()
-        return skills_page(activity, settings, attempt, skill_area, values=values, problem=describe(error))
-    db().commit()
-    return redirect(step_after(steps_of(instrument, settings), f"skills.{area}").url(activity.id), code=303)
+    return form_action(
+        lambda: service.save_section(db(), activity, current_person(), "skills", values),
+        again=lambda problem: skills_page(activity, settings, attempt, skill_area, values=values, problem=problem),
+        to=step_after(steps_of(instrument, settings), f"skills.{area}").url(activity.id))
 
 
 # -- LMS tasks ---------------------------------------------------------------------
@@ -229,14 +221,11 @@ def upload(activity_id: int):
     if file is None or not file.filename:
         return lms_page(activity, settings, attempt,
                         problem=Problem(400, _("Choose a file to upload."), "file"))
-    try:
-        service.record_upload(db(), activity, current_person(), upload_dir(), file.filename, file.stream)
-    except ReadinessError as error:
-        db().rollback()
-        return lms_page(activity, settings, attempt, problem=describe(error))
-    db().commit()
-    flash(_("Your file is uploaded. The upload task is done."), "info")
-    return redirect(url_for(".lms", activity_id=activity.id, _anchor="upload"), code=303)
+    return form_action(
+        lambda: service.record_upload(db(), activity, current_person(), upload_dir(), file.filename, file.stream),
+        again=lambda problem: lms_page(activity, settings, attempt, problem=problem),
+        to=url_for(".lms", activity_id=activity.id, _anchor="upload"),
+        message=_("Your file is uploaded. The upload task is done."))
 
 
 @bp.post("/lms/code")
@@ -247,16 +236,13 @@ def code(activity_id: int):
     if attempt is None:
         return _no_attempt(activity)
     given = request.form.get("code", "")[:200]
-    try:
-        found = service.check_code(db(), activity, current_person(), given)
-    except ReadinessError as error:
-        db().rollback()
-        return lms_page(activity, settings, attempt, code_value=given, problem=describe(error))
-    db().commit()
-    if not found:
-        return lms_page(activity, settings, attempt, code_value=given, code_wrong=True)
-    flash(_("That is the code. The task is done."), "info")
-    return redirect(url_for(".lms", activity_id=activity.id, _anchor="find-code"), code=303)
+    # A wrong code is no refusal: the try is counted and saved, and the form says so.
+    return form_action(
+        lambda: service.check_code(db(), activity, current_person(), given),
+        again=lambda problem: lms_page(activity, settings, attempt, code_value=given, problem=problem),
+        to=lambda found: (url_for(".lms", activity_id=activity.id, _anchor="find-code") if found
+                          else lms_page(activity, settings, attempt, code_value=given, code_wrong=True)),
+        message=_("That is the code. The task is done."))
 
 
 # -- review and submit ------------------------------------------------------------------
@@ -289,15 +275,11 @@ def submit(activity_id: int):
     attempt = _open_attempt(activity)
     if attempt is None:
         return _no_attempt(activity)
-    try:
-        service.submit_attempt(db(), activity, current_person())
-    except AttemptIncomplete as error:
-        db().rollback()
-        return review_page(activity, settings, attempt, problem=describe(error))
-    except ReadinessError as error:
-        return refused(error)
-    db().commit()
-    return redirect(url_for(".result", activity_id=activity.id), code=303)
+    # Only the gaps are shown on the review page; another refusal is the refusal page.
+    return form_action(
+        lambda: service.submit_attempt(db(), activity, current_person()),
+        again=lambda problem: review_page(activity, settings, attempt, problem=problem),
+        to=url_for(".result", activity_id=activity.id), refusals=(AttemptIncomplete,))
 
 
 # -- the result --------------------------------------------------------------------------

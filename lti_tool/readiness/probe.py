@@ -1,7 +1,7 @@
 """The probe's HTTP side: test payloads to download, a sink to upload to, a ping, and the result.
 
 The sizes Padu serves and accepts come from the domain's plan
-(:data:`activities.readiness.probe.PLAN`), the one definition the page's
+(:data:`activities.readiness.service.PROBE_PLAN`), the one definition the page's
 script follows too. Payloads are random bytes, generated as they are sent:
 incompressible (a compressing proxy cannot flatter the connection) and never
 held whole in memory. Only people who take the check may use these
@@ -16,12 +16,12 @@ from flask import Response, request
 
 from activities.readiness import service
 from activities.readiness.exceptions import ProbeInvalid, ReadinessError
-from activities.readiness.probe import MAX_PROBE_BYTES, PLAN, parse_probe
+from activities.readiness.service import MAX_PROBE_BYTES, PROBE_PLAN, parse_probe
 
 from ..auth import current_person, requires
 from ..runtime import db
+from ..web import describe
 from .common import TAKERS, bp, load_check
-from .errors import describe
 from .summary import probe_summary
 
 CHUNK = 64 * 1024
@@ -48,9 +48,9 @@ def probe_ping(activity_id: int):
 def probe_payload(activity_id: int):
     load_check(activity_id)
     size = request.args.get("bytes", type=int)
-    if size is None or not PLAN.download.allows(size):
+    if size is None or not PROBE_PLAN.download.allows(size):
         return {"error": "bad_size", "detail": "bytes must be one of the plan's sizes",
-                "sizes": list(PLAN.download.sizes())}, 400
+                "sizes": list(PROBE_PLAN.download.sizes())}, 400
     response = Response(_random_bytes(size), mimetype="application/octet-stream", headers=NO_STORE)
     response.content_length = size
     return response
@@ -61,7 +61,7 @@ def probe_payload(activity_id: int):
 def probe_upload(activity_id: int):
     """Read the bytes and throw them away: only the time they took matters (to the browser)."""
     load_check(activity_id)
-    limit = PLAN.upload.largest_bytes
+    limit = PROBE_PLAN.upload.largest_bytes
     if request.content_length is not None and request.content_length > limit:
         return {"error": "too_large", "limit": limit}, 413
     received = 0

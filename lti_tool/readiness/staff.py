@@ -8,18 +8,17 @@ from __future__ import annotations
 
 import re
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import render_template, request, url_for
 from flask_babel import gettext as _
 
 from activities.core import Role
 from activities.readiness import service
-from activities.readiness.areas import AREAS, GROUPS, SECTIONS, TASKS, Band
-from activities.readiness.instrument import available_versions
-from activities.readiness.storage import KNOWN_TYPES
+from activities.readiness.service import AREAS, GROUPS, SECTIONS, TASKS, UPLOAD_TYPES, Band, available_versions
 
 from ..auth import course_roster, current_role, requires
 from ..responses import csv_response
 from ..runtime import current, db
+from ..web import saved
 from .common import WATCHERS, bp, load_check
 from .forms import check_settings, posted_settings_values, settings_values, upload_limit_kb
 
@@ -27,7 +26,7 @@ from .forms import check_settings, posted_settings_values, settings_values, uplo
 def settings_page(activity, values, errors=None, status=200):
     return render_template(
         "readiness/settings.html", activity=activity, values=values, errors=errors or {},
-        areas=AREAS, sections=SECTIONS, tasks=TASKS, extensions=list(KNOWN_TYPES), versions=available_versions(),
+        areas=AREAS, sections=SECTIONS, tasks=TASKS, extensions=list(UPLOAD_TYPES), versions=available_versions(),
         upload_limit_kb=upload_limit_kb(current().settings.max_upload_bytes), page="settings",
     ), status
 
@@ -52,9 +51,7 @@ def save_settings(activity_id: int):
     if checked.keep != before.keep:
         # Another attempt may count now: the gradebook must follow.
         service.resync_grades(db(), activity)
-    db().commit()
-    flash(_("The settings are saved."), "info")
-    return redirect(url_for(".settings", activity_id=activity.id), code=303)
+    return saved(url_for(".settings", activity_id=activity.id), _("The settings are saved."))
 
 
 def _roster_learners():

@@ -12,8 +12,7 @@ import dataclasses
 
 from flask import url_for
 
-from activities.readiness.instrument import Instrument
-from activities.readiness.settings import ReadinessSettings
+from activities.readiness.service import Instrument, ReadinessSettings
 
 from .common import text
 

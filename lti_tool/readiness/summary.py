@@ -10,9 +10,9 @@ from typing import Any, Mapping
 
 from flask_babel import gettext as _
 
-from activities.readiness.probe import ProbeResult
+from activities.readiness.service import ProbeResult
 
-from .common import number
+from ..web.formatting import number
 
 
 def speed(kbps: float | None) -> str:

@@ -38,7 +38,7 @@ from .models import (
     SignOff,
     State,
 )
-from .requirements import RequirementPlan, kinds, validate
+from .requirements import RequirementInvalid, RequirementPlan, kinds, validate
 from .settings import check_phase, validate_settings
 from .store import plan_of, program_of, recompute, states_for, stored_states
 
@@ -83,6 +83,23 @@ def _phase(program: Program, phase_id: int) -> Phase:
         if phase.id == phase_id:
             return phase
     raise NotInProgram(f"phase {phase_id} is not of this program")
+
+
+class RequirementParamsInvalid(ProgramInvalid, RequirementInvalid):
+    """A requirement's params are wrong: a :class:`RequirementInvalid` (what the kinds raise) that is
+    also a :class:`ProgramInvalid`, so that every refusal of this façade is a ``GatingError``."""
+
+    def __init__(self, field: str, message: str):
+        Exception.__init__(self, f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+def _validated(session: Session, course_id: int, kind: str, params: Any) -> dict:
+    try:
+        return validate(session, course_id, kind, params)
+    except RequirementInvalid as error:
+        raise RequirementParamsInvalid(error.field, error.message) from error
 
 
 def _requirement(program: Program, requirement_id: int) -> Requirement:
@@ -311,7 +328,7 @@ def add_requirement(session: Session, program: Program, actor: Person, role: Rol
     _staff(role)
     now = now or utcnow()
     phase = _phase(program, phase_id)
-    params = validate(session, program.course_id, kind, params)
+    params = _validated(session, program.course_id, kind, params)
     if group_id is not None and group_id not in {g.id for g in phase.groups}:
         raise NotInProgram(f"group {group_id} is not of phase {phase_id}")
     title = (title or "").strip()[:MAX_TITLE]
@@ -336,7 +353,7 @@ def update_requirement(session: Session, program: Program, actor: Person, role: 
     _staff(role)
     now = now or utcnow()
     requirement = _requirement(program, requirement_id)
-    params = validate(session, program.course_id, requirement.kind, params)
+    params = _validated(session, program.course_id, requirement.kind, params)
     plan = plan_of(program)
     old = next(p for p in plan.phases if p.id == requirement.phase_id)
     after = _replace_phase(plan, old.id, requirements=tuple(

@@ -20,6 +20,7 @@ from activities.gating.models import Phase
 from lti_tool import grade_worker
 from tests.lti_tool.coaching.conftest import SETTINGS as COACHING_SETTINGS
 from tests.lti_tool.coaching.conftest import User, add_facilitators
+from tests.lti_tool.conftest import LEARNER
 from tests.lti_tool.readiness.helpers import complete_attempt, post_form
 
 TEACHER, BUDI, DEWI, RAHMAT = "3", "4", "5", "6"
@@ -90,6 +91,9 @@ def _set_up(teacher: User, kind: str):
 
 def set_up_course(connected) -> GatedCourse:
     add_facilitators(connected.lms)
+    # On Moodle's roster only: she never opens Padu.
+    connected.lms.add_user(user_id="11", given_name="Sri", family_name="Wahyuni", email="sri@example.com",
+                           username="s11", roles=[LEARNER], course_id="2")
     for link in ("2", "3", "4"):
         connected.lms.add_resource_link(course_id="2", resource_link_id=link, title=f"Link {link}", lineitem=True)
     connected.lms.resource_links[("2", "3")]["title"] = "Gerbang Mandiri"

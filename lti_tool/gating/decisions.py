@@ -53,10 +53,11 @@ def _decide(activity_id: int, learner_id: int, form: str, decide, message: str):
 
 
 def _posted_id(name: str) -> int:
+    """The posted id, or -1 (of nothing: the domain refuses it, after its own checks such as the reason)."""
     try:
         return int(request.form.get(name, ""))
     except ValueError:
-        raise NotInProgram(f"{name} is not a number") from None
+        return -1
 
 
 @bp.post("/learners/<int:learner_id>/override")

@@ -62,7 +62,11 @@ def _rows(cohort, filters: Filters, risky: dict[int, object]):
 
 def cohort_page(activity: Activity, program: Program):
     course_roster()  # refresh the roster: learners who never opened Padu are in the grid too
-    cohort = service.grid(db(), program)
+    return render_cohort(activity, program, service.grid(db(), program))
+
+
+def render_cohort(activity: Activity, program: Program, cohort: service.Grid) -> str:
+    """The cohort page of a computed grid, filtered and paged by the request's query (bench/gating.py times it)."""
     risky = {item.row.learner_id: item for item in service.at_risk(cohort)}
     filters = _filters(program)
     rows = list(_rows(cohort, filters, risky))

@@ -76,7 +76,7 @@ def _phase(status: service.PhaseStatus, titles, activities, zone) -> PhaseView:
         lines.append(RequirementLine(requirement.id, requirement.kind, title, item.met, item.waived,
                                      progress_text(check.progress) if check else "", step, requirement.group_id))
     phase = status.phase
+    locked_because = status.locked_because.value if isinstance(status.locked_because, service.LockedBecause) else None
     return PhaseView(
-        phase.id, phase.title, phase.kind, status.state.value, when_in(phase.opens_at, zone), when_in(phase.closes_at, zone),
-        status.locked_because.value if isinstance(status.locked_because, service.LockedBecause) else None, tuple(lines),
-        {g.id: g.at_least for g in phase.groups})
+        phase.id, phase.title, phase.kind, status.state.value, when_in(phase.opens_at, zone),
+        when_in(phase.closes_at, zone), locked_because, tuple(lines), {g.id: g.at_least for g in phase.groups})

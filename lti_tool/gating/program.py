@@ -7,6 +7,7 @@ transaction. An edit that would take a completed phase away asks to be confirmed
 from __future__ import annotations
 
 import datetime as dt
+import math
 from typing import Any
 
 from flask import render_template, request, url_for
@@ -51,7 +52,7 @@ def _number(text: str | None, field: str, *, whole: bool = False) -> Any:
         value = int(text) if whole else float(text)
     except ValueError:
         raise ProgramInvalid(field, "a number") from None
-    if not whole and value != value:  # NaN
+    if not whole and not math.isfinite(value):
         raise ProgramInvalid(field, "a number")
     return value
 

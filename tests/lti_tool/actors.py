@@ -25,6 +25,7 @@ import requests
 from sqlalchemy import select
 
 from activities.core import Activity, Person
+from activities.gating.models import Phase, Requirement
 from lti_tool.models import Platform
 from lti_tool.lti1p3.registry import add_platform
 from tests.lms import LtiBrowser, TestPlatform
@@ -194,8 +195,6 @@ def build_world(data_dir: Path) -> World:
                                                   Activity.resource_link_id == "3")).one().id
     ids.update(budi=people["4"], rahmat=people["6"], unset=unset)
     with padu.session() as db:
-        from activities.gating.models import Phase, Requirement  # the program the gating setup made
-
         phases = list(db.scalars(select(Phase).order_by(Phase.position)))
         ids.update(phase=phases[0].id,
                    requirement=db.scalars(select(Requirement.id).where(Requirement.phase_id == phases[-1].id)).first())

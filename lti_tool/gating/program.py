@@ -20,6 +20,7 @@ from activities.gating.exceptions import ProgramInvalid
 from ..auth import current_person, current_role, requires
 from ..runtime import db
 from ..web import Problem, form_action
+from ..web.formatting import ZONES
 from .common import BANDS, PHASE_KINDS, REQUIREMENT_KINDS, bp, require_program, zone_of
 
 Program = service.Program
@@ -89,7 +90,7 @@ def program_page(activity: Activity, program: Program, *, problem: Problem | Non
         "gating/program.html", activity=activity, program=program, problem=problem, form=form,
         values=values or {}, local_value=local_value, kinds=PHASE_KINDS, requirement_kinds=REQUIREMENT_KINDS,
         bands=BANDS, readiness=[(i, t) for i, (t, k) in activities.items() if k == "readiness"],
-        coaching=[(i, t) for i, (t, k) in activities.items() if k == "coaching"], tab="program",
+        coaching=[(i, t) for i, (t, k) in activities.items() if k == "coaching"], zones=ZONES, tab="program",
     ), problem.status if problem else 200
 
 
@@ -128,6 +129,15 @@ def edit_phase(activity_id: int, phase_id: int):
                              confirm=_confirm(), reason=form.get("reason", ""))
 
     return _edit(activity_id, f"phase-{phase_id}", act, _("The phase is saved."))
+
+
+@bp.post("/program/time-zone")
+@requires(Role.STAFF)
+def time_zone(activity_id: int):
+    """The zone the windows are typed and shown in; stored times stay as they are (UTC)."""
+    return _edit(activity_id, "zone", lambda program: service.set_time_zone(
+        db(), program, current_person(), current_role(), request.form.get("time_zone", "")),
+        _("The time zone is saved."))
 
 
 @bp.post("/program/phases")

@@ -65,6 +65,7 @@ ENDPOINTS: dict[str, tuple[str, str, str]] = {
     "/a/<int:activity_id>/gating/learners/<int:learner_id>/sign-off": (G + "/learners/{budi}/sign-off", STAFF, GATING),
     "/a/<int:activity_id>/gating/learners/<int:learner_id>/revoke": (G + "/learners/{budi}/revoke", STAFF, GATING),
     "/a/<int:activity_id>/gating/settings": (G + "/settings", STAFF, GATING),
+    "/a/<int:activity_id>/gating/program/time-zone": (G + "/program/time-zone", STAFF, GATING),
     "/a/<int:activity_id>/gating/program/phases": (G + "/program/phases", STAFF, GATING),
     "/a/<int:activity_id>/gating/program/phases/<int:phase_id>": (G + "/program/phases/{phase}", STAFF, GATING),
     "/a/<int:activity_id>/gating/program/phases/<int:phase_id>/requirements": (
@@ -114,6 +115,7 @@ def _bases(world) -> dict[str, dict]:
         "/a/<int:activity_id>/gating/learners/<int:learner_id>/revoke": {
             "requirement_id": str(ids["requirement"]), "reason": "Keliru"},
         "/a/<int:activity_id>/gating/settings": {"phase_id": str(ids["phase"])},
+        "/a/<int:activity_id>/gating/program/time-zone": {"time_zone": "Asia/Makassar"},
         "/a/<int:activity_id>/gating/program/phases": {
             "title": "Aktualisasi", "kind": "other", "opens_at": "2026-12-01T08:00", "closes_at": "2026-12-20T17:00"},
         "/a/<int:activity_id>/gating/program/phases/<int:phase_id>": {
@@ -150,6 +152,7 @@ REAL_FIELDS = sorted({
     "level-c1", "held_on", "mode", "notes", "agreed_actions",
     "phase_id", "requirement_id", "override_id", "reason", "note", "opens_at", "closes_at", "confirm", "activity_id",
     "activity_ids", "band", "min_index", "min_percent", "needed", "sessions_needed", "requirement_ids", "at_least",
+    "time_zone",
 })
 
 TRICKY_VALUES = ["", " ", "\x00", "0", "-1", "1e309", "NaN", "inf", "99999999999999999999", "1,5", "２０",

@@ -159,6 +159,8 @@ ROUTES: dict[str, dict[str, Case]] = {
         "GET": case(G + "/settings", GATING, 401, 403, 403, 200, 403, 404),
         "POST": case(G + "/settings", GATING, 400, 403, 403, 303, 403, 404)},
     "/a/<int:activity_id>/gating/program": {"GET": case(G + "/program", GATING, 401, 403, 403, 200, 403, 404)},
+    "/a/<int:activity_id>/gating/program/time-zone": {
+        "POST": case(G + "/program/time-zone", GATING, 400, 403, 403, 400, 403, 404)},
     "/a/<int:activity_id>/gating/program/phases": {
         "POST": case(G + "/program/phases", GATING, 400, 403, 403, 400, 403, 404)},
     "/a/<int:activity_id>/gating/program/phases/<int:phase_id>": {

@@ -109,7 +109,14 @@ def test_a_locked_phase_says_when_it_opens(course):
     teacher.post(course.gating(f"/program/phases/{phase}"), {"title": "Pembelajaran Mandiri", "kind": "mandiri",
                                                               "opens_at": "2099-01-05T08:00"})
     page = text_of(course.user(BUDI, "mandiri").get(course.gating("/")))
-    assert "Terkunci: fase ini dibuka pada 5 Jan 2099, 08.00" in page, page[:1500]
+    assert "Terkunci: fase ini dibuka pada 5 Jan 2099, 08.00 WIB" in page, page[:1500]
+    # The same moment in the program's new zone (Makassar is an hour ahead of Jakarta).
+    saved = teacher.post(course.gating("/program/time-zone"), {"time_zone": "Asia/Makassar"})
+    assert saved.status_code == 200 and "/gating/program" in saved.url
+    page = text_of(course.user(BUDI, "mandiri").get(course.gating("/")))
+    assert "Terkunci: fase ini dibuka pada 5 Jan 2099, 09.00 WITA" in page, page[:1500]
+    refused = teacher.post(course.gating("/program/time-zone"), {"time_zone": "Mars/Olympus"})
+    assert refused.status_code == 400 and 'id="zone-time_zone-error"' in refused.text
 
 
 def _weight(user, page) -> int:

@@ -12,7 +12,7 @@ from tests.lti_tool.actors import launch_into
 from tests.lti_tool.coaching.conftest import User, text_of
 from tests.lti_tool.conftest import INSTRUCTOR, LEARNER
 
-from .conftest import BUDI, DEWI, RAHMAT, TEACHER
+from .conftest import BUDI, DEWI, RAHMAT, TEACHER, complete_attempt
 
 LIMIT = 100 * 1024
 
@@ -137,3 +137,21 @@ def test_the_pages_weigh_under_100_kb_and_carry_no_inline_script_or_style(course
         assert _weight(user, page) < LIMIT, page.url
         assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", page.text)
         assert "<style" not in page.text and " style=" not in page.text
+
+
+def test_an_edit_that_takes_a_completed_phase_away_asks_for_confirmation(course):
+    complete_attempt(course.connected, BUDI)  # Budi passes Mandiri
+    course.drain()
+    teacher = course.user(TEACHER, "mandiri")
+    phase = course.phase_ids()[0]
+    path = course.gating(f"/program/phases/{phase}/requirements")
+    asked = teacher.post(path, {"kind": "sign_off", "title": "Tanda tangan mentor"})
+    assert asked.status_code == 409
+    assert f'id="requirement-new-{phase}-confirm"' in asked.text and "1 peserta" in text_of(asked)
+    assert "Tanda tangan mentor" not in text_of(teacher.get(course.gating("/program")))  # nothing saved
+    confirmed = teacher.post(path, {"kind": "sign_off", "title": "Tanda tangan mentor", "confirm": "yes"})
+    assert confirmed.status_code == 200 and "Tanda tangan mentor" in text_of(confirmed)
+    journey = text_of(course.user(BUDI, "mandiri").get(course.gating("/")))
+    assert "Anda berada di: Pembelajaran Mandiri" in journey
+    course.drain()
+    assert course.gate_scores("mandiri", BUDI) == [100.0, 0.0]

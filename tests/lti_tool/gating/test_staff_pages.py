@@ -82,6 +82,10 @@ def test_the_grid_lists_roster_learners_who_never_launched_and_exports_csv(cours
     assert by_name["Sri Wahyuni"][2] == "no"
     filtered = text_of(teacher.get(course.gating("/cohort") + "?q=budi"))
     assert "Budi Santoso" in filtered and "Dewi Lestari" not in filtered
+    odd = teacher.get(course.gating("/cohort") + "?activity_id=1&_external=1&page=x&phase=abc&state=nope&risk=2")
+    assert odd.status_code == 200
+    locked = text_of(teacher.get(course.gating("/cohort") + f"?phase={course.phase_ids()[1]}&state=open"))
+    assert "Tidak ada peserta yang cocok dengan saringan ini." in locked
 
 
 def test_the_program_editor_shows_validation_messages_and_saves(course):
@@ -155,3 +159,14 @@ def test_an_edit_that_takes_a_completed_phase_away_asks_for_confirmation(course)
     assert "Anda berada di: Pembelajaran Mandiri" in journey
     course.drain()
     assert course.gate_scores("mandiri", BUDI) == [100.0, 0.0]
+
+
+def test_the_grid_is_paged_and_the_pages_keep_the_filters(course, monkeypatch):
+    from lti_tool.gating import staff
+
+    monkeypatch.setattr(staff, "PAGE_SIZE", 1)  # Padu runs in this process (tests/padu_server.py)
+    teacher = course.user(TEACHER, "mandiri")
+    page = teacher.get(course.gating("/cohort") + "?page=2&state=open")
+    text = text_of(page)
+    assert "Halaman 2 dari 3" in text and "Sebelumnya" in text and "Berikutnya" in text
+    assert "state=open" in page.text and "page=3" in page.text

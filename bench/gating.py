@@ -7,9 +7,10 @@ results, coaching tasks accepted, coaching sessions and sign-offs present):
   a program edit does), cold session, best of three; target <= 1 s;
 - peak memory of that computation (tracemalloc, a separate run); target <= 300 MB;
 - recompute: the same plus storing 15,000 phase states and queueing the gate
-  grades, first time (all rows new) and again (nothing changed).
-
-The staff grid's render time comes with the pages.
+  grades, first time (all rows new) and again (nothing changed);
+- the staff cohort page (lti_tool/gating/staff.py): computing the grid, the funnel
+  and who is at risk, and rendering the page (its first 100 learners, as served),
+  best of three; target <= 300 ms. Also the template alone with all 5,000 rows.
 """
 
 from __future__ import annotations
@@ -139,6 +140,42 @@ def compute(factory, course_id: int):
         return time.perf_counter() - start, time.process_time() - cpu, states
 
 
+def render_grid(folder: str, course_id: int) -> tuple[list[tuple[float, float]], float, int]:
+    """The staff cohort page as Padu serves it, in a request context of the real app on the same database:
+    ((seconds for grid + page, of which the page alone) per run; seconds to render all rows at once; page bytes)."""
+    from config import load_settings
+    from lti_tool.app import create_app
+    from activities.gating import service
+    from lti_tool.gating.staff import render_cohort
+
+    app = create_app(load_settings(environ={}, data_dir=Path(folder) / "padu",
+                                   database_url=f"sqlite:///{folder}/bench.sqlite3", embedded_worker=False))
+    factory = make_session_factory(make_engine(f"sqlite:///{folder}/bench.sqlite3"))
+    timings: list[tuple[float, float]] = []
+    size, everything = 0, 0.0
+    with factory() as session:
+        program = program_of(session, course_id)
+        activity = session.query(Activity).filter_by(course_id=course_id, kind="gating").first()
+        for _ in range(3):
+            with app.test_request_context(f"/a/{activity.id}/gating/cohort"):
+                start = time.perf_counter()
+                cohort = service.grid(session, program)
+                computed = time.perf_counter()
+                html = render_cohort(activity, program, cohort)
+                timings.append((time.perf_counter() - start, time.perf_counter() - computed))
+                size = len(html.encode())
+        cohort = service.grid(session, program)
+        with app.test_request_context(f"/a/{activity.id}/gating/cohort"):
+            from lti_tool.gating import staff
+
+            staff.PAGE_SIZE, saved = LEARNERS, staff.PAGE_SIZE
+            start = time.perf_counter()
+            render_cohort(activity, program, cohort)
+            everything = time.perf_counter() - start
+            staff.PAGE_SIZE = saved
+    return timings, everything, size
+
+
 def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         engine = make_engine(f"sqlite:///{folder}/bench.sqlite3")
@@ -184,13 +221,21 @@ def main() -> None:
         print(f"recompute and store: first {recomputes[0] * 1000:.0f} ms ({stored} states stored, gate grades "
               f"queued), again {recomputes[1] * 1000:.0f} ms (nothing changed)")
         engine.dispose()
+        pages, everything, size = render_grid(folder, course_id)
+        best = min(pages)
+        print(f"staff cohort page: grid states, funnel, at-risk and page best {best[0] * 1000:.0f} ms (the page "
+              f"alone {best[1] * 1000:.0f} ms; {size / 1024:.0f} KB, first 100 of {LEARNERS} learners), first "
+              f"{pages[0][0] * 1000:.0f} ms; the template with all {LEARNERS} rows {everything * 1000:.0f} ms")
     print(json.dumps({
         "learners": LEARNERS, "phases": 3, "requirements": 10,
         "compute_ms": round(min(timings) * 1000, 1), "compute_first_ms": round(timings[0] * 1000, 1),
         "compute_cpu_ms": round(min(cpu_times) * 1000, 1), "load_average": round(os.getloadavg()[0], 2),
         "peak_mb": round(peak / 2**20, 1),
         "recompute_first_ms": round(recomputes[0] * 1000, 1), "recompute_again_ms": round(recomputes[1] * 1000, 1),
-        "targets": {"compute_ms": 1000, "peak_mb": 300},
+        "grid_page_ms": round(best[0] * 1000, 1), "grid_page_render_ms": round(best[1] * 1000, 1),
+        "grid_page_first_ms": round(pages[0][0] * 1000, 1),
+        "grid_all_rows_render_ms": round(everything * 1000, 1), "grid_page_kb": round(size / 1024, 1),
+        "targets": {"compute_ms": 1000, "peak_mb": 300, "grid_page_ms": 300},
     }))
 
 

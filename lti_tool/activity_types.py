@@ -22,6 +22,7 @@ from activities.registry import ActivityKind
 ACTIVITY_MODULES = (
     "lti_tool.readiness",
     "lti_tool.coaching",
+    "lti_tool.gating",
 )
 
 

@@ -19,10 +19,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..core import Course, Membership, Person, Role
+from ..core import Activity, Course, Membership, Person, Role
 from ..db import utcnow
+from . import KIND  # noqa: F401  (re-exported for the web layer)
+from . import cohort as _cohort
 from . import template
-from .engine import GroupPlan, PhasePlan, PhaseStatus, ProgramPlan, current_phase
+from .engine import GroupPlan, LockedBecause, PhasePlan, PhaseStatus, ProgramPlan, current_phase  # noqa: F401
 from .exceptions import AlreadyDone, NotAllowed, NotInProgram, ProgramInvalid, ReasonRequired, WouldLockOut
 from .models import (
     AuditEntry,
@@ -36,7 +38,8 @@ from .models import (
     SignOff,
     State,
 )
-from .requirements import RequirementPlan, validate
+from .requirements import RequirementInvalid, RequirementPlan, kinds, validate
+from .settings import check_phase, validate_settings
 from .store import plan_of, program_of, recompute, states_for, stored_states
 
 MAX_REASON = 2000
@@ -80,6 +83,23 @@ def _phase(program: Program, phase_id: int) -> Phase:
         if phase.id == phase_id:
             return phase
     raise NotInProgram(f"phase {phase_id} is not of this program")
+
+
+class RequirementParamsInvalid(ProgramInvalid, RequirementInvalid):
+    """A requirement's params are wrong: a :class:`RequirementInvalid` (what the kinds raise) that is
+    also a :class:`ProgramInvalid`, so that every refusal of this façade is a ``GatingError``."""
+
+    def __init__(self, field: str, message: str):
+        Exception.__init__(self, f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+def _validated(session: Session, course_id: int, kind: str, params: Any) -> dict:
+    try:
+        return validate(session, course_id, kind, params)
+    except RequirementInvalid as error:
+        raise RequirementParamsInvalid(error.field, error.message) from error
 
 
 def _requirement(program: Program, requirement_id: int) -> Requirement:
@@ -308,7 +328,7 @@ def add_requirement(session: Session, program: Program, actor: Person, role: Rol
     _staff(role)
     now = now or utcnow()
     phase = _phase(program, phase_id)
-    params = validate(session, program.course_id, kind, params)
+    params = _validated(session, program.course_id, kind, params)
     if group_id is not None and group_id not in {g.id for g in phase.groups}:
         raise NotInProgram(f"group {group_id} is not of phase {phase_id}")
     title = (title or "").strip()[:MAX_TITLE]
@@ -333,7 +353,7 @@ def update_requirement(session: Session, program: Program, actor: Person, role: 
     _staff(role)
     now = now or utcnow()
     requirement = _requirement(program, requirement_id)
-    params = validate(session, program.course_id, requirement.kind, params)
+    params = _validated(session, program.course_id, requirement.kind, params)
     plan = plan_of(program)
     old = next(p for p in plan.phases if p.id == requirement.phase_id)
     after = _replace_phase(plan, old.id, requirements=tuple(
@@ -508,3 +528,46 @@ def _signed(session, requirement_id, learner_id) -> SignOff | None:
     return session.scalars(select(SignOff).where(
         SignOff.requirement_id == requirement_id, SignOff.learner_id == learner_id,
         SignOff.revoked_at.is_(None))).first()
+
+
+# ---- the cohort, the gradebook column, names (for the web layer) -------------------------------
+
+Grid = _cohort.Grid
+grid = _cohort.grid
+funnel = _cohort.funnel
+at_risk = _cohort.at_risk
+grid_csv = _cohort.grid_csv
+
+
+def column_phase(activity: Activity) -> int | None:
+    """The phase whose gradebook column ``activity`` is (None until staff choose one)."""
+    phase_id = (activity.settings or {}).get("phase_id")
+    return phase_id if isinstance(phase_id, int) and not isinstance(phase_id, bool) else None
+
+
+def set_column(session: Session, activity: Activity, role: Role, phase_id: int | None,
+               *, now: dt.datetime | None = None) -> None:
+    """Make ``activity`` the gradebook column of ``phase_id`` (a phase of its course's program), then
+    recompute the course so that the column gets the values its learners have already earned."""
+    _staff(role)
+    settings = validate_settings({"phase_id": phase_id})
+    check_phase(session, activity.course_id, settings["phase_id"])
+    activity.settings = settings
+    session.flush()
+    recompute(session, activity.course_id, None, now or utcnow())
+
+
+def activity_titles(session: Session, course_id: int) -> dict[int, tuple[str, str]]:
+    """By activity id: (title, kind) of the course's activities, for naming a requirement's activity."""
+    return {row.id: (row.title, row.kind) for row in session.execute(
+        select(Activity.id, Activity.title, Activity.kind).where(Activity.course_id == course_id))}
+
+
+def course_learner(session: Session, program: Program, learner_id: int) -> Person:
+    """A learner of the program's course (launched or only on the roster), or :class:`NotInProgram`."""
+    _learner(session, program, learner_id)
+    return session.get(Person, learner_id)
+
+
+def requirement_kinds() -> list[str]:
+    return kinds()

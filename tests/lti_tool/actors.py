@@ -6,7 +6,8 @@ signed launches (nothing is forged in the database):
 
 * platform A (course 2): a readiness check on resource link 1, a coaching task
   on resource link 2 (Budi handed in a PDF; Rahmat coaches him), an
-  unconfigured resource link 3; course 3 has its own learner and link 31;
+  unconfigured resource link 3, phase gating on link 4 (the course's program made from the
+  Latsar CPNS template); course 3 has its own learner and link 31;
 * platform B, a second registered Moodle, whose teacher launched its own link.
 
 Each actor launches every link it can reach and keeps one launch session per
@@ -24,6 +25,7 @@ import requests
 from sqlalchemy import select
 
 from activities.core import Activity, Person
+from activities.gating.models import Phase, Requirement
 from lti_tool.models import Platform
 from lti_tool.lti1p3.registry import add_platform
 from tests.lms import LtiBrowser, TestPlatform
@@ -38,7 +40,7 @@ ANONYMOUS, LEARNER_A, FACILITATOR, STAFF, OTHER_COURSE, OTHER_PLATFORM = (
 ACTORS = (ANONYMOUS, LEARNER_A, FACILITATOR, STAFF, OTHER_COURSE, OTHER_PLATFORM)
 
 #: Which launch a request rides on: the link of the activity it addresses.
-READINESS, COACHING, UNSET, DEEP_LINK = "readiness", "coaching", "unset", "deep_link"
+READINESS, COACHING, UNSET, DEEP_LINK, GATING = "readiness", "coaching", "unset", "deep_link", "gating"
 
 #: The facilitator (a non-editing teacher) as a platform names the Instructor sub-role (LTI 1.3
 #: Appendix A, context sub-roles); lti_tool/roles.py maps it to Padu's facilitator, not to staff.
@@ -137,7 +139,8 @@ def _second_platform(padu: PaduServer) -> Connected:
 
 
 def _set_up_activities(a: Connected) -> dict[str, int]:
-    """The teacher puts a readiness check on link 1 and a coaching task on link 2, as in Moodle."""
+    """The teacher puts a readiness check on link 1, a coaching task on link 2 and phase gating on
+    link 4, as in Moodle (gating's first staff page makes the course's program)."""
     browser, landing = a.launch("3", "1")
     chosen = post_form(browser, landing, "/setup", {"kind": "readiness"})
     assert chosen.status_code == 200 and "/readiness/settings" in chosen.url, chosen.text[:500]
@@ -146,19 +149,24 @@ def _set_up_activities(a: Connected) -> dict[str, int]:
     assert chosen.status_code == 200 and "/coaching/settings" in chosen.url, chosen.text[:500]
     saved = post_form(browser, chosen, "/coaching/settings", dict(COACHING_SETTINGS))
     assert saved.status_code == 200, saved.text[:1000]
+    browser, landing = a.launch("3", "4")
+    chosen = post_form(browser, landing, "/setup", {"kind": "gating"})
+    assert chosen.status_code == 200 and "/gating/settings" in chosen.url, chosen.text[:500]
     with a.padu.session() as db:
         by_link = {act.resource_link_id: act.id for act in db.scalars(select(Activity))}
-    return {READINESS: by_link["1"], COACHING: by_link["2"]}
+    return {READINESS: by_link["1"], COACHING: by_link["2"], GATING: by_link["4"]}
 
 
 def build_world(data_dir: Path) -> World:
-    padu = PaduServer(data_dir).start()
+    # Some 35 launches from one address within a minute: more than the login rate limit lets through.
+    padu = PaduServer(data_dir, login_rate_per_minute=0).start()
     lms = TestPlatform().start()
     a = Connected(lms, padu, populate(lms, padu))
     lms.add_user(user_id="6", given_name="Rahmat", family_name="Hidayat", email="coach1@example.com",
                  username="coach1", roles=[TEACHING_ASSISTANT], course_id="2")
     lms.add_resource_link(course_id="2", resource_link_id="2", title="Penugasan coaching", lineitem=True)
     lms.add_resource_link(course_id="2", resource_link_id="3", title="Belum diatur", lineitem=True)
+    lms.add_resource_link(course_id="2", resource_link_id="4", title="Gerbang fase", lineitem=True)
     lms.add_course(course_id="3", label="LATSAR-GOL-II", title="Latsar Golongan II")
     lms.add_user(user_id="8", given_name="Eko", family_name="Prasetyo", email="student8@example.com",
                  username="student8", roles=[LEARNER], course_id="3")
@@ -168,7 +176,7 @@ def build_world(data_dir: Path) -> World:
 
     actors = {name: Actor(name, padu.url) for name in ACTORS}
     for name, sub in ((LEARNER_A, "4"), (FACILITATOR, "6"), (STAFF, "3")):
-        for link, resource_link_id in ((READINESS, "1"), (COACHING, "2"), (UNSET, "3")):
+        for link, resource_link_id in ((READINESS, "1"), (COACHING, "2"), (UNSET, "3"), (GATING, "4")):
             _browser, landing = a.launch(sub, resource_link_id)
             actors[name].keep(link, landing)
     _browser, landing = a.launch("3", deep_link=True)
@@ -186,6 +194,10 @@ def build_world(data_dir: Path) -> World:
         unset = db.scalars(select(Activity).where(Activity.course_id == course_id,
                                                   Activity.resource_link_id == "3")).one().id
     ids.update(budi=people["4"], rahmat=people["6"], unset=unset)
+    with padu.session() as db:
+        phases = list(db.scalars(select(Phase).order_by(Phase.position)))
+        ids.update(phase=phases[0].id,
+                   requirement=db.scalars(select(Requirement.id).where(Requirement.phase_id == phases[-1].id)).first())
     _prepare_state(world)
     return world
 

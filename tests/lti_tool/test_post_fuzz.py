@@ -25,7 +25,7 @@ from activities.readiness.settings import validate_settings
 from lti_tool.readiness.forms import settings_values
 from tests.lms import LtiBrowser
 
-from .actors import (ANONYMOUS, COACHING, DEEP_LINK, LEARNER_A, READINESS, STAFF,
+from .actors import (ANONYMOUS, COACHING, DEEP_LINK, GATING, LEARNER_A, READINESS, STAFF,
                      UNSET, build_world)
 from .coaching.conftest import PDF, SETTINGS as COACHING_SETTINGS
 from .readiness.helpers import GOOD_DEVICE, PROBE, good_skills
@@ -33,6 +33,7 @@ from .readiness.helpers import GOOD_DEVICE, PROBE, good_skills
 
 R = "/a/{readiness}/readiness"
 C = "/a/{coaching}/coaching"
+G = "/a/{gating}/gating"
 
 #: rule → (path with course 2's ids, the actor who may post there, the link whose session it rides on).
 ENDPOINTS: dict[str, tuple[str, str, str]] = {
@@ -58,6 +59,22 @@ ENDPOINTS: dict[str, tuple[str, str, str]] = {
     "/a/<int:activity_id>/coaching/settings": (C + "/settings", STAFF, COACHING),
     "/a/<int:activity_id>/coaching/coaches": (C + "/coaches", STAFF, COACHING),
     "/a/<int:activity_id>/coaching/coaches/spread": (C + "/coaches/spread", STAFF, COACHING),
+    "/a/<int:activity_id>/gating/learners/<int:learner_id>/override": (G + "/learners/{budi}/override", STAFF, GATING),
+    "/a/<int:activity_id>/gating/learners/<int:learner_id>/waive": (G + "/learners/{budi}/waive", STAFF, GATING),
+    "/a/<int:activity_id>/gating/learners/<int:learner_id>/undo": (G + "/learners/{budi}/undo", STAFF, GATING),
+    "/a/<int:activity_id>/gating/learners/<int:learner_id>/sign-off": (G + "/learners/{budi}/sign-off", STAFF, GATING),
+    "/a/<int:activity_id>/gating/learners/<int:learner_id>/revoke": (G + "/learners/{budi}/revoke", STAFF, GATING),
+    "/a/<int:activity_id>/gating/settings": (G + "/settings", STAFF, GATING),
+    "/a/<int:activity_id>/gating/program/time-zone": (G + "/program/time-zone", STAFF, GATING),
+    "/a/<int:activity_id>/gating/program/phases": (G + "/program/phases", STAFF, GATING),
+    "/a/<int:activity_id>/gating/program/phases/<int:phase_id>": (G + "/program/phases/{phase}", STAFF, GATING),
+    "/a/<int:activity_id>/gating/program/phases/<int:phase_id>/requirements": (
+        G + "/program/phases/{phase}/requirements", STAFF, GATING),
+    "/a/<int:activity_id>/gating/program/phases/<int:phase_id>/groups": (
+        G + "/program/phases/{phase}/groups", STAFF, GATING),
+    # Last: the first valid body removes the requirement; the rest are about one that is gone.
+    "/a/<int:activity_id>/gating/program/requirements/<int:requirement_id>/remove": (
+        G + "/program/requirements/{requirement}/remove", STAFF, GATING),
 }
 
 #: The body each endpoint's own page posts (its valid form), keyed by rule; ``{name}``-style
@@ -88,6 +105,27 @@ def _bases(world) -> dict[str, dict]:
         "/a/<int:activity_id>/coaching/learners/<int:learner_id>/sessions": {
             "held_on": "2026-11-30", "mode": "online", "notes": "Membahas rencana aksi.",
             "agreed_actions": "Menyusun laporan\nMengunggah bukti"},
+        "/a/<int:activity_id>/gating/learners/<int:learner_id>/override": {
+            "phase_id": str(ids["phase"]), "reason": "Pengakuan pembelajaran lampau"},
+        "/a/<int:activity_id>/gating/learners/<int:learner_id>/waive": {
+            "requirement_id": str(ids["requirement"]), "reason": "Sudah hadir di angkatan lalu"},
+        "/a/<int:activity_id>/gating/learners/<int:learner_id>/undo": {"override_id": "1", "reason": "Salah peserta"},
+        "/a/<int:activity_id>/gating/learners/<int:learner_id>/sign-off": {
+            "requirement_id": str(ids["requirement"]), "note": "Hadir penuh"},
+        "/a/<int:activity_id>/gating/learners/<int:learner_id>/revoke": {
+            "requirement_id": str(ids["requirement"]), "reason": "Keliru"},
+        "/a/<int:activity_id>/gating/settings": {"phase_id": str(ids["phase"])},
+        "/a/<int:activity_id>/gating/program/time-zone": {"time_zone": "Asia/Makassar"},
+        "/a/<int:activity_id>/gating/program/phases": {
+            "title": "Aktualisasi", "kind": "other", "opens_at": "2026-12-01T08:00", "closes_at": "2026-12-20T17:00"},
+        "/a/<int:activity_id>/gating/program/phases/<int:phase_id>": {
+            "title": "Pembelajaran Mandiri", "kind": "mandiri", "opens_at": "2026-11-01T08:00",
+            "closes_at": "2026-11-30T17:00", "reason": "Jadwal angkatan", "confirm": "yes"},
+        "/a/<int:activity_id>/gating/program/phases/<int:phase_id>/requirements": {
+            "kind": "coaching_tasks", "title": "Penugasan", "activity_ids": [str(ids["coaching"])],
+            "min_percent": "60", "needed": "1", "sessions_needed": "2", "min_index": "70", "band": "siap"},
+        "/a/<int:activity_id>/gating/program/phases/<int:phase_id>/groups": {
+            "requirement_ids": [str(ids["requirement"])], "at_least": "1", "confirm": "yes"},
     }
 
 
@@ -112,6 +150,9 @@ REAL_FIELDS = sorted({
     "knowledge_weight", "upload_max_kb", "upload_extensions", "weight_device", "find_code", "instrument_version",
     *COACHING_SETTINGS, "reflection", "links", "files", "coach", "version", "decision", "feedback", "score",
     "level-c1", "held_on", "mode", "notes", "agreed_actions",
+    "phase_id", "requirement_id", "override_id", "reason", "note", "opens_at", "closes_at", "confirm", "activity_id",
+    "activity_ids", "band", "min_index", "min_percent", "needed", "sessions_needed", "requirement_ids", "at_least",
+    "time_zone",
 })
 
 TRICKY_VALUES = ["", " ", "\x00", "0", "-1", "1e309", "NaN", "inf", "99999999999999999999", "1,5", "２０",

@@ -26,8 +26,8 @@ from sqlalchemy import select
 from lti_tool.models import Platform
 from tests.lms import TestPlatform
 
-from .actors import (ACTORS, ANONYMOUS, COACHING, DEEP_LINK, LEARNER_A, OTHER_COURSE, OTHER_PLATFORM, READINESS, STAFF,
-                     UNSET, build_world)
+from .actors import (ACTORS, ANONYMOUS, COACHING, DEEP_LINK, GATING, LEARNER_A, OTHER_COURSE, OTHER_PLATFORM, READINESS,
+                     STAFF, UNSET, build_world)
 from .conftest import INSTRUCTOR, LEARNER
 
 
@@ -50,6 +50,7 @@ def case(path: str, link: str, *statuses: int) -> Case:
 
 R = "/a/{readiness}/readiness"
 C = "/a/{coaching}/coaching"
+G = "/a/{gating}/gating"
 BUDI = "/learners/{budi}"
 PAYLOAD = 262144  # the smallest download size of the probe's plan
 
@@ -136,6 +137,42 @@ ROUTES: dict[str, dict[str, Case]] = {
     "/a/<int:activity_id>/coaching/overview": {"GET": case(C + "/overview", COACHING, 401, 403, 403, 200, 403, 404)},
     "/a/<int:activity_id>/coaching/overview.csv": {
         "GET": case(C + "/overview.csv", COACHING, 401, 403, 403, 200, 403, 404)},
+    # -- phase gating: learners read their own journey; facilitators and staff watch the cohort, override and
+    # sign off; staff edit the program and the gradebook column. Empty bodies: "say why" (400), no such
+    # requirement or override (404), or an empty column choice, which is valid (303).
+    "/a/<int:activity_id>/gating/": {"GET": case(G + "/", GATING, 401, 200, 200, 200, 404, 404)},
+    "/a/<int:activity_id>/gating/cohort": {"GET": case(G + "/cohort", GATING, 401, 403, 200, 200, 403, 404)},
+    "/a/<int:activity_id>/gating/cohort.csv": {"GET": case(G + "/cohort.csv", GATING, 401, 403, 200, 200, 403, 404)},
+    "/a/<int:activity_id>/gating/audit": {"GET": case(G + "/audit", GATING, 401, 403, 200, 200, 403, 404)},
+    "/a/<int:activity_id>/gating/learners/<int:learner_id>": {
+        "GET": case(G + BUDI, GATING, 401, 403, 200, 200, 403, 404)},
+    "/a/<int:activity_id>/gating/learners/<int:learner_id>/override": {
+        "POST": case(G + BUDI + "/override", GATING, 400, 403, 400, 400, 403, 404)},
+    "/a/<int:activity_id>/gating/learners/<int:learner_id>/waive": {
+        "POST": case(G + BUDI + "/waive", GATING, 400, 403, 400, 400, 403, 404)},
+    "/a/<int:activity_id>/gating/learners/<int:learner_id>/undo": {
+        "POST": case(G + BUDI + "/undo", GATING, 400, 403, 404, 404, 403, 404)},
+    "/a/<int:activity_id>/gating/learners/<int:learner_id>/sign-off": {
+        "POST": case(G + BUDI + "/sign-off", GATING, 400, 403, 404, 404, 403, 404)},
+    "/a/<int:activity_id>/gating/learners/<int:learner_id>/revoke": {
+        "POST": case(G + BUDI + "/revoke", GATING, 400, 403, 400, 400, 403, 404)},
+    "/a/<int:activity_id>/gating/settings": {
+        "GET": case(G + "/settings", GATING, 401, 403, 403, 200, 403, 404),
+        "POST": case(G + "/settings", GATING, 400, 403, 403, 303, 403, 404)},
+    "/a/<int:activity_id>/gating/program": {"GET": case(G + "/program", GATING, 401, 403, 403, 200, 403, 404)},
+    "/a/<int:activity_id>/gating/program/time-zone": {
+        "POST": case(G + "/program/time-zone", GATING, 400, 403, 403, 400, 403, 404)},
+    "/a/<int:activity_id>/gating/program/phases": {
+        "POST": case(G + "/program/phases", GATING, 400, 403, 403, 400, 403, 404)},
+    "/a/<int:activity_id>/gating/program/phases/<int:phase_id>": {
+        "POST": case(G + "/program/phases/{phase}", GATING, 400, 403, 403, 400, 403, 404)},
+    "/a/<int:activity_id>/gating/program/phases/<int:phase_id>/requirements": {
+        "POST": case(G + "/program/phases/{phase}/requirements", GATING, 400, 403, 403, 400, 403, 404)},
+    "/a/<int:activity_id>/gating/program/phases/<int:phase_id>/groups": {
+        "POST": case(G + "/program/phases/{phase}/groups", GATING, 400, 403, 403, 400, 403, 404)},
+    # Staff remove the requirement (the sweep asks once): 303.
+    "/a/<int:activity_id>/gating/program/requirements/<int:requirement_id>/remove": {
+        "POST": case(G + "/program/requirements/{requirement}/remove", GATING, 400, 403, 403, 303, 403, 404)},
 }
 # fmt: on
 

@@ -68,6 +68,8 @@ def test_staff_of_another_course_or_platform_get_404(course, connected):
 
 def test_the_grid_lists_roster_learners_who_never_launched_and_exports_csv(course, connected):
     teacher = course.user(TEACHER, "mandiri")
+    teacher.get(course.gating("/cohort"))
+    course.drain()  # the page asked for the NRPS roster; the worker fetches it
     page = teacher.get(course.gating("/cohort"))
     text = text_of(page)
     assert "Sri Wahyuni (belum pernah membuka Padu)" in text
@@ -166,6 +168,8 @@ def test_the_grid_is_paged_and_the_pages_keep_the_filters(course, monkeypatch):
 
     monkeypatch.setattr(staff, "PAGE_SIZE", 1)  # Padu runs in this process (tests/padu_server.py)
     teacher = course.user(TEACHER, "mandiri")
+    teacher.get(course.gating("/cohort"))
+    course.drain()  # the roster (three open learners) arrives through the worker
     page = teacher.get(course.gating("/cohort") + "?page=2&state=open")
     text = text_of(page)
     assert "Halaman 2 dari 3" in text and "Sebelumnya" in text and "Berikutnya" in text

@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 
 from . import registry
 
-Subscriber = Callable[[Session, int, Collection[int]], None]
+#: What a subscriber returns is ignored (``gating.store.recompute`` returns the states it computed).
+Subscriber = Callable[[Session, int, Collection[int]], object]
 
 _subscribers: list[Subscriber] = []
 

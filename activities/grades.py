@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from typing import Optional
+from typing import Any, Optional
 
-from sqlalchemy import ForeignKey, Index, String, Text, func, select, update
+from sqlalchemy import ForeignKey, Index, ScalarSelect, String, Text, func, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from .core import Activity, Course, Person
@@ -83,9 +83,9 @@ class GradeOutbox(LeaseColumns, Base):
     activity: Mapped[Activity] = relationship(lazy="joined")
     person: Mapped[Person] = relationship(lazy="joined")
 
-    def as_score(self) -> dict:
+    def as_score(self) -> dict[str, Any]:
         """The AGS Score JSON body (LTI AGS 2.0 §3.4), without ``userId``."""
-        body = {
+        body: dict[str, Any] = {
             "timestamp": self.timestamp.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
             "activityProgress": self.activity_progress,
             "gradingProgress": self.grading_progress,
@@ -207,7 +207,7 @@ def latest_status(session: Session, activity_id: int, person_id: int) -> GradeOu
     )
 
 
-def _platform_of_row():
+def _platform_of_row() -> ScalarSelect[int | None]:
     """A row's platform (its delivery lane), through its activity's course."""
     return (
         select(Course.platform_id)

@@ -50,12 +50,13 @@ import dataclasses
 import datetime as dt
 import enum
 import random
-from typing import Any, Callable, Optional
+from typing import AbstractSet, Any, Callable, Optional, cast
 
 from sqlalchemy import ForeignKey, Index, String, Text, or_, select, text, update
+from sqlalchemy.engine import CursorResult, Result
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from .db import Base, utcnow
+from .db import Base, JsonObject, utcnow
 
 #: How long a claim holds a row; a worker renews it before each attempt.
 LEASE = dt.timedelta(seconds=120)
@@ -112,7 +113,7 @@ class Job(LeaseColumns, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(50))
-    payload: Mapped[dict] = mapped_column(default=dict)
+    payload: Mapped[JsonObject] = mapped_column(default=dict)
     dedup_key: Mapped[Optional[str]] = mapped_column(String(200), nullable=True)
     #: The lane: jobs of one platform run one after another, beside other platforms' jobs.
     platform_id: Mapped[Optional[int]] = mapped_column(ForeignKey("lti_platform.id", ondelete="CASCADE"),
@@ -121,7 +122,7 @@ class Job(LeaseColumns, Base):
     finished_at: Mapped[Optional[dt.datetime]] = mapped_column(nullable=True)
 
 
-def enqueue(session: Session, kind: str, payload: dict | None = None, *, platform_id: int | None,
+def enqueue(session: Session, kind: str, payload: JsonObject | None = None, *, platform_id: int | None,
             dedup_key: str | None = None) -> Job:
     """Add a job inside the caller's transaction, or return the pending one with the same ``dedup_key``.
 
@@ -153,12 +154,12 @@ class Queue:
     #: A SQL expression for a row's platform (its lane).
     platform: Callable[[], Any]
     #: Further conditions on the rows a worker may claim (e.g. only the kinds it knows).
-    claimable: Callable[[], tuple] = lambda: ()
+    claimable: Callable[[], tuple[Any, ...]] = lambda: ()
     pending: str = JobStatus.PENDING.value
     failed: str = JobStatus.FAILED.value
     done: str = JobStatus.DONE.value
 
-    def due(self, now: dt.datetime) -> tuple:
+    def due(self, now: dt.datetime) -> tuple[Any, ...]:
         model = self.model
         return (
             model.status == self.pending,
@@ -168,7 +169,7 @@ class Queue:
         )
 
 
-def due_platforms(session: Session, queue: Queue, skip: set = frozenset()) -> list:
+def due_platforms(session: Session, queue: Queue, skip: AbstractSet[int | None] = frozenset()) -> list[int | None]:
     """Platforms (lanes) with rows due now, except ``skip`` (those whose lane is busy)."""
     platform = queue.platform()
     query = select(platform).distinct().where(*queue.due(utcnow()))
@@ -195,7 +196,7 @@ def claim(session: Session, queue: Queue, me: str, limit: int = BATCH, platform_
     if platform_id is not None or not any_platform:
         platform = queue.platform()
         query = query.where(platform.is_(None) if platform_id is None else platform == platform_id)
-    if session.bind.dialect.name == "postgresql":
+    if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
     ids = list(session.scalars(query))
     if ids:
@@ -204,7 +205,7 @@ def claim(session: Session, queue: Queue, me: str, limit: int = BATCH, platform_
     return ids
 
 
-def _held(queue: Queue, row_id: int, me: str) -> tuple:
+def _held(queue: Queue, row_id: int, me: str) -> tuple[Any, ...]:
     model = queue.model
     return model.id == row_id, model.leased_by == me, model.status == queue.pending
 
@@ -213,21 +214,26 @@ def begin_attempt(session: Session, queue: Queue, row_id: int, me: str) -> bool:
     """Count the attempt and renew the lease *before* the work: a worker that dies
     mid-job has still used one try. False if the row is no longer ours."""
     model = queue.model
-    started = session.execute(
+    started = _rowcount(session.execute(
         update(model).where(*_held(queue, row_id, me))
         .values(attempts=model.attempts + 1, leased_until=utcnow() + LEASE)
-    ).rowcount
+    ))
     session.commit()
     return bool(started)
 
 
-def settle(session: Session, queue: Queue, row_id: int, me: str, **values) -> bool:
+def settle(session: Session, queue: Queue, row_id: int, me: str, **values: Any) -> bool:
     """Write an outcome and end the lease, only if ``me`` still holds it and the row
     is still pending (a newer grade may have superseded it meanwhile)."""
     values.setdefault("leased_until", None)
-    written = session.execute(update(queue.model).where(*_held(queue, row_id, me)).values(**values)).rowcount
+    written = _rowcount(session.execute(update(queue.model).where(*_held(queue, row_id, me)).values(**values)))
     session.commit()
     return bool(written)
+
+
+def _rowcount(result: Result[Any]) -> int:
+    """Rows an UPDATE touched: its result is a CursorResult, which Session.execute's types do not say."""
+    return cast("CursorResult[Any]", result).rowcount
 
 
 def backoff(attempts: int) -> float:

@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 FOREIGN_GRADEBOOK = ("the launch named a gradebook address outside the platform's own site; "
                      "Padu does not send grades there")
 NO_GRADEBOOK = "the platform gave no gradebook endpoint (AGS) for this activity"
+NO_PLATFORM = "the course's platform is no longer registered in Padu"
 
 
 def _lineitem_url(runtime: Runtime, session: Session, platform: Platform, activity: Activity) -> str | None:
@@ -100,6 +101,8 @@ def send_score(runtime: Runtime, session: Session, row: GradeOutbox) -> dict:
     """
     activity = row.activity
     platform = session.get(Platform, activity.course.platform_id)
+    if platform is None:  # unregistered since the grade was queued
+        raise JobError(NO_PLATFORM, retryable=False)
     try:
         url = _lineitem_url(runtime, session, platform, activity)
         if url is None:

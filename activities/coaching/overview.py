@@ -15,7 +15,7 @@ from ..csv_export import csv_text
 from ..csv_export import safe_cell, safe_row  # noqa: F401  (were defined here; still importable)
 from ..db import utcnow
 from .models import Decision, Review, Submission, SubmissionStatus, SubmissionVersion
-from .submissions import settings_of
+from .settings import settings_of
 
 
 @dataclasses.dataclass(frozen=True)

@@ -35,7 +35,7 @@ from .exceptions import (
 from .grading import grade_accepted, grade_revision_requested
 from .models import Decision, Review, Submission, SubmissionStatus, SubmissionVersion
 from .sanitize import clean_html
-from .submissions import settings_of
+from .settings import settings_of
 
 MAX_FEEDBACK = 20_000
 

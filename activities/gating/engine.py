@@ -121,12 +121,12 @@ def phase_states(
     previous_passed = True
     for phase in plan.phases:
         waived_ids = overrides.waived_requirements
-        statuses = []
+        collected: list[RequirementStatus] = []
         for r in phase.requirements:
             check = checks.get(r.id)
             waived = r.id in waived_ids
-            statuses.append(RequirementStatus(r, check, waived, waived or (check is not None and check.met)))
-        statuses = tuple(statuses)
+            collected.append(RequirementStatus(r, check, waived, waived or (check is not None and check.met)))
+        statuses = tuple(collected)
         met = requirements_met(phase, statuses)
         locked_because = None
         if phase.id in overrides.completed_phases:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .requirements import RequirementInvalid  # noqa: F401  (re-exported: a requirement's params are wrong)
+from .requirements import RequirementInvalid as RequirementInvalid  # re-exported: a requirement's params are wrong
 
 
 class GatingError(Exception):

@@ -11,9 +11,9 @@ last, LTI AGS 2.0 §3.4.8 / Moodle's 409 on an equal second) applied in bulk.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Mapping
+from typing import Mapping, cast
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from ..core import Activity
@@ -73,4 +73,4 @@ def queue_values(session: Session, activity: Activity, values: Mapping[int, floa
             "timestamp": stamp, "status": OutboxStatus.PENDING.value, "attempts": 0,
             "next_attempt_at": now, "created_at": now,
         })
-    session.execute(insert(GradeOutbox.__table__), rows)
+    session.execute(insert(cast(Table, GradeOutbox.__table__)), rows)  # a mapped class's table is a Table

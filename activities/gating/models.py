@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from typing import Optional
+from typing import Any, Optional
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, event
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column, relationship
 
-from ..db import Base, utcnow
+from ..db import Base, JsonObject, utcnow
 
 DEFAULT_TIME_ZONE = "Asia/Jakarta"
 
@@ -121,7 +121,7 @@ class Requirement(Base):
         ForeignKey("gating_requirement_group.id", ondelete="SET NULL"), nullable=True)
     position: Mapped[int] = mapped_column(default=0)
     kind: Mapped[str] = mapped_column(String(40))
-    params: Mapped[dict] = mapped_column(default=dict)
+    params: Mapped[JsonObject] = mapped_column(default=dict)
     title: Mapped[str] = mapped_column(String(200), default="")
 
     phase: Mapped[Phase] = relationship(back_populates="requirements")
@@ -209,8 +209,8 @@ class AuditEntry(Base):
     phase_id: Mapped[Optional[int]] = mapped_column(nullable=True)
     requirement_id: Mapped[Optional[int]] = mapped_column(nullable=True)
     reason: Mapped[str] = mapped_column(Text, default="")
-    before: Mapped[Optional[dict]] = mapped_column(nullable=True)
-    after: Mapped[Optional[dict]] = mapped_column(nullable=True)
+    before: Mapped[Optional[JsonObject]] = mapped_column(nullable=True)
+    after: Mapped[Optional[JsonObject]] = mapped_column(nullable=True)
 
 
 class AuditIsAppendOnly(RuntimeError):
@@ -219,12 +219,12 @@ class AuditIsAppendOnly(RuntimeError):
 
 @event.listens_for(AuditEntry, "before_update")
 @event.listens_for(AuditEntry, "before_delete")
-def _refuse_change(_mapper, _connection, target):
+def _refuse_change(_mapper: Any, _connection: Any, target: AuditEntry) -> None:
     raise AuditIsAppendOnly(f"audit entry {target.id} cannot be changed or deleted")
 
 
 @event.listens_for(Session, "do_orm_execute")
-def _refuse_bulk_change(state):
+def _refuse_bulk_change(state: ORMExecuteState) -> None:
     """``session.execute(update(AuditEntry))`` bypasses the mapper events above; refuse it too."""
     if (state.is_update or state.is_delete) and any(
             m.class_ is AuditEntry for m in state.all_mappers):

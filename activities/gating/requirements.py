@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from .. import registry
 from ..core import Activity
+from ..db import JsonObject
 from ..facts import Fact, FactProvider, NextStep, Progress, Status, Step
 
 #: Readiness bands from lowest to highest; the values of ``activities.readiness.areas.Band``,
@@ -87,7 +88,7 @@ class Evaluation:
 class RequirementKind(Protocol):
     kind: str
 
-    def validate(self, session: Session, course_id: int, params: Mapping[str, Any]) -> dict:
+    def validate(self, session: Session, course_id: int, params: Mapping[str, Any]) -> JsonObject:
         """The params cleaned, or :class:`RequirementInvalid`."""
 
     def evaluate(self, evaluation: Evaluation, requirement: RequirementPlan) -> dict[int, Check]:
@@ -113,7 +114,7 @@ def kinds() -> list[str]:
     return list(_KINDS)
 
 
-def validate(session: Session, course_id: int, kind: str, params: Any) -> dict:
+def validate(session: Session, course_id: int, kind: str, params: Any) -> JsonObject:
     if not isinstance(params, Mapping):
         raise RequirementInvalid("params", "must be an object")
     return get(kind).validate(session, course_id, params)
@@ -131,7 +132,7 @@ def evaluate_all(evaluation: Evaluation, requirements: list[RequirementPlan]) ->
 # ---- parameter helpers -------------------------------------------------------------------
 
 
-def _int(params: Mapping, name: str, *, minimum: int, maximum: int, required: bool = True) -> int | None:
+def _int(params: Mapping[str, Any], name: str, *, minimum: int, maximum: int, required: bool = True) -> int | None:
     value = params.get(name)
     if value is None and not required:
         return None
@@ -140,11 +141,11 @@ def _int(params: Mapping, name: str, *, minimum: int, maximum: int, required: bo
     return value
 
 
-def _percent(params: Mapping, name: str) -> float | None:
+def _percent(params: Mapping[str, Any], name: str) -> float | None:
     value = params.get(name)
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 <= value <= 100:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 <= float(value) <= 100:
         raise RequirementInvalid(name, "a number from 0 to 100")
     return float(value)
 
@@ -153,13 +154,13 @@ def _course_activities(session: Session, course_id: int, kind: str) -> set[int]:
     return set(session.scalars(select(Activity.id).where(Activity.course_id == course_id, Activity.kind == kind)))
 
 
-def _unknown_keys(params: Mapping, allowed: set[str]) -> None:
+def _unknown_keys(params: Mapping[str, Any], allowed: set[str]) -> None:
     extra = set(params) - allowed
     if extra:
         raise RequirementInvalid(sorted(extra)[0], "not a parameter of this requirement")
 
 
-def _provider(activity_kind: str, name: str, **params) -> FactProvider:
+def _provider(activity_kind: str, name: str, **params: Any) -> FactProvider:
     kind = registry.get(activity_kind)
     if kind is None or name not in kind.facts:
         raise RequirementInvalid("kind", f"no {activity_kind} facts named {name!r}")
@@ -178,7 +179,7 @@ class ReadinessReached:
 
     kind = "readiness"
 
-    def validate(self, session, course_id, params):
+    def validate(self, session: Session, course_id: int, params: Mapping[str, Any]) -> JsonObject:
         _unknown_keys(params, {"activity_id", "band", "min_index"})
         activity_id = _int(params, "activity_id", minimum=1, maximum=2**62)
         if activity_id not in _course_activities(session, course_id, "readiness"):
@@ -186,7 +187,7 @@ class ReadinessReached:
         band = params.get("band")
         if band is not None and band not in BAND_ORDER:
             raise RequirementInvalid("band", f"one of {', '.join(BAND_ORDER)}")
-        cleaned = {"activity_id": activity_id}
+        cleaned: JsonObject = {"activity_id": activity_id}
         if band is not None:
             cleaned["band"] = band
         min_index = _percent(params, "min_index")
@@ -194,7 +195,7 @@ class ReadinessReached:
             cleaned["min_index"] = min_index
         return cleaned
 
-    def evaluate(self, evaluation, requirement):
+    def evaluate(self, evaluation: Evaluation, requirement: RequirementPlan) -> dict[int, Check]:
         params = requirement.params
         activity = evaluation.session.get(Activity, params["activity_id"])
         if activity is None or activity.course_id != evaluation.course_id or activity.kind != "readiness":
@@ -205,7 +206,7 @@ class ReadinessReached:
         return {learner_id: self._check(fact, params) for learner_id, fact in facts.items()}
 
     @staticmethod
-    def _check(fact: Fact, params: Mapping) -> Check:
+    def _check(fact: Fact, params: Mapping[str, Any]) -> Check:
         if fact.status is not Status.DONE or fact.value is None:
             # No result yet: the readiness fact's own "0 of 1 submitted" and its next step.
             return Check(False, fact.progress, fact.next_step)
@@ -231,9 +232,9 @@ class CoachingTasksAccepted:
 
     kind = "coaching_tasks"
 
-    def validate(self, session, course_id, params):
+    def validate(self, session: Session, course_id: int, params: Mapping[str, Any]) -> JsonObject:
         _unknown_keys(params, {"activity_ids", "min_percent", "needed"})
-        cleaned: dict[str, Any] = {}
+        cleaned: JsonObject = {}
         chosen = params.get("activity_ids")
         if chosen is not None:
             if (not isinstance(chosen, list) or not chosen or len(chosen) > 200
@@ -252,7 +253,7 @@ class CoachingTasksAccepted:
             cleaned["needed"] = needed
         return cleaned
 
-    def evaluate(self, evaluation, requirement):
+    def evaluate(self, evaluation: Evaluation, requirement: RequirementPlan) -> dict[int, Check]:
         params = requirement.params
         chosen = params.get("activity_ids")
         provider = _provider("coaching", "tasks_accepted", needed=params.get("needed"),
@@ -267,11 +268,11 @@ class CoachingSessionsHeld:
 
     kind = "coaching_sessions"
 
-    def validate(self, session, course_id, params):
+    def validate(self, session: Session, course_id: int, params: Mapping[str, Any]) -> JsonObject:
         _unknown_keys(params, {"needed"})
         return {"needed": _int(params, "needed", minimum=1, maximum=MAX_SESSIONS)}
 
-    def evaluate(self, evaluation, requirement):
+    def evaluate(self, evaluation: Evaluation, requirement: RequirementPlan) -> dict[int, Check]:
         provider = registry.course_facts()["coaching_sessions_held"](needed=requirement.params["needed"])
         return {i: Check(f.status is Status.DONE, f.progress, f.next_step)
                 for i, f in evaluation.facts(provider).items()}
@@ -282,11 +283,11 @@ class FacilitatorSignOff:
 
     kind = "sign_off"
 
-    def validate(self, session, course_id, params):
+    def validate(self, session: Session, course_id: int, params: Mapping[str, Any]) -> JsonObject:
         _unknown_keys(params, set())
         return {}
 
-    def evaluate(self, evaluation, requirement):
+    def evaluate(self, evaluation: Evaluation, requirement: RequirementPlan) -> dict[int, Check]:
         from .models import SignOff
 
         signed = set(evaluation.session.scalars(

@@ -13,18 +13,20 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from typing import Any, Callable
+from typing import Any, Callable, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..core import Activity, Course, Membership, Person, Role
-from ..db import utcnow
-from . import KIND  # noqa: F401  (re-exported for the web layer)
+from ..db import JsonObject, utcnow
+from . import KIND as KIND  # re-exported for the web layer
 from . import cohort as _cohort
 from . import template
-from .engine import GroupPlan, LockedBecause, PhasePlan, PhaseStatus, ProgramPlan, current_phase  # noqa: F401
+from .engine import GroupPlan, PhasePlan, ProgramPlan, current_phase
+from .engine import LockedBecause as LockedBecause  # re-exported for the web layer
+from .engine import PhaseStatus as PhaseStatus  # re-exported for the web layer
 from .exceptions import AlreadyDone, NotAllowed, NotInProgram, ProgramInvalid, ReasonRequired, WouldLockOut
 from .models import (
     AuditEntry,
@@ -32,7 +34,7 @@ from .models import (
     OverrideKind,
     Phase,
     PhaseKind,
-    Program,
+    Program as Program,  # re-exported for the web layer
     Requirement,
     RequirementGroup,
     SignOff,
@@ -95,7 +97,7 @@ class RequirementParamsInvalid(ProgramInvalid, RequirementInvalid):
         self.message = message
 
 
-def _validated(session: Session, course_id: int, kind: str, params: Any) -> dict:
+def _validated(session: Session, course_id: int, kind: str, params: Any) -> JsonObject:
     try:
         return validate(session, course_id, kind, params)
     except RequirementInvalid as error:
@@ -116,7 +118,7 @@ def _snapshot(statuses: list[PhaseStatus] | None) -> dict[str, str]:
 
 def audit(session: Session, program: Program, actor: Person | None, action: str, *, learner_id: int | None = None,
           phase_id: int | None = None, requirement_id: int | None = None, reason: str = "",
-          before: dict | None = None, after: dict | None = None, now: dt.datetime | None = None) -> AuditEntry:
+          before: JsonObject | None = None, after: JsonObject | None = None, now: dt.datetime | None = None) -> AuditEntry:
     entry = AuditEntry(program_id=program.id, at=now or utcnow(), actor_id=actor.id if actor else None, action=action,
                        learner_id=learner_id, phase_id=phase_id, requirement_id=requirement_id, reason=reason,
                        before=before, after=after)
@@ -139,8 +141,11 @@ def _for_learner(session: Session, program: Program, learner_id: int, now: dt.da
     return states_for(session, plan_of(program), [learner_id], now)[learner_id]
 
 
-def _decide(session: Session, program: Program, actor: Person, learner_id: int, action: str, change: Callable[[], Any],
-            *, reason: str, phase_id: int | None, requirement_id: int | None, now: dt.datetime):
+_T = TypeVar("_T")
+
+
+def _decide(session: Session, program: Program, actor: Person, learner_id: int, action: str, change: Callable[[], _T],
+            *, reason: str, phase_id: int | None, requirement_id: int | None, now: dt.datetime) -> _T:
     """Apply a decision about one learner: states before, the change, recompute, an audit entry with both."""
     before = _for_learner(session, program, learner_id, now)
     result = change()
@@ -192,12 +197,12 @@ def create_program(session: Session, course: Course, actor: Person, role: Role, 
     return program
 
 
-def describe(plan: ProgramPlan) -> dict:
+def describe(plan: ProgramPlan) -> JsonObject:
     """The program as JSON for the audit trail."""
     return {"phases": [_describe_phase(p) for p in plan.phases]}
 
 
-def _describe_phase(phase: PhasePlan) -> dict:
+def _describe_phase(phase: PhasePlan) -> JsonObject:
     return {
         "id": phase.id, "position": phase.position, "kind": phase.kind, "title": phase.title,
         "opens_at": phase.opens_at.isoformat() if phase.opens_at else None,
@@ -227,8 +232,8 @@ def _lockouts(
 
 
 def _edit(session: Session, program: Program, actor: Person, action: str, after_plan: ProgramPlan,
-          apply: Callable[[], Any], *, confirm: bool, reason: str, phase_id: int | None = None,
-          requirement_id: int | None = None, now: dt.datetime):
+          apply: Callable[[], _T], *, confirm: bool, reason: str, phase_id: int | None = None,
+          requirement_id: int | None = None, now: dt.datetime) -> _T:
     """A program edit: refused (``WouldLockOut``) before anything changes if it would take a completed
     phase away from anyone and ``confirm`` is not given; else applied, audited, and every learner recomputed."""
     before_plan = plan_of(program)
@@ -238,7 +243,10 @@ def _edit(session: Session, program: Program, actor: Person, action: str, after_
     result = apply()
     session.flush()
     session.expire(program)
-    program = program_of(session, program.course_id)
+    reloaded = program_of(session, program.course_id)
+    if reloaded is None:  # deleted by another transaction meanwhile
+        raise NotInProgram(f"course {program.course_id} has no program any more")
+    program = reloaded
     after = describe(plan_of(program))
     if learners:
         after["locked_out"] = {"learner_ids": learners, "phase_ids": phases}
@@ -248,7 +256,7 @@ def _edit(session: Session, program: Program, actor: Person, action: str, after_
     return result
 
 
-def _replace_phase(plan: ProgramPlan, phase_id: int, **changes) -> ProgramPlan:
+def _replace_phase(plan: ProgramPlan, phase_id: int, **changes: Any) -> ProgramPlan:
     return dataclasses.replace(plan, phases=tuple(
         dataclasses.replace(p, **changes) if p.id == phase_id else p for p in plan.phases))
 
@@ -294,7 +302,7 @@ def update_phase(session: Session, program: Program, actor: Person, role: Role, 
     _check_phase_fields(title, kind, opens_at, closes_at)
     after = _replace_phase(plan_of(program), phase_id, title=title, kind=kind, opens_at=opens_at, closes_at=closes_at)
 
-    def apply():
+    def apply() -> Phase:
         phase.title, phase.kind, phase.opens_at, phase.closes_at = title, kind, opens_at, closes_at
         return phase
 
@@ -315,7 +323,7 @@ def add_phase(session: Session, program: Program, actor: Person, role: Role, *, 
     new_plan = dataclasses.replace(plan_of(program), phases=plan_of(program).phases + (
         PhasePlan(-1, position, kind, title, opens_at, closes_at),))
 
-    def apply():
+    def apply() -> Phase:
         program.phases.append(phase)
         return phase
 
@@ -339,7 +347,7 @@ def add_requirement(session: Session, program: Program, actor: Person, role: Rol
     after = _replace_phase(plan, phase_id, requirements=old.requirements + (new,))
     requirement = Requirement(kind=kind, params=params, title=title, group_id=group_id, position=position)
 
-    def apply():
+    def apply() -> Requirement:
         phase.requirements.append(requirement)
         return requirement
 
@@ -359,7 +367,7 @@ def update_requirement(session: Session, program: Program, actor: Person, role: 
     after = _replace_phase(plan, old.id, requirements=tuple(
         dataclasses.replace(r, params=params) if r.id == requirement_id else r for r in old.requirements))
 
-    def apply():
+    def apply() -> Requirement:
         requirement.params = params
         if title is not None:
             requirement.title = title.strip()[:MAX_TITLE]
@@ -401,7 +409,7 @@ def add_group(session: Session, program: Program, actor: Person, role: Role, pha
     after = _replace_phase(plan, phase_id, groups=old.groups + (GroupPlan(-1, at_least),), requirements=tuple(
         dataclasses.replace(r, group_id=-1) if r.id in set(requirement_ids) else r for r in old.requirements))
 
-    def apply():
+    def apply() -> RequirementGroup:
         phase.groups.append(group)
         session.flush()
         for requirement in chosen:
@@ -461,7 +469,7 @@ def undo_override(session: Session, program: Program, actor: Person, role: Role,
     if override.undone_at is not None:
         raise AlreadyDone("this override was already undone")
 
-    def undo():
+    def undo() -> Override:
         override.undone_at, override.undone_by, override.undo_reason = now, actor.id, reason
         return override
 
@@ -501,7 +509,7 @@ def revoke_sign_off(session: Session, program: Program, actor: Person, role: Rol
     if record is None:
         raise AlreadyDone("not signed off")
 
-    def revoke():
+    def revoke() -> SignOff:
         record.revoked_at, record.revoked_by = now, actor.id
         return record
 
@@ -509,13 +517,14 @@ def revoke_sign_off(session: Session, program: Program, actor: Person, role: Rol
                    phase_id=requirement.phase_id, requirement_id=requirement_id, now=now)
 
 
-def _added(session: Session, row):
+def _added(session: Session, row: _T) -> _T:
     session.add(row)
     session.flush()
     return row
 
 
-def _active(session, program, learner_id, kind, phase_id, requirement_id) -> Override | None:
+def _active(session: Session, program: Program, learner_id: int, kind: OverrideKind, phase_id: int,
+            requirement_id: int | None) -> Override | None:
     query = select(Override).where(Override.program_id == program.id, Override.learner_id == learner_id,
                                    Override.kind == kind.value, Override.phase_id == phase_id,
                                    Override.undone_at.is_(None))
@@ -524,7 +533,7 @@ def _active(session, program, learner_id, kind, phase_id, requirement_id) -> Ove
     return session.scalars(query).first()
 
 
-def _signed(session, requirement_id, learner_id) -> SignOff | None:
+def _signed(session: Session, requirement_id: int, learner_id: int) -> SignOff | None:
     return session.scalars(select(SignOff).where(
         SignOff.requirement_id == requirement_id, SignOff.learner_id == learner_id,
         SignOff.revoked_at.is_(None))).first()
@@ -566,7 +575,10 @@ def activity_titles(session: Session, course_id: int) -> dict[int, tuple[str, st
 def course_learner(session: Session, program: Program, learner_id: int) -> Person:
     """A learner of the program's course (launched or only on the roster), or :class:`NotInProgram`."""
     _learner(session, program, learner_id)
-    return session.get(Person, learner_id)
+    person = session.get(Person, learner_id)
+    if person is None:
+        raise NotInProgram(f"person {learner_id} is not in program {program.id}")
+    return person
 
 
 def requirement_kinds() -> list[str]:

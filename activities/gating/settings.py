@@ -13,15 +13,16 @@ from typing import Any, Mapping
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..db import JsonObject
 from .exceptions import ProgramInvalid
 from .models import Phase, Program
 
 
-def default_settings() -> dict:
+def default_settings() -> JsonObject:
     return {"phase_id": None}
 
 
-def validate_settings(settings: Any) -> dict:
+def validate_settings(settings: Any) -> JsonObject:
     if not isinstance(settings, Mapping) or set(settings) - {"phase_id"}:
         raise ProgramInvalid("settings", "only phase_id")
     phase_id = settings.get("phase_id")

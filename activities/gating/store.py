@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from typing import Collection
+from typing import Callable, Collection, cast
 
-from sqlalchemy import Row, insert, select, update
+from sqlalchemy import Row, Table, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload
 
 from ..core import Membership, Role
-from ..db import utcnow
+from ..db import JsonObject, utcnow
 from .engine import GroupPlan, LearnerOverrides, PhasePlan, PhaseStatus, ProgramPlan, phase_states
 from .gradebook import gate_columns, queue_values, target_value
 from .models import Override, OverrideKind, Phase, PhaseState, Program
@@ -85,7 +86,7 @@ def states_for(
 
 def stored_states(
     session: Session, plan: ProgramPlan, learner_ids: Collection[int] | None
-) -> dict[tuple[int, int], Row]:
+) -> dict[tuple[int, int], Row[int, int, int, str, float | None]]:
     """By (phase id, learner id): the stored row's ``id``, ``state`` and ``graded_value``; one query
     (plain rows, not ORM objects: a cohort has thousands)."""
     query = select(PhaseState.id, PhaseState.phase_id, PhaseState.learner_id, PhaseState.state,
@@ -113,8 +114,8 @@ def recompute(
     statuses = states_for(session, plan, ids, now)
     stored = stored_states(session, plan, ids)
     columns = gate_columns(session, course_id)
-    new_rows: list[dict] = []
-    changed_rows: list[dict] = []
+    new_rows: list[JsonObject] = []
+    changed_rows: list[JsonObject] = []
     values: dict[int, dict[int, float]] = defaultdict(dict)
     for learner_id, phases in statuses.items():
         for status in phases:
@@ -142,18 +143,20 @@ def recompute(
     return statuses
 
 
-def _insert_states(session: Session, rows: list[dict]) -> None:
+def _insert_states(session: Session, rows: list[JsonObject]) -> None:
     """Insert new state rows; one a concurrent transaction inserted first (two fact changes of a new
     learner at once) is updated instead, rather than failing the caller's transaction."""
+    table = cast(Table, PhaseState.__table__)  # a mapped class's table is a Table; its ClassVar says FromClause
     dialect = session.get_bind().dialect.name
+    upsert: Callable[[Table], postgresql.Insert | sqlite.Insert]
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as upsert
     elif dialect == "sqlite":
         from sqlalchemy.dialects.sqlite import insert as upsert
     else:
-        session.execute(insert(PhaseState.__table__), rows)
+        session.execute(insert(table), rows)
         return
-    statement = upsert(PhaseState.__table__)
+    statement = upsert(table)
     statement = statement.on_conflict_do_update(
         index_elements=["phase_id", "learner_id"],
         set_={name: statement.excluded[name] for name in ("state", "graded_value", "updated_at")})

@@ -7,6 +7,7 @@ domain checks the same again on every write, so a crafted POST gains nothing.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from flask import abort, render_template, request, url_for
 from flask_babel import gettext as _
@@ -109,7 +110,7 @@ def review(activity_id: int, learner_id: int):
     submission = service.submission_for(db(), activity.id, learner.id)
     if submission is None:
         abort(404)
-    values = {"selection": {c.id: request.form.get(f"level-{c.id}") for c in settings.rubric.criteria},
+    values: dict[str, Any] = {"selection": {c.id: request.form.get(f"level-{c.id}") for c in settings.rubric.criteria},
               "score": request.form.get("score", ""), "feedback": request.form.get("feedback", "")}
     decision = request.form.get("decision", "")
     return form_action(

@@ -36,8 +36,9 @@ def course_learner(activity: Activity, person_id: int) -> Person:
 
 def evidence_store() -> service.EvidenceStore:
     """Evidence lives in the data folder, never under the folder Flask serves as static."""
+    static = current_app.static_folder
     return service.EvidenceStore(current().settings.uploads_dir / "coaching",
-                                 forbidden_roots=[current_app.static_folder])
+                                 forbidden_roots=[static] if static is not None else [])
 
 
 def by_version(reviews: list) -> dict[int, list]:

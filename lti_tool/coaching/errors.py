@@ -8,14 +8,13 @@ message next to that field and tie it with ``aria-describedby``).
 
 from __future__ import annotations
 
-from typing import Callable
-
 from flask_babel import gettext as _
 
 from activities.coaching import exceptions as ex
 
-from ..web import Problem, describe
+from ..web import Problem, answer, describe, table
 from ..web.formatting import decimal, megabytes
+from ..web.refusals import Table
 
 _SESSION_FIELDS = {
     "held_on": lambda: _("Give the date the session took place (not a future date)."),
@@ -26,72 +25,75 @@ _SESSION_FIELDS = {
 
 #: Class → (status, field, message). Looked up along the class's MRO, so a
 #: subclass the domain adds later still gets its family's answer.
-PROBLEMS: dict[type[ex.CoachingError], Callable[[ex.CoachingError], Problem]] = {
-    ex.NotACoachingTask: lambda e: Problem(404, _("This activity is not a coaching task.")),
-    ex.WrongActivity: lambda e: Problem(404, _("This submission belongs to another activity.")),
-    ex.StorageUnsafe: lambda e: Problem(
+PROBLEMS: Table = table(
+    answer(ex.NotACoachingTask, lambda e: Problem(404, _("This activity is not a coaching task."))),
+    answer(ex.WrongActivity, lambda e: Problem(404, _("This submission belongs to another activity."))),
+    answer(ex.StorageUnsafe, lambda e: Problem(
         503, _("Padu's file storage is not set up safely, so files cannot be handled. "
-               "Tell your Moodle administrator.")),
-    ex.NotAFacilitator: lambda e: Problem(
-        400, _("Only facilitators and teachers of this course can coach."), "coach"),
-    ex.NotALearner: lambda e: Problem(403, _("Only learners of this course can hand in evidence or be coached.")),
-    ex.NoCoaches: lambda e: Problem(400, _("Choose at least one coach to spread the learners over."), "coach"),
-    ex.NotYourCoachee: lambda e: Problem(
-        403, _("This learner is not one of your coachees. Ask a teacher of the course to assign you.")),
-    ex.NotInAudience: lambda e: Problem(403, _("This task is for other groups of the course.")),
-    ex.EvidenceNotAllowed: lambda e: Problem(
+               "Tell your Moodle administrator."))),
+    answer(ex.NotAFacilitator, lambda e: Problem(
+        400, _("Only facilitators and teachers of this course can coach."), "coach")),
+    answer(ex.NotALearner, lambda e: Problem(
+        403, _("Only learners of this course can hand in evidence or be coached."))),
+    answer(ex.NoCoaches, lambda e: Problem(400, _("Choose at least one coach to spread the learners over."), "coach")),
+    answer(ex.NotYourCoachee, lambda e: Problem(
+        403, _("This learner is not one of your coachees. Ask a teacher of the course to assign you."))),
+    answer(ex.NotInAudience, lambda e: Problem(403, _("This task is for other groups of the course."))),
+    answer(ex.EvidenceNotAllowed, lambda e: Problem(
         400, _("This task does not accept this kind of evidence."),
-        {"reflection": "reflection", "link": "links", "file": "files"}.get(e.evidence_type)),
-    ex.EmptySubmission: lambda e: Problem(400, _("Add a reflection, a file or a link before you submit.")),
-    ex.TextTooLong: lambda e: Problem(
-        400, _("The text is too long: at most %(limit)d characters.", limit=e.limit), e.field),
-    ex.InvalidLink: lambda e: Problem(
+        {"reflection": "reflection", "link": "links", "file": "files"}.get(e.evidence_type))),
+    answer(ex.EmptySubmission, lambda e: Problem(400, _("Add a reflection, a file or a link before you submit."))),
+    answer(ex.TextTooLong, lambda e: Problem(
+        400, _("The text is too long: at most %(limit)d characters.", limit=e.limit), e.field)),
+    answer(ex.InvalidLink, lambda e: Problem(
         400, _("%(url)s is not a link Padu accepts. Give full web addresses starting with https:// or http://, "
-               "one per line.", url=e.url[:200]), "links"),
-    ex.TooManyLinks: lambda e: Problem(400, _("Give at most %(limit)d links.", limit=e.limit), "links"),
-    ex.TooManyFiles: lambda e: Problem(400, _("Attach at most %(limit)d files.", limit=e.limit), "files"),
-    ex.ResubmissionNotAllowed: lambda e: Problem(
-        409, _("Your work is waiting for your coach's review. You can submit again if they ask for a revision.")),
-    ex.AlreadyAccepted: lambda e: Problem(409, _("This task is already accepted; nothing more can be changed.")),
-    ex.UnsafeFilename: lambda e: Problem(
+               "one per line.", url=e.url[:200]), "links")),
+    answer(ex.TooManyLinks, lambda e: Problem(400, _("Give at most %(limit)d links.", limit=e.limit), "links")),
+    answer(ex.TooManyFiles, lambda e: Problem(400, _("Attach at most %(limit)d files.", limit=e.limit), "files")),
+    answer(ex.ResubmissionNotAllowed, lambda e: Problem(
+        409, _("Your work is waiting for your coach's review. You can submit again if they ask for a revision."))),
+    answer(ex.AlreadyAccepted, lambda e: Problem(
+        409, _("This task is already accepted; nothing more can be changed."))),
+    answer(ex.UnsafeFilename, lambda e: Problem(
         400, _("The file name %(name)s cannot be used. Rename the file and choose it again.", name=e.filename[:200]),
-        "files"),
-    ex.FileTypeNotAllowed: lambda e: Problem(
-        415, _("%(name)s: this type of file is not accepted for this task.", name=e.filename[:200]), "files"),
-    ex.FileContentMismatch: lambda e: Problem(
+        "files")),
+    answer(ex.FileTypeNotAllowed, lambda e: Problem(
+        415, _("%(name)s: this type of file is not accepted for this task.", name=e.filename[:200]), "files")),
+    answer(ex.FileContentMismatch, lambda e: Problem(
         415, _("%(name)s is not really a %(type)s file. Save it again in that format, or choose another file.",
-               name=e.filename[:200], type=e.extension.upper()), "files"),
-    ex.FileTooLarge: lambda e: Problem(
+               name=e.filename[:200], type=e.extension.upper()), "files")),
+    answer(ex.FileTooLarge, lambda e: Problem(
         413, _("%(name)s is larger than %(mb)s MB, the limit of this task.",
                name=e.filename[:200], mb=megabytes(e.limit)),
-        "files"),
-    ex.EmptyFile: lambda e: Problem(400, _("%(name)s is empty.", name=e.filename[:200]), "files"),
-    ex.UploadQuotaReached: lambda e: Problem(
+        "files")),
+    answer(ex.EmptyFile, lambda e: Problem(400, _("%(name)s is empty.", name=e.filename[:200]), "files")),
+    answer(ex.UploadQuotaReached, lambda e: Problem(
         413, _("Your files for this task may take at most %(quota)s MB together, and %(used)s MB from your earlier "
                "versions are already kept. Nothing was handed in: choose smaller or fewer files, or hand in without "
                "files.", quota=megabytes(e.quota), used=megabytes(e.used)),
-        "files"),
-    ex.UnknownDecision: lambda e: Problem(400, _("Choose Accept or Ask for revision."), "decision"),
+        "files")),
+    answer(ex.UnknownDecision, lambda e: Problem(400, _("Choose Accept or Ask for revision."), "decision")),
     # Said of both kinds of task: one with a rubric and one with a simple maximum score.
-    ex.ScoreRequired: lambda e: Problem(400, _("Give the work a score before you accept it."), "score"),
-    ex.ScoringModeMismatch: lambda e: Problem(
-        409, _("The rubric of this task changed while you were reviewing. Reload the page and score again."), "score"),
-    ex.ScoreOutOfRange: lambda e: Problem(
-        400, _("Give a score from 0 to %(maximum)s.", maximum=decimal(e.maximum)), "score"),
-    ex.SelectionIncomplete: lambda e: Problem(400, _("Choose a level for every criterion of the rubric."), "score"),
-    ex.SelectionUnknown: lambda e: Problem(
-        409, _("The rubric of this task changed while you were reviewing. Reload the page and score again."), "score"),
-    ex.VersionSuperseded: lambda e: Problem(
-        409, _("The learner handed in a newer version while you were reviewing. Review the newest version.")),
-    ex.UnknownVersion: lambda e: Problem(409, _("That version does not exist. Reload the page.")),
-    ex.FeedbackRequired: lambda e: Problem(
-        400, _("Write feedback that says what the learner should revise."), "feedback"),
-    ex.NotWaitingForReview: lambda e: Problem(
-        409, _("This work is back with the learner for revision; there is nothing to review yet.")),
-    ex.CoachingSessionInvalid: lambda e: Problem(
-        400, _SESSION_FIELDS.get(e.field, lambda: _("Check this field."))(), e.field),
-    ex.SettingsInvalid: lambda e: Problem(
-        409, _("The settings of this task are not valid. A teacher of the course must correct them.")),
-}
+    answer(ex.ScoreRequired, lambda e: Problem(400, _("Give the work a score before you accept it."), "score")),
+    answer(ex.ScoringModeMismatch, lambda e: Problem(
+        409, _("The rubric of this task changed while you were reviewing. Reload the page and score again."), "score")),
+    answer(ex.ScoreOutOfRange, lambda e: Problem(
+        400, _("Give a score from 0 to %(maximum)s.", maximum=decimal(e.maximum)), "score")),
+    answer(ex.SelectionIncomplete, lambda e: Problem(
+        400, _("Choose a level for every criterion of the rubric."), "score")),
+    answer(ex.SelectionUnknown, lambda e: Problem(
+        409, _("The rubric of this task changed while you were reviewing. Reload the page and score again."), "score")),
+    answer(ex.VersionSuperseded, lambda e: Problem(
+        409, _("The learner handed in a newer version while you were reviewing. Review the newest version."))),
+    answer(ex.UnknownVersion, lambda e: Problem(409, _("That version does not exist. Reload the page."))),
+    answer(ex.FeedbackRequired, lambda e: Problem(
+        400, _("Write feedback that says what the learner should revise."), "feedback")),
+    answer(ex.NotWaitingForReview, lambda e: Problem(
+        409, _("This work is back with the learner for revision; there is nothing to review yet."))),
+    answer(ex.CoachingSessionInvalid, lambda e: Problem(
+        400, _SESSION_FIELDS.get(e.field, lambda: _("Check this field."))(), e.field)),
+    answer(ex.SettingsInvalid, lambda e: Problem(
+        409, _("The settings of this task are not valid. A teacher of the course must correct them."))),
+)
 
 __all__ = ["PROBLEMS", "Problem", "describe"]

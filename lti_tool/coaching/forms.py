@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
-from typing import Any, Mapping
+from typing import Any, Mapping, TypedDict
 
 from flask_babel import gettext as _
 from markupsafe import escape
@@ -258,9 +258,21 @@ def rubric_of(values: Mapping[str, Any]) -> Rubric | None:
         return None
 
 
-def conversion(rubric: Rubric | None, score_maximum: float) -> dict[str, str] | None:
+class Conversion(TypedDict):
+    """How points become a gradebook score: the numbers formatted for a sentence, and whether the rubric is simple."""
+
+    points: str
+    total: str
+    score: str
+    maximum: str
+    simple: bool
+
+
+def conversion(rubric: Rubric | None, score_maximum: float) -> Conversion | None:
     """The example of how points become a gradebook score, formatted for a sentence; None if no conversion."""
-    example = rubric.conversion_example(score_maximum) if rubric is not None else None
+    if rubric is None:
+        return None
+    example = rubric.conversion_example(score_maximum)
     if example is None:
         return None
     points, score = example

@@ -45,7 +45,7 @@ def settings(activity_id: int):
         return _settings_page(activity, settings_values(activity.title, stored), {}, broken=broken)
     values = posted_settings_values(request.form)
     checked, errors = check_settings(values, current().settings.max_upload_bytes)
-    if errors:
+    if checked is None:  # None exactly when there are errors
         return _settings_page(activity, values, errors, 400)
     activity.title = values["title"]
     activity.settings = checked.to_dict()

@@ -6,13 +6,11 @@ a translated sentence, the page's HTTP status and the form field it belongs to.
 
 from __future__ import annotations
 
-from typing import Callable
-
 from flask_babel import gettext as _
 
 from activities.gating import exceptions as ex
 
-from ..web import Problem
+from ..web.refusals import Problem, Table, answer, table
 
 _FIELDS = {
     "title": lambda: _("Give a title of 1 to 200 characters."),
@@ -33,21 +31,22 @@ _FIELDS = {
 }
 
 
-def _field(error) -> Problem:
+def _field(error: ex.ProgramInvalid | ex.RequirementInvalid) -> Problem:
     message = _FIELDS.get(error.field)
     return Problem(400, message() if message else _("Check this field."), error.field)
 
 
 #: Class → Problem, looked up along the class's MRO (lti_tool.web.refusals).
-PROBLEMS: dict[type, Callable[[Exception], Problem]] = {
-    ex.NotAllowed: lambda e: Problem(403, _("Your role in this course does not allow this.")),
-    ex.NotInProgram: lambda e: Problem(404, _("This is not part of this course's program.")),
-    ex.ReasonRequired: lambda e: Problem(400, _("Write the reason: it is kept in the audit log."), "reason"),
-    ex.AlreadyDone: lambda e: Problem(409, _("This was already done. Reload the page to see the current state.")),
-    ex.ProgramInvalid: _field,
-    ex.RequirementInvalid: _field,
-    ex.WouldLockOut: lambda e: Problem(
+PROBLEMS: Table = table(
+    answer(ex.NotAllowed, lambda e: Problem(403, _("Your role in this course does not allow this."))),
+    answer(ex.NotInProgram, lambda e: Problem(404, _("This is not part of this course's program."))),
+    answer(ex.ReasonRequired, lambda e: Problem(400, _("Write the reason: it is kept in the audit log."), "reason")),
+    answer(ex.AlreadyDone, lambda e: Problem(
+        409, _("This was already done. Reload the page to see the current state."))),
+    answer(ex.ProgramInvalid, _field),
+    answer(ex.RequirementInvalid, _field),
+    answer(ex.WouldLockOut, lambda e: Problem(
         409, _("This change would take a completed phase away from %(n)d learner(s). Tick the confirmation to "
-               "make it anyway; it is recorded in the audit log.", n=len(e.learner_ids)), "confirm"),
-}
+               "make it anyway; it is recorded in the audit log.", n=len(e.learner_ids)), "confirm")),
+)
 

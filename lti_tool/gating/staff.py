@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Mapping
 
 from flask import render_template, request, url_for
 from flask_babel import gettext as _
@@ -44,7 +45,7 @@ def _filters(program: Program) -> Filters:
                    max(1, args.get("page", 1, type=int) or 1))
 
 
-def _rows(cohort, filters: Filters, risky: dict[int, object]):
+def _rows(cohort, filters: Filters, risky: Mapping[int, object]):
     index = {p.id: i for i, p in enumerate(cohort.plan.phases)}
     for row in cohort.rows:
         if filters.at_risk and row.learner_id not in risky:

@@ -13,6 +13,7 @@ platform without NRPS, or one that fails, leaves the people who have launched
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -34,9 +35,9 @@ MAX_PAGES = 200
 MAX_PAGE_BYTES = 16 * 1024 * 1024
 
 
-def fetch_members(services: ServiceClient, platform: Platform, memberships_url: str) -> list[dict]:
-    """Every member on every page."""
-    result: list[dict] = []
+def fetch_members(services: ServiceClient, platform: Platform, memberships_url: str | None) -> list[dict[str, Any]]:
+    """Every member on every page. No URL (the claim may lack one) is refused like a foreign one."""
+    result: list[dict[str, Any]] = []
     url: str | None = memberships_url
     for _page in range(MAX_PAGES):
         response = services.request(platform, (SCOPE,), "GET", url, headers={"Accept": CONTAINER_TYPE},
@@ -55,7 +56,7 @@ def fetch_members(services: ServiceClient, platform: Platform, memberships_url: 
     return result
 
 
-def _store(session: Session, course: Course, raw_members: list[dict]) -> int:
+def _store(session: Session, course: Course, raw_members: list[dict[str, Any]]) -> int:
     stored = 0
     for member in raw_members:
         user_id = member.get("user_id")
@@ -83,6 +84,8 @@ def refresh(session: Session, services: ServiceClient, course: Course) -> int:
     Raises ``ServiceError`` (Padu's reason) when the platform cannot give it.
     """
     platform = session.get(Platform, course.platform_id)
+    if platform is None:  # deleted since the job was queued
+        raise ServiceError("the course's platform is no longer registered in Padu", retryable=False)
     raw = fetch_members(services, platform, course.memberships_url)
     stored = _store(session, course, raw)
     session.commit()

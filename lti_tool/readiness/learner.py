@@ -221,8 +221,9 @@ def upload(activity_id: int):
     if file is None or not file.filename:
         return lms_page(activity, settings, attempt,
                         problem=Problem(400, _("Choose a file to upload."), "file"))
+    filename = file.filename  # a str here: the lambda below would not see the check above
     return form_action(
-        lambda: service.record_upload(db(), activity, current_person(), upload_dir(), file.filename, file.stream),
+        lambda: service.record_upload(db(), activity, current_person(), upload_dir(), filename, file.stream),
         again=lambda problem: lms_page(activity, settings, attempt, problem=problem),
         to=url_for(".lms", activity_id=activity.id, _anchor="upload"),
         message=_("Your file is uploaded. The upload task is done."))

@@ -44,7 +44,7 @@ def save_settings(activity_id: int):
     activity, before = load_check(activity_id)
     values = posted_settings_values(request.form)
     checked, errors = check_settings(values, current().settings.max_upload_bytes)
-    if errors:
+    if checked is None:  # None exactly when there are errors
         return settings_page(activity, values, errors, 400)
     activity.settings = checked.to_dict()
     db().flush()

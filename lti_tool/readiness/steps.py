@@ -9,6 +9,7 @@ the activity's settings (a section left out has no page).
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 from flask import url_for
 
@@ -26,7 +27,8 @@ class Step:
     args: tuple[tuple[str, str], ...] = ()
 
     def url(self, activity_id: int) -> str:
-        return url_for(self.endpoint, activity_id=activity_id, **dict(self.args))
+        values: dict[str, Any] = dict(self.args)  # route values; Any, as url_for's **values are
+        return url_for(self.endpoint, activity_id=activity_id, **values)
 
 
 def steps_of(instrument: Instrument, settings: ReadinessSettings) -> list[Step]:

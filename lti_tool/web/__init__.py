@@ -13,7 +13,9 @@ its pages the same way:
   validated settings.
 - :mod:`.refusals` — :class:`Problem`, and the one :func:`refused` page. The
   package's ``errors.py`` holds ``PROBLEMS``: domain exception class → Problem
-  (a translated sentence, a 4xx status, the form field it belongs to).
+  (a translated sentence, a 4xx status, the form field it belongs to), built with
+  ``table(answer(SomeError, lambda e: Problem(...)), ...)`` so that each answer is
+  type-checked against its own class.
 - :mod:`.actions` — :func:`form_action` for every POST: commit and redirect 303,
   or roll back and show the form again with the refusal's 4xx status; :func:`saved`
   when the form checked its input itself.
@@ -37,6 +39,6 @@ in its ``__init__`` and list the package in ``ACTIVITY_MODULES``.
 
 from .actions import form_action, saved
 from .activity import blueprint, loader
-from .refusals import Problem, describe, refused
+from .refusals import Problem, answer, describe, refused, table
 
-__all__ = ["Problem", "blueprint", "describe", "form_action", "loader", "refused", "saved"]
+__all__ = ["Problem", "answer", "blueprint", "describe", "form_action", "loader", "refused", "saved", "table"]

@@ -12,7 +12,7 @@ did not expect is still a 4xx page, never a 500.
 from __future__ import annotations
 
 import dataclasses
-from typing import Callable
+from typing import Any, Callable, Mapping, TypeVar
 
 from flask import Blueprint, render_template, request
 from flask_babel import gettext as _
@@ -29,7 +29,22 @@ class Problem:
     field: str | None = None
 
 
-Table = dict[type, Callable[[Exception], Problem]]
+#: Exception class → its answer. Each answer takes the class it is filed under (and its subclasses),
+#: which a mapping's type cannot say: :func:`answer` checks each row, the table holds them for any class.
+Table = Mapping[type[Exception], Callable[[Any], Problem]]
+Answer = tuple[type[Exception], Callable[[Any], Problem]]
+
+_E = TypeVar("_E", bound=Exception)
+
+
+def answer(cls: type[_E], make: Callable[[_E], Problem]) -> Answer:
+    """One row of a :data:`Table`: ``make`` is type-checked against ``cls``, so it may read that class's fields."""
+    return cls, make
+
+
+def table(*answers: Answer) -> Table:
+    """A :data:`Table` from :func:`answer` rows."""
+    return dict(answers)
 
 _tables: dict[type[Exception], Table] = {}
 

@@ -77,7 +77,8 @@ def _cohort(db, course, people, check, task, size, seed=7):
         learners.append(person)
         if rnd.random() < 0.7:
             db.add(ReadinessAttempt(activity_id=check.id, person_id=person.id, number=1, instrument_version="v1",
-                                    status="submitted", overall_index=rnd.choice([40.0, 65.0, 90.0]),
+                                    status="submitted", submitted_at=NOW - dt.timedelta(days=1),
+                                    overall_index=rnd.choice([40.0, 65.0, 90.0]),
                                     band=rnd.choice(["belum_siap", "siap_dengan_pendampingan", "siap"])))
         if rnd.random() < 0.5:
             accepted = rnd.random() < 0.7

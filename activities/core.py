@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import secrets
-from typing import Optional
 
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
@@ -46,7 +45,7 @@ class Course(Base):
     label: Mapped[str] = mapped_column(String(255), default="")
     title: Mapped[str] = mapped_column(String(500), default="")
     #: NRPS context_memberships_url last seen in a launch, if the platform offers NRPS.
-    memberships_url: Mapped[Optional[str]] = mapped_column(Text, nullable=True)
+    memberships_url: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
@@ -81,7 +80,7 @@ class Membership(Base):
     role: Mapped[str] = mapped_column(String(20))
     #: "launch" once the person has opened Padu in this course; "roster" if only NRPS knows them.
     source: Mapped[str] = mapped_column(String(20), default="launch")
-    last_launch_at: Mapped[Optional[dt.datetime]] = mapped_column(nullable=True)
+    last_launch_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     person: Mapped[Person] = relationship(lazy="joined")
@@ -101,7 +100,7 @@ class Activity(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(64), unique=True, default=lambda: secrets.token_urlsafe(12))
     course_id: Mapped[int] = mapped_column(ForeignKey("course.id", ondelete="CASCADE"), index=True)
-    resource_link_id: Mapped[Optional[str]] = mapped_column(String(255), nullable=True)
+    resource_link_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
     kind: Mapped[str] = mapped_column(String(40), default="")
     title: Mapped[str] = mapped_column(String(500), default="")
     settings: Mapped[JsonObject] = mapped_column(default=dict)
@@ -110,9 +109,9 @@ class Activity(Base):
     #: gradebook comments; empty (Indonesian) for activities configured before it was kept.
     locale: Mapped[str] = mapped_column(String(10), default="", server_default="")
     #: AGS line item URL of this activity's gradebook column, once known.
-    lineitem_url: Mapped[Optional[str]] = mapped_column(Text, nullable=True)
+    lineitem_url: Mapped[str | None] = mapped_column(Text, nullable=True)
     #: AGS line items container of the course, to find or create the column.
-    lineitems_url: Mapped[Optional[str]] = mapped_column(Text, nullable=True)
+    lineitems_url: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 #: What a spreadsheet reads a cell starting with as a formula (OWASP CSV Injection).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")

@@ -10,7 +10,7 @@ and the caller's transaction rolls back with it.
 
 from __future__ import annotations
 
-from typing import Callable, Collection
+from collections.abc import Callable, Collection
 
 from sqlalchemy.orm import Session
 

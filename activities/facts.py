@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-from typing import Collection, Mapping, Protocol, runtime_checkable
+from collections.abc import Collection, Mapping
+from typing import Protocol, runtime_checkable
 
 from sqlalchemy.orm import Session
 

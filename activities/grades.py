@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from typing import Any, Optional
+from typing import Any
 
 from sqlalchemy import ForeignKey, Index, ScalarSelect, String, Text, func, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
@@ -67,18 +67,18 @@ class GradeOutbox(LeaseColumns, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     activity_id: Mapped[int] = mapped_column(ForeignKey("activity.id", ondelete="CASCADE"))
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
-    score_given: Mapped[Optional[float]] = mapped_column(nullable=True)
+    score_given: Mapped[float | None] = mapped_column(nullable=True)
     score_maximum: Mapped[float]
     activity_progress: Mapped[str] = mapped_column(String(20))
     grading_progress: Mapped[str] = mapped_column(String(20))
-    comment: Mapped[Optional[str]] = mapped_column(Text, nullable=True)
+    comment: Mapped[str | None] = mapped_column(Text, nullable=True)
     #: The AGS score timestamp; strictly increasing per (activity, person), see record_grade.
     timestamp: Mapped[dt.datetime]
     # status, attempts, next_attempt_at, leased_until, leased_by, last_error: LeaseColumns.
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    delivered_at: Mapped[Optional[dt.datetime]] = mapped_column(nullable=True)
+    delivered_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
     #: When the timestamp was fixed for sending; a re-send keeps it (see lti_tool.grade_delivery).
-    stamped_at: Mapped[Optional[dt.datetime]] = mapped_column(nullable=True)
+    stamped_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
 
     activity: Mapped[Activity] = relationship(lazy="joined")
     person: Mapped[Person] = relationship(lazy="joined")

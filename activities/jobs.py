@@ -50,7 +50,9 @@ import dataclasses
 import datetime as dt
 import enum
 import random
-from typing import AbstractSet, Any, Callable, Optional, cast
+from collections.abc import Callable
+from collections.abc import Set as AbstractSet
+from typing import Any, cast
 
 from sqlalchemy import ForeignKey, Index, String, Text, or_, select, text, update
 from sqlalchemy.engine import CursorResult, Result
@@ -94,10 +96,10 @@ class LeaseColumns:
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     #: A worker's claim: nobody else runs this row before the lease ends.
-    leased_until: Mapped[Optional[dt.datetime]] = mapped_column(nullable=True)
-    leased_by: Mapped[Optional[str]] = mapped_column(String(100), nullable=True)
+    leased_until: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+    leased_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
     #: Padu's own words, never a platform's answer.
-    last_error: Mapped[Optional[str]] = mapped_column(Text, nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class Job(LeaseColumns, Base):
@@ -114,12 +116,12 @@ class Job(LeaseColumns, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(50))
     payload: Mapped[JsonObject] = mapped_column(default=dict)
-    dedup_key: Mapped[Optional[str]] = mapped_column(String(200), nullable=True)
+    dedup_key: Mapped[str | None] = mapped_column(String(200), nullable=True)
     #: The lane: jobs of one platform run one after another, beside other platforms' jobs.
-    platform_id: Mapped[Optional[int]] = mapped_column(ForeignKey("lti_platform.id", ondelete="CASCADE"),
+    platform_id: Mapped[int | None] = mapped_column(ForeignKey("lti_platform.id", ondelete="CASCADE"),
                                                        nullable=True, index=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    finished_at: Mapped[Optional[dt.datetime]] = mapped_column(nullable=True)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
 
 
 def enqueue(session: Session, kind: str, payload: JsonObject | None = None, *, platform_id: int | None,

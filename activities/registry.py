@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
-from typing import Callable, Mapping
+from collections.abc import Callable, Mapping
 
 from .db import JsonObject
 from .facts import FactProvider

@@ -9,7 +9,8 @@ Each parser raises through ``invalid(field, message)``, the activity's own
 
 from __future__ import annotations
 
-from typing import Any, Callable, Collection
+from collections.abc import Callable, Collection
+from typing import Any
 
 #: Makes the activity's error for a field: ``invalid(field, message)``.
 Invalid = Callable[[str, str], Exception]

@@ -25,8 +25,9 @@ import re
 import secrets
 import unicodedata
 import zipfile
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import IO, BinaryIO, Callable, Iterable, Iterator, Mapping
+from typing import IO, BinaryIO
 
 _CHUNK = 64 * 1024
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"

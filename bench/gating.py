@@ -30,8 +30,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import insert  # noqa: E402
 
 from activities.coaching.models import Review, Submission, SubmissionVersion  # noqa: E402
-from activities.course.models import CoachingSession  # noqa: E402
 from activities.core import Activity, Course, Membership, Person  # noqa: E402
+from activities.course.models import CoachingSession  # noqa: E402
 from activities.db import Base, make_engine, make_session_factory, utcnow  # noqa: E402
 from activities.gating.models import Phase, PhaseState, Program, Requirement, RequirementGroup, SignOff  # noqa: E402
 from activities.gating.store import plan_of, program_of, recompute, roster_learner_ids, states_for  # noqa: E402
@@ -143,9 +143,9 @@ def compute(factory, course_id: int):
 def render_grid(folder: str, course_id: int) -> tuple[list[tuple[float, float]], float, int]:
     """The staff cohort page as Padu serves it, in a request context of the real app on the same database:
     ((seconds for grid + page, of which the page alone) per run; seconds to render all rows at once; page bytes)."""
+    from activities.gating import service
     from config import load_settings
     from lti_tool.app import create_app
-    from activities.gating import service
     from lti_tool.gating.staff import render_cohort
 
     app = create_app(load_settings(environ={}, data_dir=Path(folder) / "padu",

@@ -22,7 +22,7 @@ from sqlalchemy import select  # noqa: E402
 
 from activities.core import Activity, Person  # noqa: E402
 from activities.grades import ActivityProgress, GradingProgress, record_grade  # noqa: E402
-from lti_tool import grade_worker  # noqa: E402
+from lti_tool import worker  # noqa: E402
 from tests.lms import TestPlatform  # noqa: E402
 from tests.lti_tool.conftest import Connected, populate  # noqa: E402
 from tests.padu_server import PaduServer  # noqa: E402
@@ -63,7 +63,7 @@ def bench_outbox(connected: Connected, learners: int = 100) -> None:
         db.commit()
         superseding = time.perf_counter() - start
     start = time.perf_counter()
-    while grade_worker.run_once(connected.padu.runtime):
+    while worker.run_once(connected.padu.runtime):
         pass
     delivery = time.perf_counter() - start
     print(f"outbox: record {learners / fresh:.0f} grades/s; superseding costs {superseding / fresh:.2f}x a fresh record; "

@@ -183,7 +183,7 @@ def _stored_secret(data_dir: Path) -> str:
             if text:
                 return text
             time.sleep(0.02)
-        raise SettingsError(f"{path} is empty; delete it or set {ENV_PREFIX}SECRET_KEY")
+        raise SettingsError(f"{path} is empty; delete it or set {ENV_PREFIX}SECRET_KEY") from None
     secret = secrets.token_urlsafe(48)
     with os.fdopen(fd, "w") as fh:
         fh.write(secret)

@@ -15,10 +15,10 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from config import Settings, load_settings
 
 from . import activity_types, static_files
-from .lti1p3.exceptions import LtiError
 from .frame_ancestors import PlatformOrigins, directive_value, origin
 from .i18n import select_locale
 from .logsafe import clean
+from .lti1p3.exceptions import LtiError
 from .lti1p3.presentation import TARGET_KEY, return_link
 from .runtime import Runtime, close_db
 from .sessions import TOKEN_PARAM, LaunchSessionInterface

@@ -31,8 +31,8 @@ class RedactingLogger(Logger):
         query = redact_query(environ.get("QUERY_STRING", ""))
         path = environ.get("RAW_URI", "").split("?", 1)[0]
         atoms["q"] = query
-        atoms["r"] = "%s %s %s" % (environ.get("REQUEST_METHOD", "-"), f"{path}?{query}" if query else path,
-                                   environ.get("SERVER_PROTOCOL", "-"))
+        target = f"{path}?{query}" if query else path
+        atoms["r"] = f"{environ.get('REQUEST_METHOD', '-')} {target} {environ.get('SERVER_PROTOCOL', '-')}"
         # The Referer of a page inside Padu is a Padu URL with the token in it.
         referer = atoms.get("f", "-")
         if "?" in referer:

@@ -141,7 +141,7 @@ def claim(session: Session, now: dt.datetime, name: str = DAILY, interval: dt.ti
     return won
 
 
-def run_due(runtime: "Runtime", now: dt.datetime | None = None) -> dict[str, int] | None:
+def run_due(runtime: Runtime, now: dt.datetime | None = None) -> dict[str, int] | None:
     """Run the daily housekeeping if a day has passed since any worker last did.
     Returns the counts of what was removed, or None when it was not due."""
     now = now or utcnow()
@@ -153,7 +153,7 @@ def run_due(runtime: "Runtime", now: dt.datetime | None = None) -> dict[str, int
     return counts
 
 
-def run_in_worker(runtime: "Runtime", now: dt.datetime | None = None) -> None:
+def run_in_worker(runtime: Runtime, now: dt.datetime | None = None) -> None:
     """:func:`run_due` for a worker loop: whatever goes wrong is logged, never raised.
 
     This is the job's outermost boundary, so it catches everything: the

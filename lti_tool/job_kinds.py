@@ -16,7 +16,8 @@ their handlers exist — a name, a handler, two phrases for Padu's reasons; see
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy.orm import Session
 

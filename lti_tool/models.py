@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Optional
 
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -29,12 +28,12 @@ class Platform(Base):
     auth_token_url: Mapped[str] = mapped_column(Text)
     key_set_url: Mapped[str] = mapped_column(Text)
     #: The audience of the client_assertion at the token endpoint (defaults to the token URL).
-    auth_audience: Mapped[Optional[str]] = mapped_column(Text, nullable=True)
+    auth_audience: Mapped[str | None] = mapped_column(Text, nullable=True)
     #: "manual" or "dynamic".
     registered_by: Mapped[str] = mapped_column(String(20), default="manual")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
-    deployments: Mapped[list["Deployment"]] = relationship(
+    deployments: Mapped[list[Deployment]] = relationship(
         back_populates="platform", cascade="all, delete-orphan", lazy="selectin"
     )
 
@@ -59,9 +58,9 @@ class RegistrationInvite(Base):
     note: Mapped[str] = mapped_column(String(255), default="")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[dt.datetime] = mapped_column()
-    used_at: Mapped[Optional[dt.datetime]] = mapped_column(nullable=True)
+    used_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
     #: The platform registered with this invitation, once used.
-    platform_id: Mapped[Optional[int]] = mapped_column(
+    platform_id: Mapped[int | None] = mapped_column(
         ForeignKey("lti_platform.id", ondelete="SET NULL"), nullable=True, index=True
     )
 
@@ -89,7 +88,7 @@ class ToolKey(Base):
     kid: Mapped[str] = mapped_column(String(64), unique=True)
     private_pem: Mapped[str] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    retired_at: Mapped[Optional[dt.datetime]] = mapped_column(nullable=True)
+    retired_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
 
 
 class LoginState(Base):
@@ -131,16 +130,16 @@ class LaunchSession(Base):
     deployment_id: Mapped[str] = mapped_column(String(255))
     course_id: Mapped[int] = mapped_column(ForeignKey("course.id", ondelete="CASCADE"))
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
-    activity_id: Mapped[Optional[int]] = mapped_column(ForeignKey("activity.id", ondelete="CASCADE"), nullable=True)
+    activity_id: Mapped[int | None] = mapped_column(ForeignKey("activity.id", ondelete="CASCADE"), nullable=True)
     message_type: Mapped[str] = mapped_column(String(64))
     role: Mapped[str] = mapped_column(String(20))
     lti_roles: Mapped[list] = mapped_column(default=list)
     locale: Mapped[str] = mapped_column(String(20), default="id")
     #: The AGS endpoint claim, the NRPS claim and the deep-linking settings, as sent.
-    ags: Mapped[Optional[dict]] = mapped_column(nullable=True)
-    nrps: Mapped[Optional[dict]] = mapped_column(nullable=True)
-    deep_linking: Mapped[Optional[dict]] = mapped_column(nullable=True)
-    return_url: Mapped[Optional[str]] = mapped_column(Text, nullable=True)
+    ags: Mapped[dict | None] = mapped_column(nullable=True)
+    nrps: Mapped[dict | None] = mapped_column(nullable=True)
+    deep_linking: Mapped[dict | None] = mapped_column(nullable=True)
+    return_url: Mapped[str | None] = mapped_column(Text, nullable=True)
     #: Server-side session values (e.g. the CSRF secret).
     data: Mapped[dict] = mapped_column(default=dict)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
@@ -148,6 +147,6 @@ class LaunchSession(Base):
     #: course with another role sets it to that moment, which ends this session.
     expires_at: Mapped[dt.datetime] = mapped_column(index=True)
     #: When a request last used it, to the minute (for the idle timeout); None: not since the launch.
-    last_seen_at: Mapped[Optional[dt.datetime]] = mapped_column(nullable=True)
+    last_seen_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
 
     platform: Mapped[Platform] = relationship(lazy="joined")

@@ -31,8 +31,9 @@ import socket
 import ssl
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import urlsplit
 
 import certifi
@@ -118,7 +119,7 @@ class Policy:
     resolve: Callable[..., list[Any]] | None = field(default=None, compare=False)  # tests may pass a getaddrinfo
 
     @classmethod
-    def parse(cls, hosts: str = "", ports: str = "") -> "Policy":
+    def parse(cls, hosts: str = "", ports: str = "") -> Policy:
         """From the settings' comma-separated text; ValueError names the setting."""
         names: set[str] = set()
         networks: list[ipaddress.IPv4Network | ipaddress.IPv6Network] = []
@@ -139,7 +140,7 @@ class Policy:
         return cls(frozenset(names), tuple(networks), allowed_ports)
 
     @classmethod
-    def from_settings(cls, settings) -> "Policy":
+    def from_settings(cls, settings) -> Policy:
         return cls.parse(settings.outbound_allow_hosts, settings.outbound_allow_ports)
 
     def addresses(self, host: str, port: int, timeout: float = DEFAULT_TIMEOUT) -> list[str]:

@@ -15,12 +15,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from activities.db import make_engine, make_session_factory
 from config import Settings, SettingsError, secure_data_dir
 
+from .cache import Cache, make_cache
 from .lti1p3.access_tokens import AccessTokens
 from .lti1p3.ags import AgsClient
-from .cache import Cache, make_cache
-from .outbound import GuardedSession, Policy
 from .lti1p3.platform_keys import PlatformKeys
 from .lti1p3.service_http import ServiceClient
+from .outbound import GuardedSession, Policy
 
 USER_AGENT = "Padu/0.1 (+LTI 1.3 tool)"
 
@@ -33,11 +33,11 @@ class Runtime:
     cache: Cache
     http: GuardedSession
     platform_keys: PlatformKeys
-    services: "ServiceClient"
-    ags: "AgsClient"
+    services: ServiceClient
+    ags: AgsClient
 
     @classmethod
-    def build(cls, settings: Settings) -> "Runtime":
+    def build(cls, settings: Settings) -> Runtime:
         # Every process that serves or delivers starts here: the place to make
         # the data folder private, and to fix one left readable by others.
         secure_data_dir(settings)

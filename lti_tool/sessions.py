@@ -38,8 +38,8 @@ from activities.db import utcnow
 from .lti1p3.deep_linking import activity_for_new_link
 from .lti1p3.exceptions import Forbidden
 from .lti1p3.launch import DEEP_LINKING_REQUEST, VerifiedLaunch
-from .models import LaunchSession
 from .lti1p3.roles import map_roles
+from .models import LaunchSession
 from .runtime import current, db
 
 TOKEN_PARAM = "s"

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
-from sqlalchemy import event
 
 import lti_tool.models  # noqa: F401  (registers the LTI tables on the shared metadata)
 from activities.db import Base, make_engine, make_session_factory
@@ -76,7 +73,7 @@ def make_person(db, platform, course):
 
     counter = iter(range(1000, 10**6))
 
-    def make(name: str, role: "Role" = Role.LEARNER):
+    def make(name: str, role: Role = Role.LEARNER):
         person = upsert_person(db, platform.id, str(next(counter)), name=name, email=f"{name.lower()}@example.go.id")
         upsert_membership(db, course, person, role)
         return person

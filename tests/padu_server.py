@@ -11,7 +11,6 @@ import time
 from pathlib import Path
 
 import requests
-
 from werkzeug.serving import make_server
 
 from activities.db import Base, make_engine, make_session_factory
@@ -56,7 +55,7 @@ class PaduServer:
         """A database session on Padu's database, for assertions and setup."""
         return self.runtime.session_factory()
 
-    def start(self) -> "PaduServer":
+    def start(self) -> PaduServer:
         self._thread.start()
         return self
 

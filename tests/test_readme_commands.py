@@ -64,7 +64,7 @@ def test_the_run_command_installs_and_serves_in_a_fresh_virtual_environment(tmp_
                 break
             except (requests.ConnectionError, requests.Timeout):  # still starting; slow under load
                 time.sleep(0.5)
-        assert health is not None, "padu serve did not answer (exit code %s)" % process.poll()
+        assert health is not None, f"padu serve did not answer (exit code {process.poll()})"
         assert health.status_code == 200 and health.json()["status"] == "ok"
         assert (project / ".venv" / "bin" / "padu").exists()
         assert (project / "instance" / "padu.sqlite3").exists()

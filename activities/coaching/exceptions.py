@@ -14,10 +14,20 @@ from __future__ import annotations
 from .. import uploads
 from ..course.exceptions import (  # "X as X": re-exported (PEP 484)
     CoachingError as CoachingError,
+)
+from ..course.exceptions import (
     CoachingSessionInvalid as CoachingSessionInvalid,
+)
+from ..course.exceptions import (
     NoCoaches as NoCoaches,
+)
+from ..course.exceptions import (
     NotAFacilitator as NotAFacilitator,
+)
+from ..course.exceptions import (
     NotALearner as NotALearner,
+)
+from ..course.exceptions import (
     NotYourCoachee as NotYourCoachee,
 )
 

@@ -10,8 +10,9 @@ are raised as coaching errors, which the web layer words for the learner.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
 from pathlib import Path
-from typing import IO, Iterable
+from typing import IO
 
 from .. import uploads
 from ..uploads import FileType, extension_of

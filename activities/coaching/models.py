@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from typing import Optional
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -65,14 +64,14 @@ class Submission(Base):
     first_submitted_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     #: When the current version was submitted: the learner waits for review since then.
     last_submitted_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    accepted_at: Mapped[Optional[dt.datetime]] = mapped_column(nullable=True)
+    accepted_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
     #: The first version came after the task's due date (later versions were asked for).
     is_late: Mapped[bool] = mapped_column(default=False)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     activity: Mapped[Activity] = relationship(lazy="joined", innerjoin=True)
     learner: Mapped[Person] = relationship(lazy="joined", innerjoin=True)
-    versions: Mapped[list["SubmissionVersion"]] = relationship(
+    versions: Mapped[list[SubmissionVersion]] = relationship(
         back_populates="submission", order_by="SubmissionVersion.number", cascade="all, delete-orphan"
     )
 
@@ -81,7 +80,7 @@ class Submission(Base):
         return SubmissionStatus(self.status)
 
     @property
-    def latest(self) -> "SubmissionVersion":
+    def latest(self) -> SubmissionVersion:
         return next(v for v in self.versions if v.number == self.current_version)
 
 
@@ -101,10 +100,10 @@ class SubmissionVersion(Base):
     submitted_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     submission: Mapped[Submission] = relationship(back_populates="versions")
-    files: Mapped[list["EvidenceFile"]] = relationship(
+    files: Mapped[list[EvidenceFile]] = relationship(
         back_populates="version", order_by="EvidenceFile.id", cascade="all, delete-orphan"
     )
-    reviews: Mapped[list["Review"]] = relationship(
+    reviews: Mapped[list[Review]] = relationship(
         back_populates="version", order_by="Review.id", cascade="all, delete-orphan"
     )
 
@@ -124,9 +123,9 @@ class EvidenceFile(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     #: When the sweep deleted the bytes (the version had been superseded and never reviewed); None = kept.
-    removed_at: Mapped[Optional[dt.datetime]] = mapped_column(nullable=True)
+    removed_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
     #: How many newer versions the learner had handed in by then, for the page to say so.
-    removed_after: Mapped[Optional[int]] = mapped_column(nullable=True)
+    removed_after: Mapped[int | None] = mapped_column(nullable=True)
 
     version: Mapped[SubmissionVersion] = relationship(back_populates="files")
 
@@ -146,11 +145,11 @@ class Review(Base):
                                             index=True)
     reviewer_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
     #: ``{criterion_id: level_id}`` for a criteria rubric, else None.
-    selection: Mapped[Optional[JsonObject]] = mapped_column(nullable=True)
+    selection: Mapped[JsonObject | None] = mapped_column(nullable=True)
     #: Rubric points and the same as a gradebook score (out of the activity's maximum then).
-    points: Mapped[Optional[float]] = mapped_column(nullable=True)
-    score: Mapped[Optional[float]] = mapped_column(nullable=True)
-    score_maximum: Mapped[Optional[float]] = mapped_column(nullable=True)
+    points: Mapped[float | None] = mapped_column(nullable=True)
+    score: Mapped[float | None] = mapped_column(nullable=True)
+    score_maximum: Mapped[float | None] = mapped_column(nullable=True)
     #: Sanitized HTML (nh3).
     feedback: Mapped[str] = mapped_column(Text, default="")
     decision: Mapped[str] = mapped_column(String(20))

@@ -11,8 +11,7 @@ from sqlalchemy.orm import Session
 
 from ..core import Activity, Person, Role, members
 from ..course.models import CoachAssignment
-from ..csv_export import csv_text
-from ..csv_export import safe_cell, safe_row  # noqa: F401  (were defined here; still importable)
+from ..csv_export import csv_text, safe_cell, safe_row  # noqa: F401  (were defined here; still importable)
 from ..db import utcnow
 from .models import Decision, Review, Submission, SubmissionStatus, SubmissionVersion
 from .settings import settings_of

@@ -10,7 +10,8 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from .exceptions import (
     ScoreOutOfRange,
@@ -59,7 +60,7 @@ class Rubric:
     maximum: float | None = None
 
     @classmethod
-    def simple(cls, maximum: float = 100.0) -> "Rubric":
+    def simple(cls, maximum: float = 100.0) -> Rubric:
         return cls(maximum=float(maximum))
 
     @property
@@ -147,7 +148,7 @@ class Rubric:
         }
 
     @classmethod
-    def from_dict(cls, raw: Any, field: str = "rubric") -> "Rubric":
+    def from_dict(cls, raw: Any, field: str = "rubric") -> Rubric:
         """Validate a rubric from JSON (settings or a staff form); raises SettingsInvalid."""
         if raw is None:
             return cls.simple()

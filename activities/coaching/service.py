@@ -49,8 +49,8 @@ from .settings import (
     settings_of,
     validate_settings,
 )
-from .submissions import _check_may_resubmit
 from .submissions import (
+    _check_may_resubmit,
     accepted_count,
     evidence_file,
     kept_file_bytes,

@@ -11,7 +11,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import enum
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from ..settings_fields import extension_list, whole_number
 from . import KIND
@@ -200,7 +201,7 @@ def _due_at(value: Any) -> dt.datetime | None:
     if value.tzinfo is None or value.utcoffset() is None:
         # Indonesia spans three time zones: a bare time would mean different moments.
         raise SettingsInvalid("due_at", "needs a time zone")
-    return value.astimezone(dt.timezone.utc)
+    return value.astimezone(dt.UTC)
 
 
 def _audience(value: Any) -> Audience:

@@ -16,7 +16,7 @@ before anything is stored.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -24,7 +24,6 @@ from sqlalchemy.orm import Session
 from ..core import Activity, Person, Role
 from ..course.access import role_in_course
 from ..db import utcnow
-from . import KIND
 from .exceptions import (
     AlreadyAccepted,
     EmptySubmission,

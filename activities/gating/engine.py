@@ -19,7 +19,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import enum
-from typing import Mapping, NamedTuple, Sequence
+from collections.abc import Mapping, Sequence
+from typing import NamedTuple
 
 from .models import State
 from .requirements import Check, RequirementPlan

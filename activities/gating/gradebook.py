@@ -11,7 +11,8 @@ last, LTI AGS 2.0 §3.4.8 / Moodle's 409 on an equal second) applied in bulk.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Mapping, cast
+from collections.abc import Mapping
+from typing import cast
 
 from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.orm import Session

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from typing import Any, Optional
+from typing import Any
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column, relationship
@@ -69,7 +69,7 @@ class Program(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
-    phases: Mapped[list["Phase"]] = relationship(
+    phases: Mapped[list[Phase]] = relationship(
         back_populates="program", order_by="Phase.position", cascade="all, delete-orphan")
 
 
@@ -86,13 +86,13 @@ class Phase(Base):
     position: Mapped[int]
     kind: Mapped[str] = mapped_column(String(20), default=PhaseKind.OTHER.value)
     title: Mapped[str] = mapped_column(String(200), default="")
-    opens_at: Mapped[Optional[dt.datetime]] = mapped_column(nullable=True)
-    closes_at: Mapped[Optional[dt.datetime]] = mapped_column(nullable=True)
+    opens_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+    closes_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
 
     program: Mapped[Program] = relationship(back_populates="phases")
-    requirements: Mapped[list["Requirement"]] = relationship(
+    requirements: Mapped[list[Requirement]] = relationship(
         back_populates="phase", order_by="Requirement.position", cascade="all, delete-orphan")
-    groups: Mapped[list["RequirementGroup"]] = relationship(
+    groups: Mapped[list[RequirementGroup]] = relationship(
         back_populates="phase", order_by="RequirementGroup.id", cascade="all, delete-orphan")
 
 
@@ -117,7 +117,7 @@ class Requirement(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     phase_id: Mapped[int] = mapped_column(ForeignKey("gating_phase.id", ondelete="CASCADE"), index=True)
-    group_id: Mapped[Optional[int]] = mapped_column(
+    group_id: Mapped[int | None] = mapped_column(
         ForeignKey("gating_requirement_group.id", ondelete="SET NULL"), nullable=True)
     position: Mapped[int] = mapped_column(default=0)
     kind: Mapped[str] = mapped_column(String(40))
@@ -145,14 +145,14 @@ class Override(Base):
     learner_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(30))
     phase_id: Mapped[int] = mapped_column(ForeignKey("gating_phase.id", ondelete="CASCADE"))
-    requirement_id: Mapped[Optional[int]] = mapped_column(
+    requirement_id: Mapped[int | None] = mapped_column(
         ForeignKey("gating_requirement.id", ondelete="CASCADE"), nullable=True)
     reason: Mapped[str] = mapped_column(Text)
-    created_by: Mapped[Optional[int]] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"), nullable=True)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"), nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    undone_at: Mapped[Optional[dt.datetime]] = mapped_column(nullable=True)
-    undone_by: Mapped[Optional[int]] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"), nullable=True)
-    undo_reason: Mapped[Optional[str]] = mapped_column(Text, nullable=True)
+    undone_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+    undone_by: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"), nullable=True)
+    undo_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class SignOff(Base):
@@ -164,11 +164,11 @@ class SignOff(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     requirement_id: Mapped[int] = mapped_column(ForeignKey("gating_requirement.id", ondelete="CASCADE"))
     learner_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
-    signed_by: Mapped[Optional[int]] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"), nullable=True)
+    signed_by: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"), nullable=True)
     signed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     note: Mapped[str] = mapped_column(Text, default="")
-    revoked_at: Mapped[Optional[dt.datetime]] = mapped_column(nullable=True)
-    revoked_by: Mapped[Optional[int]] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"), nullable=True)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+    revoked_by: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"), nullable=True)
 
 
 class PhaseState(Base):
@@ -189,7 +189,7 @@ class PhaseState(Base):
     learner_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
     state: Mapped[str] = mapped_column(String(20))
     #: 100 or 0 as last written to the grade outbox; None while nothing was ever sent.
-    graded_value: Mapped[Optional[float]] = mapped_column(nullable=True)
+    graded_value: Mapped[float | None] = mapped_column(nullable=True)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
@@ -202,15 +202,15 @@ class AuditEntry(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     program_id: Mapped[int] = mapped_column(ForeignKey("gating_program.id", ondelete="CASCADE"))
     at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    actor_id: Mapped[Optional[int]] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"), nullable=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"), nullable=True)
     #: "override", "override_undone", "sign_off", "sign_off_revoked", "program_created", "phase_edited", …
     action: Mapped[str] = mapped_column(String(40))
-    learner_id: Mapped[Optional[int]] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"), nullable=True)
-    phase_id: Mapped[Optional[int]] = mapped_column(nullable=True)
-    requirement_id: Mapped[Optional[int]] = mapped_column(nullable=True)
+    learner_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"), nullable=True)
+    phase_id: Mapped[int | None] = mapped_column(nullable=True)
+    requirement_id: Mapped[int | None] = mapped_column(nullable=True)
     reason: Mapped[str] = mapped_column(Text, default="")
-    before: Mapped[Optional[JsonObject]] = mapped_column(nullable=True)
-    after: Mapped[Optional[JsonObject]] = mapped_column(nullable=True)
+    before: Mapped[JsonObject | None] = mapped_column(nullable=True)
+    after: Mapped[JsonObject | None] = mapped_column(nullable=True)
 
 
 class AuditIsAppendOnly(RuntimeError):

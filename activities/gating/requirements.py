@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import dataclasses
 import numbers
-from typing import Any, Mapping, NamedTuple, Protocol
+from collections.abc import Mapping
+from typing import Any, NamedTuple, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from typing import Any, Callable, TypeVar
+from collections.abc import Callable
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
@@ -34,11 +35,13 @@ from .models import (
     OverrideKind,
     Phase,
     PhaseKind,
-    Program as Program,  # re-exported for the web layer
     Requirement,
     RequirementGroup,
     SignOff,
     State,
+)
+from .models import (
+    Program as Program,  # re-exported for the web layer
 )
 from .requirements import RequirementInvalid, RequirementPlan, kinds, validate
 from .settings import check_phase, validate_settings

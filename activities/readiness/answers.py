@@ -10,7 +10,8 @@ as the learner goes.
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from .exceptions import AnswersInvalid
 from .instrument import ChoiceItem, Instrument

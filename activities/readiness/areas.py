@@ -53,7 +53,7 @@ class Band(str, enum.Enum):
         """2 for ready, 1 with support, 0 not ready: a phase gate asks ``band.rank >= wanted.rank``."""
         return {Band.READY: 2, Band.READY_WITH_SUPPORT: 1, Band.NOT_READY: 0}[self]
 
-    def at_least(self, other: "Band") -> bool:
+    def at_least(self, other: Band) -> bool:
         return self.rank >= Band(other).rank
 
     @property

@@ -10,14 +10,13 @@ left out so they do not skew the cohort.
 from __future__ import annotations
 
 import dataclasses
-from typing import Iterable
+from collections.abc import Iterable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..core import Activity, Membership, Person, Role, members
-from ..csv_export import csv_text
-from ..csv_export import safe_cell, safe_row  # noqa: F401  (were defined here; still importable)
+from ..csv_export import csv_text, safe_cell, safe_row  # noqa: F401  (were defined here; still importable)
 from .areas import AREAS, GROUP_OF, GROUPS, Band
 from .models import ReadinessAttempt
 from .results import CurrentResult, current_results

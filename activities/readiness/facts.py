@@ -9,7 +9,7 @@ the learner's page and the gradebook, so they never disagree.
 from __future__ import annotations
 
 import dataclasses
-from typing import Collection
+from collections.abc import Collection
 
 from sqlalchemy.orm import Session
 

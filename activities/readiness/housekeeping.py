@@ -38,7 +38,7 @@ def sweep_orphan_uploads(session: Session, base_dir: Path | str, *, older_than: 
             continue
         if not is_upload_file(path.name):
             continue
-        modified = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.timezone.utc)
+        modified = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC)
         if modified < cutoff:
             path.unlink(missing_ok=True)
             removed += 1

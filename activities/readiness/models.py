@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from typing import Optional
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -52,33 +51,33 @@ class ReadinessAttempt(Base):
     status: Mapped[str] = mapped_column(String(20), default=AttemptStatus.IN_PROGRESS.value)
     started_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
-    submitted_at: Mapped[Optional[dt.datetime]] = mapped_column(nullable=True)
+    submitted_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
 
     #: Skills section: ``{"<area>.self": 1–5, "<area>.<item>": "<option id>"}``.
     answers: Mapped[JsonObject] = mapped_column(default=dict)
     #: Device and connection section: ``{"<item>": "<option id>" | ["<option id>", …]}``.
     self_report: Mapped[JsonObject] = mapped_column(default=dict)
     #: The validated probe result (:class:`..probe.ProbeResult` as a dict), if the browser ran it.
-    probe: Mapped[Optional[JsonObject]] = mapped_column(nullable=True)
-    probed_at: Mapped[Optional[dt.datetime]] = mapped_column(nullable=True)
+    probe: Mapped[JsonObject | None] = mapped_column(nullable=True)
+    probed_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
 
     #: The upload task's file: random stored name, the learner's cleaned name, checked type.
-    upload_stored_name: Mapped[Optional[str]] = mapped_column(String(64), unique=True, nullable=True)
-    upload_original_name: Mapped[Optional[str]] = mapped_column(String(255), nullable=True)
-    upload_size: Mapped[Optional[int]] = mapped_column(nullable=True)
-    upload_content_type: Mapped[Optional[str]] = mapped_column(String(120), nullable=True)
-    upload_sha256: Mapped[Optional[str]] = mapped_column(String(64), nullable=True)
-    uploaded_at: Mapped[Optional[dt.datetime]] = mapped_column(nullable=True)
+    upload_stored_name: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
+    upload_original_name: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    upload_size: Mapped[int | None] = mapped_column(nullable=True)
+    upload_content_type: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    upload_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    uploaded_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
 
     code_found: Mapped[bool] = mapped_column(default=False)
     #: Wrong codes tried in this attempt (a limit stops guessing).
     code_tries: Mapped[int] = mapped_column(default=0)
 
     #: Set on submission: ``{area: score | null}``, the index 0–100, the band, the advice.
-    area_scores: Mapped[Optional[JsonObject]] = mapped_column(nullable=True)
-    overall_index: Mapped[Optional[float]] = mapped_column(nullable=True)
-    band: Mapped[Optional[str]] = mapped_column(String(40), nullable=True)
-    recommendations: Mapped[Optional[JsonArray]] = mapped_column(nullable=True)
+    area_scores: Mapped[JsonObject | None] = mapped_column(nullable=True)
+    overall_index: Mapped[float | None] = mapped_column(nullable=True)
+    band: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    recommendations: Mapped[JsonArray | None] = mapped_column(nullable=True)
 
     activity: Mapped[Activity] = relationship(lazy="joined", innerjoin=True)
     person: Mapped[Person] = relationship(lazy="joined", innerjoin=True)

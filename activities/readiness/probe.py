@@ -19,7 +19,8 @@ import dataclasses
 import json
 import math
 import statistics
-from typing import Any, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from .exceptions import ProbeInvalid
 
@@ -169,7 +170,7 @@ class ProbeResult:
         return dataclasses.asdict(self)
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> "ProbeResult":
+    def from_dict(cls, data: Mapping[str, Any]) -> ProbeResult:
         """A stored result back (validated again: stored JSON is input too)."""
         return validate_probe(data)
 

@@ -28,7 +28,8 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from .areas import AREAS, TASKS
 from .exceptions import InstrumentInvalid
@@ -154,7 +155,7 @@ def recommend(
     ]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def compiled_rules(version: str) -> tuple[Rule, ...]:
     """The rule table of an instrument version, checked against the facts and settings that exist."""
     instrument = load_instrument(version)

@@ -25,7 +25,8 @@ The rules, and why:
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
 
 from .areas import AREAS, Band
 from .instrument import ChoiceItem, Instrument, SkillArea

@@ -14,7 +14,8 @@ import dataclasses
 import enum
 import math
 import unicodedata
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from ..settings_fields import extension_list, whole_number
 from . import KIND

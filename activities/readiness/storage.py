@@ -10,8 +10,9 @@ be. Refusals are raised as readiness errors, which the web layer words.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
-from typing import IO, Iterable
+from typing import IO
 
 from .. import uploads
 from ..uploads import FileType, StoredUpload, extension_of, is_stored_name

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
-from typing import Any, Mapping, TypedDict
+from collections.abc import Mapping
+from typing import Any, TypedDict
 
 from flask_babel import gettext as _
 from markupsafe import escape

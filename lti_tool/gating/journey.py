@@ -59,7 +59,7 @@ def journey_of(program: service.Program, learner_id: int, now: dt.datetime | Non
     activities = service.activity_titles(db(), program.course_id)
     phases = tuple(_phase(status, titles, activities, zone) for status in statuses)
     current = next((p for p in phases if p.state in ("open", "locked")), None)
-    deadline = service.next_deadline(statuses, now or dt.datetime.now(dt.timezone.utc))
+    deadline = service.next_deadline(statuses, now or dt.datetime.now(dt.UTC))
     return Journey(phases, current, when_in(deadline, zone))
 
 

@@ -42,7 +42,7 @@ def parse_local(text: str, field: str, program: Program) -> dt.datetime | None:
         value = dt.datetime.strptime(text[:16], LOCAL_FORMAT)
     except ValueError:
         raise ProgramInvalid(field, "a date and time") from None
-    return value.replace(tzinfo=zone_of(program)).astimezone(dt.timezone.utc)
+    return value.replace(tzinfo=zone_of(program)).astimezone(dt.UTC)
 
 
 def _number(text: str | None, field: str, *, whole: bool = False) -> Any:

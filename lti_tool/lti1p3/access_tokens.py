@@ -28,11 +28,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from activities.db import utcnow
 from config import Settings
 
-from . import keys
 from ..cache import Cache
-from .exceptions import AccessTokenError
 from ..models import Platform
 from ..outbound import GuardedSession, OutboundRefused, excerpt
+from . import keys
+from .exceptions import AccessTokenError
 
 log = logging.getLogger(__name__)
 
@@ -152,7 +152,7 @@ def retry_after(response: requests.Response) -> float | None:
         except (TypeError, ValueError, IndexError, OverflowError):
             return None
         if when.tzinfo is None:  # "-0000": UTC by RFC 5322 §3.3
-            when = when.replace(tzinfo=dt.timezone.utc)
+            when = when.replace(tzinfo=dt.UTC)
         seconds = (when - utcnow()).total_seconds()
     if not math.isfinite(seconds) or seconds < 0:
         return None

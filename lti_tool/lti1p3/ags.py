@@ -14,8 +14,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import requests
 
-from .exceptions import ServiceError
 from ..models import Platform
+from .exceptions import ServiceError
 from .service_http import ServiceClient, next_link
 
 SCOPE_LINEITEM = "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem"

@@ -31,10 +31,10 @@ from activities import registry
 from activities.core import Activity, Course
 from activities.db import utcnow
 
+from ..models import LaunchSession, Platform
 from . import keys
 from .exceptions import ClaimInvalid
 from .launch import CLAIM, VerifiedLaunch
-from ..models import LaunchSession, Platform
 
 log = logging.getLogger(__name__)
 

@@ -15,15 +15,15 @@ from typing import Any
 import jwt
 from pylti1p3.exception import LtiException
 from pylti1p3.message_validators import get_validators
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from activities.db import utcnow
 from config import Settings
 
-from . import exceptions as exc
 from ..models import LoginState, Platform, UsedNonce
+from . import exceptions as exc
 from .platform_keys import PlatformKeys
 
 CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"

@@ -21,8 +21,8 @@ from activities.core import Course, upsert_membership, upsert_person
 from activities.jobs import Job, enqueue
 
 from ..cache import Cache
-from .exceptions import ServiceError
 from ..models import Platform
+from .exceptions import ServiceError
 from .roles import map_roles
 from .service_http import ServiceClient, next_link
 

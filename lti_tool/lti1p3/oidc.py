@@ -30,8 +30,8 @@ from sqlalchemy.orm import Session
 from activities.db import utcnow
 from config import Settings
 
-from .exceptions import LoginRequestInvalid
 from ..models import LoginState
+from .exceptions import LoginRequestInvalid
 from .registry import find_platform, same_origin
 
 #: How long the platform may take between the login redirect and the launch POST.

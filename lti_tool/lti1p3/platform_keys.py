@@ -21,8 +21,8 @@ from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey, RSAPubl
 from config import Settings
 
 from ..cache import Cache
-from .exceptions import KeyNotFound, PlatformUnreachable
 from ..outbound import GuardedSession, Policy, excerpt
+from .exceptions import KeyNotFound, PlatformUnreachable
 
 log = logging.getLogger(__name__)
 

@@ -28,10 +28,10 @@ from sqlalchemy.orm import Session
 
 from config import Settings
 
-from . import invitations
-from .exceptions import DestinationRefused, EndpointsOffOrigin, InvitationUsed, PlatformUnreachable, RegistrationFailed
 from ..models import Platform
 from ..outbound import GuardedSession, OutboundRefused, excerpt
+from . import invitations
+from .exceptions import DestinationRefused, EndpointsOffOrigin, InvitationUsed, PlatformUnreachable, RegistrationFailed
 from .registry import RegistryError, add_platform
 from .service_http import origin
 

@@ -7,8 +7,8 @@ from urllib.parse import urlparse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .exceptions import UnknownPlatform
 from ..models import Deployment, Platform
+from .exceptions import UnknownPlatform
 
 
 class RegistryError(ValueError):

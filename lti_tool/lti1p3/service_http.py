@@ -23,10 +23,10 @@ from urllib.parse import urlsplit
 
 import requests
 
-from .access_tokens import AccessTokens, retry_after
-from .exceptions import ServiceError
 from ..models import Platform
 from ..outbound import GuardedSession, OutboundRefused, ResponseTooLarge, excerpt
+from .access_tokens import AccessTokens, retry_after
+from .exceptions import ServiceError
 
 log = logging.getLogger(__name__)
 

@@ -16,6 +16,7 @@ from ..web import Problem, answer, describe, table
 from ..web.formatting import megabytes
 from ..web.refusals import Table
 
+
 def _types(allowed: tuple[str, ...]) -> str:
     return ", ".join(ext.upper() for ext in allowed)
 

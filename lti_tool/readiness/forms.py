@@ -9,7 +9,8 @@ a translated message each.
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict

@@ -6,7 +6,8 @@ that show a stored probe result, so both say the same.
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from flask_babel import gettext as _
 

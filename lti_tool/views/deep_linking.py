@@ -9,8 +9,8 @@ from activities.core import Role
 
 from .. import activity_types
 from ..auth import current_launch, requires
-from ..lti1p3.deep_linking import LinkConfig, check_request, content_item, response_jwt, sign_config
 from ..i18n import normalise
+from ..lti1p3.deep_linking import LinkConfig, check_request, content_item, response_jwt, sign_config
 from ..lti1p3.exceptions import Forbidden
 from ..runtime import current, db
 

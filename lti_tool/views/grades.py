@@ -18,9 +18,9 @@ from activities.core import Person, Role
 from activities.grades import GradeOutbox, OutboxStatus, retry_failed, status_counts
 
 from ..auth import activity_in_context, requires
+from ..lti1p3.service_http import belongs_to
 from ..models import Platform
 from ..runtime import db
-from ..lti1p3.service_http import belongs_to
 
 bp = Blueprint("grades", __name__)
 

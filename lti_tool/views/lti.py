@@ -9,9 +9,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from .. import activity_types
-
-from ..lti1p3 import keys
 from ..app import csrf
+from ..lti1p3 import keys
 from ..lti1p3.launch import DEEP_LINKING_REQUEST, describe, verify_launch
 from ..lti1p3.oidc import begin_login
 from ..lti1p3.presentation import TARGET_KEY, document_target

@@ -12,9 +12,9 @@ import logging
 
 from flask import Blueprint, render_template, request
 
+from ..logsafe import clean
 from ..lti1p3 import invitations
 from ..lti1p3.exceptions import LtiError
-from ..logsafe import clean
 from ..lti1p3.registration import register as register_platform
 from ..runtime import current, db
 

@@ -13,7 +13,8 @@ A refusal the form cannot show propagates to the blueprint's refusal page
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from flask import flash, redirect
 from sqlalchemy.exc import IntegrityError
@@ -52,7 +53,7 @@ def form_action(work: Callable[[], Any], *, again: Callable[[Problem], Any], to:
             raise
         db().rollback()
         return again(conflict)
-    except (refusals if refusals is not None else families()) as error:
+    except (refusals if refusals is not None else families()) as error:  # noqa: B030  (a tuple of classes)
         db().rollback()
         return again(describe(error))
     db().commit()

@@ -8,7 +8,8 @@ activity" lives; the loader adds the activity's validated settings.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from flask import Blueprint, session
 

@@ -12,7 +12,8 @@ did not expect is still a 4xx page, never a 500.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Callable, Mapping, TypeVar
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 from flask import Blueprint, render_template, request
 from flask_babel import gettext as _

@@ -116,7 +116,7 @@ class TestPlatform:
 
     # -- lifecycle -----------------------------------------------------------
 
-    def start(self) -> "TestPlatform":
+    def start(self) -> TestPlatform:
         self._thread.start()
         return self
 

@@ -26,10 +26,11 @@ from sqlalchemy import select
 
 from activities.core import Activity, Person
 from activities.gating.models import Phase, Requirement
-from lti_tool.models import Platform
 from lti_tool.lti1p3.registry import add_platform
+from lti_tool.models import Platform
 from tests.lms import LtiBrowser, TestPlatform
-from tests.lti_tool.coaching.conftest import PDF, SETTINGS as COACHING_SETTINGS
+from tests.lti_tool.coaching.conftest import PDF
+from tests.lti_tool.coaching.conftest import SETTINGS as COACHING_SETTINGS
 from tests.lti_tool.conftest import INSTRUCTOR, LEARNER, LIS, Connected, populate
 from tests.lti_tool.readiness.helpers import post_form
 from tests.padu_server import PaduServer

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from activities import registry
-from lti_tool import activity_types, grade_worker
+from lti_tool import activity_types, grade_delivery
 from lti_tool.lti1p3.deep_linking import LinkConfig, content_item
 
 REPO = Path(__file__).resolve().parents[2]
@@ -27,7 +27,7 @@ def test_a_worker_process_without_the_web_app_sees_every_kind_and_its_tag():
     # What `padu worker` imports: the CLI and the grade worker, never the app factory or a blueprint.
     script = (
         "import json, sys\n"
-        "from lti_tool import cli, grade_worker\n"
+        "from lti_tool import cli, worker\n"
         "from activities import registry\n"
         "print(json.dumps({'tags': {k: registry.line_item_tag(k) for k in sorted(registry.known_kinds())},\n"
         "                  'web': sorted(m for m in sys.modules if m in ('lti_tool.app', 'lti_tool.readiness',\n"
@@ -59,7 +59,7 @@ def test_the_grade_worker_tags_a_new_column_as_the_domain_registry_says(db, plat
         return "https://moodle.example.go.id/mod/lti/services.php/2/lineitems/7/lineitem?type_id=1"
 
     runtime = types.SimpleNamespace(ags=types.SimpleNamespace(find_or_create_lineitem=find_or_create_lineitem))
-    assert grade_worker._lineitem_url(runtime, db, platform, activity).endswith("/lineitems/7/lineitem?type_id=1")
+    assert grade_delivery._lineitem_url(runtime, db, platform, activity).endswith("/lineitems/7/lineitem?type_id=1")
     assert asked["tag"] == distinct_tag
 
 

@@ -7,7 +7,7 @@ import re
 from sqlalchemy import select
 
 from activities.core import Activity
-from lti_tool import grade_worker
+from lti_tool import worker
 from tests.lms.forms import parse_forms
 from tests.lti_tool.test_grade_delivery import grade
 
@@ -22,7 +22,7 @@ def test_staff_see_failures_with_the_reason_and_send_them_again(connected):
         activity_id = activity.id
     grade(connected, activity_id, "2", 50)
     grade(connected, activity_id, "3", 40)
-    grade_worker.run_once(connected.padu.runtime)
+    worker.run_once(connected.padu.runtime)
     token = re.search(r"[?&]s=([^&\"]+)", _page.url).group(1)
     page = browser.session.get(f"{connected.padu.url}/a/{activity_id}/grades", params={"s": token})
     assert page.status_code == 200
@@ -58,7 +58,7 @@ def test_the_page_lists_each_learners_last_grade_failed_first(connected):
     grade(connected, activity_id, "4", 34)  # the newer result is the one listed
     grade(connected, activity_id, "5", 12)
     grade(connected, activity_id, "2", 20)
-    while grade_worker.run_once(connected.padu.runtime):
+    while worker.run_once(connected.padu.runtime):
         pass
     token = re.search(r"[?&]s=([^&\"]+)", page.url).group(1)
     listing = browser.session.get(f"{connected.padu.url}/a/{activity_id}/grades", params={"s": token})

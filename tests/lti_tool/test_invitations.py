@@ -10,9 +10,9 @@ from click.testing import CliRunner
 
 from activities.db import make_engine, make_session_factory, utcnow
 from config import load_settings
-from lti_tool.lti1p3 import invitations
 from lti_tool.cli import main, start_banner
 from lti_tool.logsafe import clean
+from lti_tool.lti1p3 import invitations
 from lti_tool.lti1p3.registry import add_platform
 
 

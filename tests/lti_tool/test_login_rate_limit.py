@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 
 from activities.db import utcnow
 from lti_tool.cache import MemoryCache, RedisCache
-from lti_tool.models import LoginState
 from lti_tool.lti1p3.oidc import STATE_LIFETIME
+from lti_tool.models import LoginState
 from lti_tool.rate_limit import client_key, login_retry_after
 from tests.lms import TestPlatform
 from tests.lti_tool.conftest import Connected, populate

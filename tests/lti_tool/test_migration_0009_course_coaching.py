@@ -28,7 +28,7 @@ from activities.db import make_engine, make_session_factory
 from config import load_settings
 from lti_tool.migrations import alembic_config, upgrade
 
-T0 = dt.datetime(2026, 3, 1, 8, tzinfo=dt.timezone.utc)
+T0 = dt.datetime(2026, 3, 1, 8, tzinfo=dt.UTC)
 PEOPLE = {11: ("Rahmat", "facilitator"), 12: ("Wulan", "facilitator"), 21: ("Budi", "learner"),
           22: ("Dewi", "learner"), 23: ("Eko", "learner")}
 #: (id, coach, learner): ids with gaps, as a database that has seen deletions has.

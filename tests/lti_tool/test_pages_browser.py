@@ -66,7 +66,7 @@ def test_the_cohort_page_at_390_px_has_no_serious_accessibility_problem(connecte
     assert current.evaluate(style) != other.evaluate(style)
 
 
-def test_the_coaching_overview_at_390_px_has_no_serious_accessibility_problem(task, chromium_context):
+def test_the_coaching_overview_at_390_px_has_no_serious_accessibility_problem(task, chromium_context):  # noqa: F811
     page = phone_page(chromium_context)
     page.goto(task.teacher.url(task.path("/overview")) + "?s=" + task.teacher.token)
     page.wait_for_selector("#coaches-heading")

@@ -17,12 +17,12 @@ from sqlalchemy import select
 from activities.core import Activity
 from activities.db import make_session_factory
 from activities.grades import GradeOutbox, OutboxStatus
-from lti_tool import grade_worker
-from lti_tool.lti1p3.access_tokens import AccessTokens, retry_after, token_lifetime
+from lti_tool import grade_delivery, worker
 from lti_tool.cache import MemoryCache, RedisCache
+from lti_tool.lti1p3.access_tokens import AccessTokens, retry_after, token_lifetime
 from lti_tool.lti1p3.exceptions import AccessTokenError, ServiceError
-from lti_tool.runtime import guarded_session
 from lti_tool.lti1p3.service_http import ForeignServiceUrl, ServiceClient
+from lti_tool.runtime import guarded_session
 from tests.lms import LtiBrowser
 from tests.lti_tool.test_grade_delivery import grade
 from tests.lti_tool.test_outbound import Listener
@@ -128,12 +128,12 @@ def test_a_lineitem_on_a_foreign_origin_is_not_used_and_the_grade_page_says_why(
             db.commit()
             activity_id = activity.id
         row_id = grade(connected, activity_id, "4", 50)
-        grade_worker.run_once(connected.padu.runtime)
+        worker.run_once(connected.padu.runtime)
         assert foreign.requests == []
         with connected.padu.session() as db:
             row = db.get(GradeOutbox, row_id)
             assert row.status == OutboxStatus.FAILED.value
-            assert row.last_error == grade_worker.FOREIGN_GRADEBOOK
+            assert row.last_error == grade_delivery.FOREIGN_GRADEBOOK
         page = _staff_page(connected, browser, landing, activity_id)
         assert page.status_code == 200
         assert "alamat buku nilai di luar situsnya sendiri" in page.text
@@ -153,10 +153,10 @@ def test_what_the_platform_answered_never_appears_in_the_grades_page(connected):
         activity_id = activity.id
     connected.lms.inject("token", (200, {"Content-Type": "text/plain"}, SECRET))
     first = grade(connected, activity_id, "4", 50)
-    grade_worker.run_once(connected.padu.runtime)
+    worker.run_once(connected.padu.runtime)
     connected.lms.inject("scores", (400, {"Content-Type": "text/plain"}, SECRET))
     second = grade(connected, activity_id, "5", 60)
-    grade_worker.run_once(connected.padu.runtime)
+    worker.run_once(connected.padu.runtime)
     with connected.padu.session() as db:
         errors = [db.get(GradeOutbox, row_id).last_error for row_id in (first, second)]
     assert "HTTP 200" in errors[0] and "HTTP 400" in errors[1]

@@ -25,11 +25,10 @@ from activities.readiness.settings import validate_settings
 from lti_tool.readiness.forms import settings_values
 from tests.lms import LtiBrowser
 
-from .actors import (ANONYMOUS, COACHING, DEEP_LINK, GATING, LEARNER_A, READINESS, STAFF,
-                     UNSET, build_world)
-from .coaching.conftest import PDF, SETTINGS as COACHING_SETTINGS
+from .actors import ANONYMOUS, COACHING, DEEP_LINK, GATING, LEARNER_A, READINESS, STAFF, UNSET, build_world
+from .coaching.conftest import PDF
+from .coaching.conftest import SETTINGS as COACHING_SETTINGS
 from .readiness.helpers import GOOD_DEVICE, PROBE, good_skills
-
 
 R = "/a/{readiness}/readiness"
 C = "/a/{coaching}/coaching"

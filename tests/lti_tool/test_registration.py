@@ -13,10 +13,10 @@ from click.testing import CliRunner
 from flask import request
 from sqlalchemy import select, update
 
-from lti_tool.lti1p3 import invitations
 from lti_tool.cli import main
-from lti_tool.models import Platform, RegistrationInvite
+from lti_tool.lti1p3 import invitations
 from lti_tool.lti1p3.registry import add_platform
+from lti_tool.models import Platform, RegistrationInvite
 from tests.lms import LtiBrowser
 from tests.padu_server import PaduServer
 

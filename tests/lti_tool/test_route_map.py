@@ -26,8 +26,20 @@ from sqlalchemy import select
 from lti_tool.models import Platform
 from tests.lms import TestPlatform
 
-from .actors import (ACTORS, ANONYMOUS, COACHING, DEEP_LINK, GATING, LEARNER_A, OTHER_COURSE, OTHER_PLATFORM, READINESS,
-                     STAFF, UNSET, build_world)
+from .actors import (
+    ACTORS,
+    ANONYMOUS,
+    COACHING,
+    DEEP_LINK,
+    GATING,
+    LEARNER_A,
+    OTHER_COURSE,
+    OTHER_PLATFORM,
+    READINESS,
+    STAFF,
+    UNSET,
+    build_world,
+)
 from .conftest import INSTRUCTOR, LEARNER
 
 

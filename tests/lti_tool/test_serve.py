@@ -37,12 +37,12 @@ class SlowClients:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._trickle, daemon=True)
 
-    def open(self, headers: int, bodies: int) -> "SlowClients":
-        for n in range(headers):
+    def open(self, headers: int, bodies: int) -> SlowClients:
+        for _ in range(headers):
             sock = socket.create_connection(("127.0.0.1", self.port))
             sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n")  # the blank line never comes
             self.sockets.append(sock)
-        for n in range(bodies):
+        for _ in range(bodies):
             sock = socket.create_connection(("127.0.0.1", self.port))
             sock.sendall(b"POST /lti/login HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                          b"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 100000\r\n\r\niss=")

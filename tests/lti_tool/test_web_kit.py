@@ -50,7 +50,7 @@ def test_scores_keep_their_decimals_with_the_pages_mark(page_in):
 
 
 def test_a_moment_is_shown_in_the_courses_zone_with_its_name(page_in):
-    noon_utc = dt.datetime(2026, 12, 20, 10, 0, tzinfo=dt.timezone.utc)
+    noon_utc = dt.datetime(2026, 12, 20, 10, 0, tzinfo=dt.UTC)
     with page_in("id"):
         assert f.when(noon_utc) == "20 Des 2026, 17.00 WIB"
         assert f.when(None) == ""

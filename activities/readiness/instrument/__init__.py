@@ -17,8 +17,9 @@ import dataclasses
 import functools
 import json
 import re
+from collections.abc import Mapping
 from importlib import resources
-from typing import Any, Mapping
+from typing import Any
 
 from ..areas import AREAS, DIGCOMP_AREAS, TASKS
 from ..exceptions import InstrumentInvalid, UnknownInstrument
@@ -186,7 +187,7 @@ def available_versions() -> tuple[str, ...]:
     return tuple(sorted(versions, key=lambda v: int(v[1:])))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def load_instrument(version: str = CURRENT_VERSION) -> Instrument:
     """The instrument of a version, checked. Raises UnknownInstrument or InstrumentInvalid.
 

@@ -1,13 +1,13 @@
 """initial schema: platforms, courses, activities, grade outbox, coaching
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-12-01 01:35:50.213795
 """
-from alembic import op
 import sqlalchemy as sa
-import activities.db
+from alembic import op
 
+import activities.db
 
 revision = '0001'
 down_revision = None

@@ -4,10 +4,10 @@ Revision ID: 0002
 Revises: 0001
 Create Date: 2026-12-01 01:59:27.495529
 """
-from alembic import op
 import sqlalchemy as sa
-import activities.db
+from alembic import op
 
+import activities.db
 
 revision = '0002'
 down_revision = '0001'

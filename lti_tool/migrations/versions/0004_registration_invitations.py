@@ -4,10 +4,10 @@ Revision ID: 0004
 Revises: 0003
 Create Date: 2026-12-05 23:16:13.691839
 """
-from alembic import op
 import sqlalchemy as sa
-import activities.db
+from alembic import op
 
+import activities.db
 
 revision = '0004'
 down_revision = '0003'

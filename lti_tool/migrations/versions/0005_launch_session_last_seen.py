@@ -4,10 +4,10 @@ Revision ID: 0005
 Revises: 0004
 Create Date: 2026-12-05 23:20:00.000000
 """
-from alembic import op
 import sqlalchemy as sa
-import activities.db
+from alembic import op
 
+import activities.db
 
 revision = '0005'
 down_revision = '0004'

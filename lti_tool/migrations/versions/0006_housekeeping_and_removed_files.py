@@ -4,10 +4,10 @@ Revision ID: 0006
 Revises: 0005
 Create Date: 2026-12-05 23:40:00.000000
 """
-from alembic import op
 import sqlalchemy as sa
-import activities.db
+from alembic import op
 
+import activities.db
 
 revision = '0006'
 down_revision = '0005'

@@ -11,9 +11,8 @@ Create Date: 2026-12-05 23:45:00
 """
 import re
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0008'
 down_revision = '0007'

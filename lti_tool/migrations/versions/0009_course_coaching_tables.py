@@ -16,10 +16,10 @@ copied with its id, and the old table is dropped. On PostgreSQL the new id
 sequence then continues after the highest copied id. The downgrade does the same
 the other way.
 """
-from alembic import op
 import sqlalchemy as sa
-import activities.db
+from alembic import op
 
+import activities.db
 
 revision = '0009'
 down_revision = '0008'

@@ -9,10 +9,10 @@ The grade outbox keeps its table and rows: each row is the AGS-score job itself
 job's dedup_key is unique (a partial index, on SQLite and PostgreSQL alike), so
 one roster refresh per course waits at a time.
 """
-from alembic import op
 import sqlalchemy as sa
-import activities.db
+from alembic import op
 
+import activities.db
 
 revision = '0011'
 down_revision = '0010'

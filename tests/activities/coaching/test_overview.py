@@ -9,7 +9,7 @@ from activities.core import Role
 
 from .conftest import FULL_MARKS
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 T0 = dt.datetime(2026, 3, 2, 8, tzinfo=UTC)
 
 

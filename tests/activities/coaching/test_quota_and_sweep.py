@@ -115,7 +115,7 @@ def test_a_removed_files_bytes_left_behind_are_swept_as_orphans(db, task, coache
     db.commit()
     old = submission.versions[0].files[0]
     # The record was marked, but deleting the bytes failed (a crash, a read-only disk).
-    old.removed_at, old.removed_after = dt.datetime.now(dt.timezone.utc), 1
+    old.removed_at, old.removed_after = dt.datetime.now(dt.UTC), 1
     db.commit()
     path = store.path_of(old.stored_name)
     two_days_ago = (dt.datetime.now() - dt.timedelta(days=2)).timestamp()

@@ -11,7 +11,7 @@ from activities.coaching.service import (
 )
 from activities.core import Role
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 MONDAY = dt.datetime(2026, 3, 2, 9, tzinfo=UTC)
 
 

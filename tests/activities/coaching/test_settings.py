@@ -76,7 +76,7 @@ def test_invalid_settings_name_the_field(raw, field):
 def test_a_due_date_must_carry_its_time_zone():
     """Indonesia has three time zones: 17:00 in Jakarta is 19:00 in Jayapura."""
     due = validate_settings({"due_at": dt.datetime(2026, 3, 1, 17, tzinfo=dt.timezone(dt.timedelta(hours=9)))}).due_at
-    assert due == dt.datetime(2026, 3, 1, 8, tzinfo=dt.timezone.utc)
+    assert due == dt.datetime(2026, 3, 1, 8, tzinfo=dt.UTC)
     with pytest.raises(SettingsInvalid):
         validate_settings({"due_at": dt.datetime(2026, 3, 1, 17)})
 

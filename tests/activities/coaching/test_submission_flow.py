@@ -38,7 +38,7 @@ from activities.grades import GradeOutbox
 
 from .conftest import FULL_MARKS, RUBRIC, pdf
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 def review(db, task, submission, reviewer, role=Role.FACILITATOR, **kwargs):

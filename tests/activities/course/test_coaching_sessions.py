@@ -13,7 +13,7 @@ from activities.course.service import (
     log_coaching_session,
 )
 
-NOW = dt.datetime(2026, 3, 10, 3, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2026, 3, 10, 3, tzinfo=dt.UTC)
 
 
 def log(db, course, people, coach=None, role=Role.FACILITATOR, **kwargs):

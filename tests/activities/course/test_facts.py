@@ -13,7 +13,7 @@ from activities.facts import Fact, FactProvider, NextStep, Progress, Status, Ste
 
 from ..statements import counted_statements
 
-NOW = dt.datetime(2026, 3, 10, 3, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2026, 3, 10, 3, tzinfo=dt.UTC)
 
 
 def held(db, course, coach, learner, times):

@@ -19,7 +19,7 @@ from ..coaching.conftest import FULL_MARKS, RUBRIC
 from ..readiness.conftest import CODE
 from ..readiness.test_attempts import take
 
-NOW = dt.datetime(2026, 3, 10, 3, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2026, 3, 10, 3, tzinfo=dt.UTC)
 
 
 @pytest.fixture

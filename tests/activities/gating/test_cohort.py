@@ -9,8 +9,8 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from activities.coaching.models import Review, Submission, SubmissionVersion
-from activities.course.models import CoachingSession
 from activities.core import Role
+from activities.course.models import CoachingSession
 from activities.gating import cohort, service
 from activities.gating.models import Override, OverrideKind, SignOff, State
 from activities.gating.store import plan_of, recompute, states_for

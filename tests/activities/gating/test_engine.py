@@ -22,7 +22,7 @@ from activities.gating.engine import (
 from activities.gating.models import State
 from activities.gating.requirements import Check, RequirementPlan
 
-NOW = dt.datetime(2026, 3, 10, 3, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2026, 3, 10, 3, tzinfo=dt.UTC)
 DAY = dt.timedelta(days=1)
 
 

@@ -84,7 +84,7 @@ def test_another_course_s_or_kind_s_activity_is_refused(db, course, check, make_
 
 def _submitted(check, person, number, index, band):
     return ReadinessAttempt(activity_id=check.id, person_id=person.id, number=number, instrument_version="v1",
-                            status="submitted", submitted_at=dt.datetime(2026, 3, 1, tzinfo=dt.timezone.utc),
+                            status="submitted", submitted_at=dt.datetime(2026, 3, 1, tzinfo=dt.UTC),
                             area_scores={}, overall_index=index, band=band, recommendations=[])
 
 

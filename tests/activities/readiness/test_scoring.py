@@ -3,7 +3,9 @@
 import dataclasses
 
 import pytest
-from hypothesis import assume, given, settings as hyp_settings, strategies as st
+from hypothesis import assume, given
+from hypothesis import settings as hyp_settings
+from hypothesis import strategies as st
 
 from activities.readiness.areas import AREAS, DIGCOMP_AREAS, SECTION_OF, Band
 from activities.readiness.exceptions import SettingsInvalid

@@ -41,7 +41,7 @@ def test_the_types_the_task_accepts():
     ("foto.png", PNG, "image/png"),
     ("foto.JPEG", JPEG, "image/jpeg"),
     ("surat.docx", docx_bytes(), "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
-    ("catatan.txt", "Catatan kegiatan hari pertama.".encode(), "text/plain"),
+    ("catatan.txt", b"Catatan kegiatan hari pertama.", "text/plain"),
 ])
 def test_a_file_is_kept_under_a_random_name_with_the_type_its_content_shows(tmp_path, name, data, content_type):
     stored = store(tmp_path, name, io.BytesIO(data))
@@ -96,7 +96,7 @@ def test_files_no_attempt_names_are_swept_once_they_are_old(db, check, budi, upl
     (upload_dir / "README").write_text("not ours")
 
     assert sweep_orphan_uploads(db, upload_dir) == 0  # too recent: a request may still be committing
-    later = dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=2)
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(hours=2)
     assert sweep_orphan_uploads(db, upload_dir, now=later) == 2
     assert sorted(p.name for p in upload_dir.iterdir()) == sorted(["README", kept])
     assert not stored_path(upload_dir, first).exists()

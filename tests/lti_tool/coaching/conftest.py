@@ -18,7 +18,7 @@ import requests
 from sqlalchemy import select
 
 from activities.core import Person
-from lti_tool import grade_worker
+from lti_tool import worker
 from tests.lti_tool.conftest import LIS
 
 TEACHING_ASSISTANT = LIS + "membership#TeachingAssistant"
@@ -140,7 +140,7 @@ class Task:
         return sorted(path.name for path in folder.iterdir()) if folder.exists() else []
 
     def drain(self) -> None:
-        while grade_worker.run_once(self.connected.padu.runtime):
+        while worker.run_once(self.connected.padu.runtime):
             pass
 
     def scores_of(self, sub: str) -> list[tuple]:

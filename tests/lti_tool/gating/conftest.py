@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from activities.core import Activity, Person
 from activities.gating.models import Phase
-from lti_tool import grade_worker
+from lti_tool import worker
 from tests.lti_tool.coaching.conftest import SETTINGS as COACHING_SETTINGS
 from tests.lti_tool.coaching.conftest import User, add_facilitators
 from tests.lti_tool.conftest import LEARNER
@@ -58,7 +58,7 @@ class GatedCourse:
             return list(db.scalars(select(Phase.id).order_by(Phase.position)))
 
     def drain(self) -> None:
-        while grade_worker.run_once(self.connected.padu.runtime):
+        while worker.run_once(self.connected.padu.runtime):
             pass
 
     def gate_scores(self, link: str, sub: str) -> list[float]:

@@ -17,7 +17,7 @@ LIS = "http://purl.imsglobal.org/vocab/lis/v2/"
 
 @pytest.mark.parametrize("path", ["settings", "cohort", "cohort.csv"])
 def test_a_learner_cannot_open_staff_pages(connected, path):
-    activity_id = set_up_readiness(connected)
+    set_up_readiness(connected)
     browser, intro = connected.launch(BUDI)
     url = intro.url.replace("/readiness/intro", f"/readiness/{path}")
     assert browser.session.get(url).status_code == 403

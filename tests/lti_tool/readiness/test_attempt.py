@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from activities.core import Activity
 from activities.grades import GradeOutbox
-from lti_tool import grade_worker
+from lti_tool import worker
 
 from .helpers import (
     BUDI,
@@ -46,7 +46,7 @@ def test_a_full_attempt_reaches_the_gradebook_scaled_and_fully_graded(connected)
     assert len(re.findall(r'class="fill w-\d+', result.text)) == 8
     assert "/ 100" in result.text
 
-    assert grade_worker.run_once(connected.padu.runtime)
+    assert worker.run_once(connected.padu.runtime)
     [score] = connected.lms.scores
     assert score["userId"] == BUDI
     assert score["gradingProgress"] == "FullyGraded" and score["activityProgress"] == "Completed"
@@ -133,7 +133,7 @@ def test_retake_under_keep_best_keeps_the_better_grade(connected):
     assert 'id="kept-note" data-kept="1" data-latest="2"' in second.text  # the best one is shown, and why
     rows = attempts(connected, activity_id, BUDI)
     assert [a.number for a in rows] == [1, 2] and rows[0].overall_index > rows[1].overall_index
-    grade_worker.run_once(connected.padu.runtime)
+    worker.run_once(connected.padu.runtime)
     with connected.padu.session() as db:
         latest = db.scalars(select(GradeOutbox).order_by(GradeOutbox.id.desc())).first()
         assert latest.score_given == rows[0].overall_index

@@ -3,7 +3,7 @@ setting the activity up, whatever the learner's own (issue 11, point 5)."""
 
 from __future__ import annotations
 
-from lti_tool import grade_worker
+from lti_tool import worker
 
 from .helpers import complete_attempt, set_up_readiness
 
@@ -11,7 +11,7 @@ CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
 
 
 def _comments(connected, sub: str) -> list[str]:
-    while grade_worker.run_once(connected.padu.runtime):
+    while worker.run_once(connected.padu.runtime):
         pass
     return [s.get("comment") for s in connected.lms.scores if s["userId"] == sub]
 

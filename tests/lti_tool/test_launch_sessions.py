@@ -28,6 +28,16 @@ def _sessions_of(connected, sub: str) -> list[LaunchSession]:
                                .order_by(LaunchSession.created_at)))
 
 
+def _launch_link(connected, sub: str, *, course_id: str, resource_link_id: str):
+    """A launch of another resource link, in a browser of its own; the page it lands on."""
+    browser = connected.lti_browser()
+    fields = connected.lms.login_initiation_form(connected.client_id, sub, connected.padu.url + "/lti/launch",
+                                                 resource_link_id=resource_link_id, course_id=course_id)
+    response = browser.session.post(connected.padu.url + "/lti/login", data=fields, allow_redirects=False)
+    action, form = browser.authorize(response.headers["Location"])
+    return browser.session.post(action, data=form)
+
+
 # -- finding 9: a relaunch ends the older sessions and brings its own roles -----------
 
 def test_a_teacher_relaunched_as_learner_loses_staff_access_with_the_old_token(connected):
@@ -55,14 +65,8 @@ def test_a_relaunch_in_another_course_leaves_the_first_session_alone(connected):
     connected.lms.add_course("3", label="OTHER", title="Kursus lain")
     connected.lms.enrolments[("3", BUDI)] = [LEARNER]
     connected.lms.add_resource_link(course_id="3", resource_link_id="9", title="Lain")
-    other = connected.lti_browser()
-    fields = connected.lms.login_initiation_form(connected.client_id, BUDI, connected.padu.url + "/lti/launch",
-                                                 resource_link_id="9", course_id="3")
-    response = other.session.post(connected.padu.url + "/lti/login", data=fields, allow_redirects=False)
-    action, form = other.authorize(response.headers["Location"])
-    assert other.session.post(action, data=form).status_code == 200
+    assert _launch_link(connected, BUDI, course_id="3", resource_link_id="9").status_code == 200
     assert budi.session.get(intro.url).status_code == 200
-
 
 
 def test_a_second_activity_opened_with_the_same_role_leaves_the_first_session_alone(connected):
@@ -70,14 +74,10 @@ def test_a_second_activity_opened_with_the_same_role_leaves_the_first_session_al
     set_up_readiness(connected)
     budi, intro = connected.launch(BUDI)
     connected.lms.add_resource_link(course_id="2", resource_link_id="8", title="Tugas coaching")
-    other = connected.lti_browser()
-    fields = connected.lms.login_initiation_form(connected.client_id, BUDI, connected.padu.url + "/lti/launch",
-                                                 resource_link_id="8", course_id="2")
-    response = other.session.post(connected.padu.url + "/lti/login", data=fields, allow_redirects=False)
-    action, form = other.authorize(response.headers["Location"])
-    assert other.session.post(action, data=form).status_code == 200
+    assert _launch_link(connected, BUDI, course_id="2", resource_link_id="8").status_code == 200
     assert budi.session.get(intro.url).status_code == 200
     assert len(_sessions_of(connected, BUDI)) == 2
+
 
 # -- finding 9: the idle timeout --------------------------------------------------
 

@@ -71,10 +71,10 @@ def test_a_deep_linked_column_carries_the_same_tag(distinct_tag):
 
 def test_the_web_app_serves_every_domain_kind_and_only_those():
     import lti_tool.coaching  # noqa: F401
+    import lti_tool.gating  # noqa: F401
     import lti_tool.readiness  # noqa: F401
 
-    # Phase gating's domain is in; its pages come in the next step (issue 12), until then it is not offered.
-    assert activity_types.known_kinds() == registry.known_kinds() - {"gating"}
+    assert activity_types.known_kinds() == registry.known_kinds() == {"readiness", "coaching", "gating"}
     for kind in activity_types.known_kinds():
         web, domain = activity_types.get(kind), registry.get(kind)
         assert (web.tag, web.default_score_maximum) == (domain.tag, domain.default_score_maximum)

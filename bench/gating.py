@@ -73,7 +73,7 @@ def seed(session, learners: int = LEARNERS) -> int:
             attempts.append({"activity_id": check.id, "person_id": i, "number": 1, "instrument_version": "v1",
                              "status": "submitted", "overall_index": rnd.uniform(30, 100),
                              "band": rnd.choice(BANDS), "answers": {}, "self_report": {}, "started_at": now,
-                             "updated_at": now, "code_found": True, "code_tries": 0})
+                             "updated_at": now, "submitted_at": now, "code_found": True, "code_tries": 0})
         for task in tasks:
             if rnd.random() < 0.7:
                 accepted = rnd.random() < 0.8

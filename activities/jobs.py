@@ -52,13 +52,12 @@ import enum
 import random
 from collections.abc import Callable
 from collections.abc import Set as AbstractSet
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import ForeignKey, Index, String, Text, or_, select, text, update
-from sqlalchemy.engine import CursorResult, Result
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from .db import Base, JsonObject, utcnow
+from .db import Base, JsonObject, rowcount, utcnow
 
 #: How long a claim holds a row; a worker renews it before each attempt.
 LEASE = dt.timedelta(seconds=120)
@@ -216,7 +215,7 @@ def begin_attempt(session: Session, queue: Queue, row_id: int, me: str) -> bool:
     """Count the attempt and renew the lease *before* the work: a worker that dies
     mid-job has still used one try. False if the row is no longer ours."""
     model = queue.model
-    started = _rowcount(session.execute(
+    started = rowcount(session.execute(
         update(model).where(*_held(queue, row_id, me))
         .values(attempts=model.attempts + 1, leased_until=utcnow() + LEASE)
     ))
@@ -228,14 +227,9 @@ def settle(session: Session, queue: Queue, row_id: int, me: str, **values: Any) 
     """Write an outcome and end the lease, only if ``me`` still holds it and the row
     is still pending (a newer grade may have superseded it meanwhile)."""
     values.setdefault("leased_until", None)
-    written = _rowcount(session.execute(update(queue.model).where(*_held(queue, row_id, me)).values(**values)))
+    written = rowcount(session.execute(update(queue.model).where(*_held(queue, row_id, me)).values(**values)))
     session.commit()
     return bool(written)
-
-
-def _rowcount(result: Result[Any]) -> int:
-    """Rows an UPDATE touched: its result is a CursorResult, which Session.execute's types do not say."""
-    return cast("CursorResult[Any]", result).rowcount
 
 
 def backoff(attempts: int) -> float:

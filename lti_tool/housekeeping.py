@@ -31,14 +31,13 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING
 
 from sqlalchemy import String, delete, update
-from sqlalchemy.engine import CursorResult, Result
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from activities.db import Base, utcnow
+from activities.db import Base, rowcount, utcnow
 from activities.jobs import Job, JobStatus
 from config import Settings
 
@@ -67,19 +66,14 @@ class HousekeepingRun(Base):
 # -- the steps ------------------------------------------------------------------
 
 
-def _rowcount(result: Result[Any]) -> int:
-    """Rows a DELETE or UPDATE touched: its result is a CursorResult, which Session.execute's types do not say."""
-    return cast("CursorResult[Any]", result).rowcount
-
-
 def purge_expired(session: Session, now: dt.datetime) -> dict[str, int]:
     """Delete expired launch sessions, login states, used nonces and old finished jobs; commits.
     Returns counts."""
     counts = {
-        "launch_sessions": _rowcount(session.execute(delete(LaunchSession).where(LaunchSession.expires_at < now))),
-        "login_states": _rowcount(session.execute(delete(LoginState).where(LoginState.expires_at < now))),
-        "nonces": _rowcount(session.execute(delete(UsedNonce).where(UsedNonce.expires_at < now))),
-        "jobs": _rowcount(session.execute(delete(Job).where(Job.status != JobStatus.PENDING.value,
+        "launch_sessions": rowcount(session.execute(delete(LaunchSession).where(LaunchSession.expires_at < now))),
+        "login_states": rowcount(session.execute(delete(LoginState).where(LoginState.expires_at < now))),
+        "nonces": rowcount(session.execute(delete(UsedNonce).where(UsedNonce.expires_at < now))),
+        "jobs": rowcount(session.execute(delete(Job).where(Job.status != JobStatus.PENDING.value,
                                                             Job.finished_at < now - FINISHED_JOBS_KEPT))),
     }
     session.commit()
@@ -132,7 +126,7 @@ def claim(session: Session, now: dt.datetime, name: str = DAILY, interval: dt.ti
     if row.last_run_at > now - interval:
         session.rollback()  # end the read transaction: a worker's session lives on
         return False
-    won = _rowcount(session.execute(
+    won = rowcount(session.execute(
         update(HousekeepingRun)
         .where(HousekeepingRun.name == name, HousekeepingRun.last_run_at <= now - interval)
         .values(last_run_at=now)

@@ -15,13 +15,11 @@ import datetime as dt
 import hashlib
 import re
 import secrets
-from typing import Any, cast
 
 from sqlalchemy import select, update
-from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
-from activities.db import utcnow
+from activities.db import rowcount, utcnow
 from config import Settings
 
 from ..models import Platform, RegistrationInvite
@@ -94,15 +92,14 @@ def consume(session: Session, invite_id: int, platform: Platform) -> bool:
     back instead of storing a second platform.
     """
     now = utcnow()
-    # An UPDATE's result is a CursorResult (it has rowcount); Session.execute's overloads do not say so.
-    result = cast("CursorResult[Any]", session.execute(
+    used = rowcount(session.execute(
         update(RegistrationInvite)
         .where(RegistrationInvite.id == invite_id, RegistrationInvite.used_at.is_(None),
                RegistrationInvite.expires_at > now)
         .values(used_at=now, platform_id=platform.id)
         .execution_options(synchronize_session=False)
     ))
-    return result.rowcount == 1
+    return used == 1
 
 
 def by_platform(session: Session) -> dict[int, RegistrationInvite]:

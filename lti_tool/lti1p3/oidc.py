@@ -32,7 +32,8 @@ from config import Settings
 
 from ..models import LoginState
 from .exceptions import LoginRequestInvalid
-from .registry import find_platform, same_origin
+from .origins import same_origin
+from .registry import find_platform
 
 #: How long the platform may take between the login redirect and the launch POST.
 STATE_LIFETIME = dt.timedelta(minutes=10)

@@ -19,7 +19,8 @@ never another site.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+
+from .origins import same_origin
 
 #: Key of the launch session's data where the launch's document_target is kept.
 TARGET_KEY = "document_target"
@@ -33,24 +34,11 @@ def document_target(claim: object) -> str:
     return value if value in FRAMED_TARGETS + ("window",) else ""
 
 
-def _origin(url: str) -> tuple[str, str] | None:
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError:
-        return None
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return None
-    default = 443 if parts.scheme == "https" else 80
-    return parts.scheme, f"{parts.hostname.lower()}:{port or default}"
-
-
 def safe_return_url(url: object, issuer: str) -> str | None:
     """``url`` if it is an http(s) URL on the issuer's origin, else None."""
     if not isinstance(url, str) or not url or len(url) > MAX_URL_LENGTH or any(c.isspace() for c in url):
         return None
-    origin = _origin(url)
-    return url if origin is not None and origin == _origin(issuer) else None
+    return url if same_origin(url, issuer) else None
 
 
 @dataclass(frozen=True)

@@ -32,8 +32,8 @@ from ..models import Platform
 from ..outbound import GuardedSession, OutboundRefused, excerpt
 from . import invitations
 from .exceptions import DestinationRefused, EndpointsOffOrigin, InvitationUsed, PlatformUnreachable, RegistrationFailed
+from .origins import origin
 from .registry import RegistryError, add_platform
-from .service_http import origin
 
 log = logging.getLogger(__name__)
 

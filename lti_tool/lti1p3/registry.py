@@ -22,24 +22,6 @@ def _check_url(name: str, value: str) -> str:
     return value
 
 
-_DEFAULT_PORTS = {"http": 80, "https": 443}
-
-
-def origin(url: str) -> tuple[str, str, int | None]:
-    """The (scheme, host, port) of ``url`` (RFC 6454 §4), default ports filled in, host lower-cased."""
-    parsed = urlparse(url or "")
-    scheme = parsed.scheme.lower()
-    try:
-        port = parsed.port
-    except ValueError:  # a port that is not a number: never equal to a real origin
-        return (scheme, "", -1)
-    return (scheme, (parsed.hostname or "").lower(), port or _DEFAULT_PORTS.get(scheme))
-
-
-def same_origin(url: str, other: str) -> bool:
-    return origin(url)[1] != "" and origin(url) == origin(other)
-
-
 def find_platform(session: Session, issuer: str, client_id: str | None) -> Platform:
     """The registration for ``issuer`` and ``client_id``.
 

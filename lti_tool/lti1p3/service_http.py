@@ -19,7 +19,6 @@ import html
 import logging
 import re
 from typing import Any
-from urllib.parse import urlsplit
 
 import requests
 
@@ -27,6 +26,7 @@ from ..models import Platform
 from ..outbound import GuardedSession, OutboundRefused, ResponseTooLarge, excerpt
 from .access_tokens import AccessTokens, retry_after
 from .exceptions import ServiceError
+from .origins import origin
 
 log = logging.getLogger(__name__)
 
@@ -56,18 +56,6 @@ def next_link(link_header: str | None) -> str | None:
         pass
     match = _LINK.search(link_header)
     return html.unescape(match.group(1)).strip() if match else None
-
-
-def origin(url: str | None) -> tuple[str, str, int] | None:
-    """(scheme, host, port) of an http(s) URL, default ports filled in; None if it has none."""
-    try:
-        parts = urlsplit(url or "")
-        scheme = parts.scheme.lower()
-        if scheme not in ("http", "https") or not parts.hostname:
-            return None
-        return scheme, parts.hostname.lower().rstrip("."), parts.port or (443 if scheme == "https" else 80)
-    except ValueError:  # a port that is not a number
-        return None
 
 
 def belongs_to(platform: Platform, url: str | None) -> bool:

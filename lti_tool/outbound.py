@@ -88,14 +88,6 @@ class ResponseTooLarge(OutboundError):
     """The answer's body is larger than this call accepts."""
 
 
-def excerpt(data: bytes | str, limit: int = 200) -> str:
-    """A short, escaped excerpt of what a remote answered: for the log only, never a page."""
-    if isinstance(data, bytes):
-        data = data[: limit * 4].decode("utf-8", "replace")
-    text = repr(data[:limit])
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def _address_kind(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
     """Why Padu does not call ``ip`` by default, or None for a public address."""
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:

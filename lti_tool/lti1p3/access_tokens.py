@@ -29,8 +29,9 @@ from activities.db import utcnow
 from config import Settings
 
 from ..cache import Cache
+from ..logsafe import excerpt
 from ..models import Platform
-from ..outbound import GuardedSession, OutboundRefused, excerpt
+from ..outbound import GuardedSession, OutboundRefused
 from . import keys
 from .exceptions import AccessTokenError
 

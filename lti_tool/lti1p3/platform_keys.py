@@ -21,7 +21,8 @@ from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey, RSAPubl
 from config import Settings
 
 from ..cache import Cache
-from ..outbound import GuardedSession, Policy, excerpt
+from ..logsafe import excerpt
+from ..outbound import GuardedSession, Policy
 from .exceptions import KeyNotFound, PlatformUnreachable
 
 log = logging.getLogger(__name__)

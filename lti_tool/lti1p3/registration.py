@@ -28,8 +28,9 @@ from sqlalchemy.orm import Session
 
 from config import Settings
 
+from ..logsafe import excerpt
 from ..models import Platform
-from ..outbound import GuardedSession, OutboundRefused, excerpt
+from ..outbound import GuardedSession, OutboundRefused
 from . import invitations
 from .exceptions import DestinationRefused, EndpointsOffOrigin, InvitationUsed, PlatformUnreachable, RegistrationFailed
 from .origins import origin

@@ -22,8 +22,9 @@ from typing import Any
 
 import requests
 
+from ..logsafe import excerpt
 from ..models import Platform
-from ..outbound import GuardedSession, OutboundRefused, ResponseTooLarge, excerpt
+from ..outbound import GuardedSession, OutboundRefused, ResponseTooLarge
 from .access_tokens import AccessTokens, retry_after
 from .exceptions import ServiceError
 from .origins import origin

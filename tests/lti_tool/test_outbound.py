@@ -14,6 +14,7 @@ import pytest
 from flask import Flask, Response, request
 from werkzeug.serving import make_server
 
+from lti_tool.logsafe import excerpt
 from lti_tool.outbound import (
     CannotConnect,
     DeadlineExceeded,
@@ -21,7 +22,6 @@ from lti_tool.outbound import (
     OutboundRefused,
     Policy,
     ResponseTooLarge,
-    excerpt,
 )
 
 LOOPBACK = Policy.parse("127.0.0.1", "*")

@@ -9,14 +9,12 @@ from activities.db import Base, make_engine, make_session_factory
 from config import load_settings
 from lti_tool.migrations import load_models
 from tests.browser_support import chromium_context  # noqa: F401  (fixture)
+from tests.padu_server import LOOPBACK_ALLOWED
+from tests.rows import new_platform
 
 # Every table on the shared metadata before any test makes a schema, also those of a domain package
 # no test imported: phase gating hears every activity's fact changes.
 load_models()
-
-
-#: The test platforms listen on 127.0.0.1 and random ports, which Padu refuses by default.
-LOOPBACK_ALLOWED = {"outbound_allow_hosts": "127.0.0.1", "outbound_allow_ports": "*"}
 
 
 @pytest.fixture
@@ -44,16 +42,7 @@ def db(engine):
 
 @pytest.fixture
 def platform(db):
-    from lti_tool.models import Deployment, Platform
-
-    platform = Platform(
-        issuer="https://moodle.example.go.id",
-        client_id="client-1",
-        auth_login_url="https://moodle.example.go.id/mod/lti/auth.php",
-        auth_token_url="https://moodle.example.go.id/mod/lti/token.php",
-        key_set_url="https://moodle.example.go.id/mod/lti/certs.php",
-    )
-    platform.deployments.append(Deployment(deployment_id="1"))
+    platform = new_platform()
     db.add(platform)
     db.flush()
     return platform
@@ -102,6 +91,16 @@ def postgres_url():
     url = postgres_database()
     yield url
     drop_postgres_database(url)
+
+
+@pytest.fixture
+def postgres_sessions(tmp_path, postgres_url):
+    """A session factory on a fresh PostgreSQL database holding the whole schema."""
+    settings = load_settings(environ={}, data_dir=tmp_path / "pg-instance", database_url=postgres_url)
+    engine = make_engine(settings.sqlalchemy_url)
+    Base.metadata.create_all(engine)
+    yield make_session_factory(engine)
+    engine.dispose()
 
 
 @pytest.fixture

@@ -17,6 +17,11 @@ from activities.db import Base, make_engine, make_session_factory
 from config import load_settings
 from lti_tool.migrations import load_models
 
+#: The test platforms listen on 127.0.0.1 and random ports, which Padu refuses by default.
+LOOPBACK_ALLOWED = {"outbound_allow_hosts": "127.0.0.1", "outbound_allow_ports": "*"}
+#: The same, for a Padu process started with environment variables.
+LOOPBACK_ALLOWED_ENV = {f"PADU_{name.upper()}": value for name, value in LOOPBACK_ALLOWED.items()}
+
 
 class PaduServer:
     """Padu's Flask app behind a threaded WSGI server on an ephemeral port.
@@ -33,9 +38,8 @@ class PaduServer:
         self.url = f"http://{host}:{self.port}"
         overrides.setdefault("embedded_worker", False)
         overrides.setdefault("base_url", self.url)
-        # The test platforms listen on 127.0.0.1 and random ports, which Padu refuses by default.
-        overrides.setdefault("outbound_allow_hosts", "127.0.0.1")
-        overrides.setdefault("outbound_allow_ports", "*")
+        for name, value in LOOPBACK_ALLOWED.items():
+            overrides.setdefault(name, value)
         self.settings = load_settings(environ={}, data_dir=data_dir, **overrides)
         from lti_tool.app import create_app
 
@@ -87,10 +91,8 @@ class ServeProcess:
         self.data_dir = data_dir
         self.log_path = data_dir.parent / f"serve-{self.port}.log"
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("PADU_")}
-        # The test platforms listen on 127.0.0.1 and random ports, which Padu refuses by default.
         self.env.update(PADU_DATA_DIR=str(data_dir), PADU_BASE_URL=self.url, PYTHONPATH=str(REPO),
-                        PADU_EMBEDDED_WORKER="false", PADU_OUTBOUND_ALLOW_HOSTS="127.0.0.1",
-                        PADU_OUTBOUND_ALLOW_PORTS="*")
+                        PADU_EMBEDDED_WORKER="false", **LOOPBACK_ALLOWED_ENV)
         self.env.update({f"PADU_{k.upper()}": str(v) for k, v in env.items()})
         self._engine = None
         with open(self.log_path, "wb") as log:

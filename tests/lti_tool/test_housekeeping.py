@@ -115,7 +115,7 @@ def test_on_postgresql_one_worker_runs_it_and_the_sweep_query_works(tmp_path, po
     from activities.coaching import KIND
     from activities.coaching.service import EvidenceStore, Upload, submit
     from activities.core import Activity, Role, upsert_course, upsert_membership, upsert_person
-    from lti_tool.models import Platform
+    from tests.rows import new_platform
 
     settings = load_settings(environ={}, data_dir=tmp_path / "instance", database_url=postgres_url,
                              keep_superseded_versions=1)
@@ -125,8 +125,7 @@ def test_on_postgresql_one_worker_runs_it_and_the_sweep_query_works(tmp_path, po
         Base.metadata.create_all(first.engine)
         store = EvidenceStore(settings.uploads_dir / "coaching")
         with first.session_factory() as db:
-            platform = Platform(issuer="https://moodle.example.go.id", client_id="c",
-                                auth_login_url="https://m/a", auth_token_url="https://m/t", key_set_url="https://m/k")
+            platform = new_platform()
             db.add(platform)
             db.flush()
             course = upsert_course(db, platform.id, "2")

@@ -22,7 +22,7 @@ from activities.grades import ActivityProgress, GradeOutbox, GradingProgress, Ou
 from config import load_settings
 from lti_tool.migrations import upgrade
 from tests.lti_tool.conftest import Connected, populate
-from tests.padu_server import free_port
+from tests.padu_server import LOOPBACK_ALLOWED_ENV, free_port
 
 pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[2]
@@ -32,7 +32,7 @@ def _env(data_dir: Path, base_url: str, database_url: str = "") -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PADU_")}
     env.update(PADU_DATA_DIR=str(data_dir), PADU_BASE_URL=base_url, PADU_EMBEDDED_WORKER="false",
                PADU_SECRET_KEY="test-secret-shared-by-all-workers-0123456789", PYTHONPATH=str(REPO),
-               PADU_OUTBOUND_ALLOW_HOSTS="127.0.0.1", PADU_OUTBOUND_ALLOW_PORTS="*",
+               **LOOPBACK_ALLOWED_ENV,
                # Dozens of learners launch from one address here; the login limit has its own tests.
                PADU_LOGIN_RATE_PER_MINUTE="0")
     if database_url:

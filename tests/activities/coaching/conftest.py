@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import io
-import types
 
 import pytest
 
 import activities.coaching.models  # noqa: F401  (registers the coaching tables before the schema is made)
 from activities.coaching import KIND
 from activities.coaching.files import EvidenceStore, Upload
-from activities.core import Role
 
 from ..samples import PDF
 
@@ -40,27 +38,6 @@ def task(make_activity):
     """A task taking all three kinds of evidence, scored on a two-criterion rubric (10 points) out of 100."""
     return make_activity(KIND, {"evidence_types": ["reflection", "file", "link"], "rubric": RUBRIC,
                                 "review_target_days": 3}, title="Aktualisasi nilai BerAKHLAK")
-
-
-@pytest.fixture
-def people(make_person):
-    return types.SimpleNamespace(
-        staff=make_person("Sari", Role.STAFF),
-        coach=make_person("Rahmat", Role.FACILITATOR),
-        other_coach=make_person("Wulan", Role.FACILITATOR),
-        budi=make_person("Budi"),
-        dewi=make_person("Dewi"),
-    )
-
-
-@pytest.fixture
-def coached(db, course, people):
-    """Rahmat coaches Budi and Dewi."""
-    from activities.coaching.service import assign_coach
-
-    assign_coach(db, course, people.coach, people.budi)
-    assign_coach(db, course, people.coach, people.dewi)
-    return people
 
 
 @pytest.fixture

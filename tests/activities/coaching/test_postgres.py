@@ -8,50 +8,44 @@ from activities.coaching import KIND
 from activities.coaching.models import Submission
 from activities.coaching.service import assign_coach, review, submit
 from activities.core import Activity, Role, upsert_course, upsert_membership, upsert_person
-from activities.db import Base, make_engine, make_session_factory, transaction
+from activities.db import transaction
 from activities.grades import GradeOutbox
+from tests.rows import new_platform
 
 from .conftest import FULL_MARKS, RUBRIC
 
 pytestmark = pytest.mark.postgres
 
 
-def test_submit_revise_resubmit_accept_on_postgresql(postgres_url):
-    from lti_tool.models import Platform
+def test_submit_revise_resubmit_accept_on_postgresql(postgres_sessions):
+    factory = postgres_sessions
+    with transaction(factory) as db:
+        platform = new_platform()
+        db.add(platform)
+        db.flush()
+        course = upsert_course(db, platform.id, "2")
+        coach, budi = upsert_person(db, platform.id, "10"), upsert_person(db, platform.id, "11")
+        upsert_membership(db, course, coach, Role.FACILITATOR)
+        upsert_membership(db, course, budi, Role.LEARNER)
+        assign_coach(db, course, coach, budi)
+        task = Activity(course_id=course.id, kind=KIND, settings={"rubric": RUBRIC})
+        db.add(task)
+    with transaction(factory) as db:
+        submission_id = submit(db, db.get(Activity, task.id), budi, reflection="Versi satu").id
+    with transaction(factory) as db:
+        review(db, db.get(Activity, task.id), db.get(Submission, submission_id), coach, Role.FACILITATOR,
+               version_number=1, decision="revise", feedback="Lagi")
+    with transaction(factory) as db:
+        submit(db, db.get(Activity, task.id), budi, reflection="Versi dua")
+    with transaction(factory) as db:
+        review(db, db.get(Activity, task.id), db.get(Submission, submission_id), coach, Role.FACILITATOR,
+               version_number=2, decision="accept", selection=FULL_MARKS)
+    with transaction(factory) as db:
+        rows = db.scalars(select(GradeOutbox).order_by(GradeOutbox.id)).all()
+        assert [(r.activity_progress, r.grading_progress, r.score_given) for r in rows] == [
+            ("Submitted", "PendingManual", None),
+            ("InProgress", "PendingManual", None),
+            ("Submitted", "PendingManual", None),
+            ("Completed", "FullyGraded", 100),
+        ]
 
-    engine = make_engine(postgres_url.replace("postgresql://", "postgresql+psycopg://", 1))
-    Base.metadata.create_all(engine)
-    factory = make_session_factory(engine)
-    try:
-        with transaction(factory) as db:
-            platform = Platform(issuer="https://moodle.example.go.id", client_id="c",
-                                auth_login_url="https://m/a", auth_token_url="https://m/t", key_set_url="https://m/k")
-            db.add(platform)
-            db.flush()
-            course = upsert_course(db, platform.id, "2")
-            coach, budi = upsert_person(db, platform.id, "10"), upsert_person(db, platform.id, "11")
-            upsert_membership(db, course, coach, Role.FACILITATOR)
-            upsert_membership(db, course, budi, Role.LEARNER)
-            assign_coach(db, course, coach, budi)
-            task = Activity(course_id=course.id, kind=KIND, settings={"rubric": RUBRIC})
-            db.add(task)
-        with transaction(factory) as db:
-            submission_id = submit(db, db.get(Activity, task.id), budi, reflection="Versi satu").id
-        with transaction(factory) as db:
-            review(db, db.get(Activity, task.id), db.get(Submission, submission_id), coach, Role.FACILITATOR,
-                   version_number=1, decision="revise", feedback="Lagi")
-        with transaction(factory) as db:
-            submit(db, db.get(Activity, task.id), budi, reflection="Versi dua")
-        with transaction(factory) as db:
-            review(db, db.get(Activity, task.id), db.get(Submission, submission_id), coach, Role.FACILITATOR,
-                   version_number=2, decision="accept", selection=FULL_MARKS)
-        with transaction(factory) as db:
-            rows = db.scalars(select(GradeOutbox).order_by(GradeOutbox.id)).all()
-            assert [(r.activity_progress, r.grading_progress, r.score_given) for r in rows] == [
-                ("Submitted", "PendingManual", None),
-                ("InProgress", "PendingManual", None),
-                ("Submitted", "PendingManual", None),
-                ("Completed", "FullyGraded", 100),
-            ]
-    finally:
-        engine.dispose()

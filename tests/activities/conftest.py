@@ -1,4 +1,5 @@
-"""Fixtures of the course-level tests: a course's people and who coaches whom; no activity at all."""
+"""Fixtures every domain test may use: a course's people and who coaches whom (a course-level fact,
+used by the coaching and course tests alike)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,6 @@ import types
 
 import pytest
 
-import activities.course.models  # noqa: F401  (registers the course tables before the schema is made)
 from activities.core import Role
 
 

@@ -20,9 +20,9 @@ from activities.core import Activity, Person, Role
 from ..auth import current_person, current_role, requires
 from ..runtime import db
 from ..web import Problem, form_action
-from ..web.formatting import course_zone
+from ..web.formatting import course_zone, typed_number
 from .common import COACHES, bp, by_version, course_learner, load_task
-from .forms import conversion, lines, parse_number, text_to_html
+from .forms import conversion, lines, text_to_html
 
 
 def queue_page(activity: Activity):
@@ -92,7 +92,7 @@ def _review_input(rubric: Rubric, form, decision: str) -> dict:
     selection = score = None
     if rubric.is_simple:
         try:
-            score = parse_number(form.get("score"))
+            score = typed_number(form.get("score"))
         except ValueError:
             raise ScoreOutOfRange(float("nan"), rubric.max_points) from None
     else:

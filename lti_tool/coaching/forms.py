@@ -28,7 +28,7 @@ from activities.coaching.service import (
     validate_settings,
 )
 
-from ..web.formatting import DEFAULT_ZONE, MB, ZONES, course_zone, decimal, megabytes
+from ..web.formatting import DEFAULT_ZONE, MB, ZONES, course_zone, decimal, megabytes, typed_number
 
 MAX_TITLE = 255
 
@@ -45,12 +45,6 @@ def text_to_html(text: str | None) -> str:
 
 def lines(text: str | None) -> list[str]:
     return [line.strip() for line in (text or "").splitlines() if line.strip()]
-
-
-def parse_number(text: str | None) -> float | None:
-    """A number as typed in Indonesia or England ("7,5" or "7.5"); None if blank. Raises ValueError."""
-    text = (text or "").strip().replace(",", ".")
-    return float(text) if text else None
 
 
 # -- task settings -------------------------------------------------------------
@@ -141,14 +135,14 @@ def _file_limits(values: Mapping[str, Any], max_upload_bytes: int, errors: dict[
     limits = {"max_files": values["max_files"], "allowed_extensions": values["extensions"]}
     server_mb = max_upload_bytes / MB
     try:
-        quota_mb = parse_number(values["quota_mb"])
+        quota_mb = typed_number(values["quota_mb"])
         if quota_mb is not None and not 0 < quota_mb <= MAX_QUOTA_BYTES / MB:
             raise ValueError
     except ValueError:
         errors["quota_mb"] = _quota_message()
         quota_mb = None
     try:
-        mb = parse_number(values["max_mb"])
+        mb = typed_number(values["max_mb"])
         if mb is None or not 0 < mb <= server_mb:
             raise ValueError
     except ValueError:

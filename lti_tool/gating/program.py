@@ -20,7 +20,7 @@ from activities.gating.exceptions import ProgramInvalid
 from ..auth import current_person, current_role, requires
 from ..runtime import db
 from ..web import Problem, form_action
-from ..web.formatting import ZONES
+from ..web.formatting import ZONES, typed_number
 from .common import BANDS, PHASE_KINDS, REQUIREMENT_KINDS, bp, require_program, zone_of
 
 Program = service.Program
@@ -46,14 +46,14 @@ def parse_local(text: str, field: str, program: Program) -> dt.datetime | None:
 
 
 def _number(text: str | None, field: str, *, whole: bool = False) -> Any:
-    text = (text or "").strip().replace(",", ".")
+    text = (text or "").strip()
     if not text:
         return None
     try:
-        value = int(text) if whole else float(text)
+        value = int(text) if whole else typed_number(text)
     except ValueError:
         raise ProgramInvalid(field, "a number") from None
-    if not whole and not math.isfinite(value):
+    if value is None or not math.isfinite(value):  # None cannot be: the text is not blank
         raise ProgramInvalid(field, "a number")
     return value
 

@@ -27,6 +27,8 @@ from activities.readiness.service import (
     validate_settings,
 )
 
+from ..web.formatting import typed_number
+
 KB = 1024
 
 # -- the learner's answers -------------------------------------------------------
@@ -129,7 +131,10 @@ def _raw_settings(values: Mapping[str, Any], server_max_bytes: int, errors: dict
     raw["upload_extensions"] = list(values["upload_extensions"])
     raw["weights"] = {area: values[f"weight_{area}"] for area in AREAS}
     try:
-        raw["knowledge_weight"] = _decimal(values["knowledge_weight"]) / 100
+        weight = typed_number(values["knowledge_weight"])
+        if weight is None:
+            raise ValueError("blank")
+        raw["knowledge_weight"] = weight / 100
     except ValueError:
         # Not a number: a field error, and the field stays out of ``raw`` (it was never put in).
         errors["knowledge_weight"] = settings_message("knowledge_weight")
@@ -147,11 +152,6 @@ def _raw_settings(values: Mapping[str, Any], server_max_bytes: int, errors: dict
 def upload_limit_kb(server_max_bytes: int) -> int:
     """The largest upload limit staff may set: what the domain allows and what this server accepts."""
     return min(MAX_UPLOAD_BYTES, server_max_bytes) // KB
-
-
-def _decimal(text: str) -> float:
-    text = (text or "").strip().replace(",", ".")
-    return float(text)
 
 
 def _shown(value: Any) -> str:

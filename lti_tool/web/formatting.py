@@ -38,6 +38,13 @@ def number(value: float | None) -> str:
     return format_decimal(round(float(value), 1), format="0.#")
 
 
+def typed_number(text: str | None) -> float | None:
+    """The reverse of :func:`number`: a number as a person types it in Indonesia or England
+    ("7,5" or "7.5"); None if blank. Raises ValueError for anything else."""
+    text = (text or "").strip().replace(",", ".")
+    return float(text) if text else None
+
+
 def decimal(value: float | None) -> str:
     """A score or points exactly as stored (up to three decimals), the locale's decimal mark:
     7,25 · 40; "—" for none."""

@@ -78,6 +78,24 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def wait_for_health(url: str, process: subprocess.Popen, seconds: float) -> requests.Response | None:
+    """The first 200 answer of ``url``'s /healthz while ``process`` runs, within ``seconds``; None if none came.
+
+    A refused connection, or one a master process accepted before a worker is up
+    (a read timeout), means "still starting" on a loaded machine.
+    """
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            answer = requests.get(url + "/healthz", timeout=10)
+            if answer.status_code == 200:
+                return answer
+        except requests.RequestException:
+            pass
+        time.sleep(0.2)
+    return None
+
+
 class ServeProcess:
     """``padu serve`` as an agency starts it: its own process, on a free port, output to a file.
 
@@ -101,13 +119,8 @@ class ServeProcess:
                 env=self.env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
                 preexec_fn=None if umask is None else (lambda: os.umask(umask)),
             )
-        deadline = time.monotonic() + 40
-        while time.monotonic() < deadline and self.process.poll() is None:
-            try:
-                if requests.get(self.url + "/healthz", timeout=5).status_code == 200:
-                    return
-            except requests.RequestException:
-                time.sleep(0.2)
+        if wait_for_health(self.url, self.process, 40) is not None:
+            return
         self.stop()
         raise RuntimeError("padu serve did not start:\n" + self.output()[-3000:])
 

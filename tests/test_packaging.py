@@ -4,15 +4,15 @@ translations, migrations and instrument data, and `padu serve` starts on SQLite.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
 import zipfile
 from pathlib import Path
 
 import pytest
 import requests
+
+from tests.padu_server import free_port, wait_for_health
 
 REPO = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow
@@ -41,22 +41,13 @@ def test_the_wheel_carries_every_data_file(tmp_path):
 
 
 def test_padu_serve_starts_on_sqlite_and_prints_the_connection_values(tmp_path):
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("PADU_")}
     env.update(PADU_DATA_DIR=str(tmp_path / "instance"), PADU_BASE_URL=f"http://127.0.0.1:{port}")
     process = subprocess.Popen([sys.executable, "-m", "lti_tool.cli", "serve", "--port", str(port)], env=env,
                                cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
-        deadline = time.monotonic() + 40
-        health = None
-        while time.monotonic() < deadline:
-            try:
-                health = requests.get(f"http://127.0.0.1:{port}/healthz", timeout=10)
-                break
-            except (requests.ConnectionError, requests.Timeout):  # still starting; slow under load
-                time.sleep(0.3)
+        health = wait_for_health(f"http://127.0.0.1:{port}", process, 40)
         assert health is not None and health.json() == {"status": "ok", "database": "ok"}
         jwks = requests.get(f"http://127.0.0.1:{port}/.well-known/jwks.json", timeout=5).json()
         assert jwks["keys"][0]["alg"] == "RS256"

@@ -12,13 +12,11 @@ import re
 import shutil
 import signal
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
-import requests
 
-from tests.padu_server import free_port
+from tests.padu_server import free_port, wait_for_health
 
 REPO = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow
@@ -56,14 +54,7 @@ def test_the_run_command_installs_and_serves_in_a_fresh_virtual_environment(tmp_
     process = subprocess.Popen(["bash", "-c", command], cwd=project, env=env, stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, text=True, start_new_session=True)
     try:
-        deadline = time.monotonic() + 240
-        health = None
-        while time.monotonic() < deadline and process.poll() is None:
-            try:
-                health = requests.get(f"http://127.0.0.1:{port}/healthz", timeout=10)
-                break
-            except (requests.ConnectionError, requests.Timeout):  # still starting; slow under load
-                time.sleep(0.5)
+        health = wait_for_health(f"http://127.0.0.1:{port}", process, 240)
         assert health is not None, f"padu serve did not answer (exit code {process.poll()})"
         assert health.status_code == 200 and health.json()["status"] == "ok"
         assert (project / ".venv" / "bin" / "padu").exists()

@@ -13,7 +13,6 @@ import time
 from pathlib import Path
 
 import pytest
-import requests
 from sqlalchemy import func, select
 
 from activities.core import Activity, Person
@@ -22,7 +21,7 @@ from activities.grades import ActivityProgress, GradeOutbox, GradingProgress, Ou
 from config import load_settings
 from lti_tool.migrations import upgrade
 from tests.lti_tool.conftest import Connected, populate
-from tests.padu_server import LOOPBACK_ALLOWED_ENV, free_port
+from tests.padu_server import LOOPBACK_ALLOWED_ENV, free_port, wait_for_health
 
 pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[2]
@@ -56,13 +55,8 @@ class ProcessPadu:
              "-b", f"127.0.0.1:{self.port}", "lti_tool.wsgi:app"],
             env=self.env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
         )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if requests.get(self.url + "/healthz", timeout=10).status_code == 200:
-                    return
-            except requests.RequestException:  # refused, or accepted by the master before a worker is up
-                time.sleep(0.2)
+        if wait_for_health(self.url, self.process, 30) is not None:
+            return
         self.stop()
         raise RuntimeError("gunicorn did not start: " + self.process.stderr.read().decode()[-2000:])
 

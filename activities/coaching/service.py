@@ -13,7 +13,6 @@ sessions are the course's (:mod:`activities.course.service`); they are
 re-exported here because a coaching task's pages show and change them too.
 """
 
-from sqlalchemy.orm import Session
 
 from ..course.access import may_coach
 from ..course.service import (
@@ -32,11 +31,10 @@ from ..course.service import (
 )
 from . import KIND
 from .access import can_view_submission
-from .exceptions import CoachingError
 from .files import KNOWN_TYPES as FILE_TYPES
 from .files import EvidenceStore, Upload
 from .housekeeping import sweep_orphan_files, sweep_superseded_files
-from .models import Decision, Submission, SubmissionStatus
+from .models import Decision, SubmissionStatus
 from .overview import CoachLoad, Overview, overview, overview_csv
 from .reviews import QueueItem, course_review_queue, review, review_queue, reviews_of
 from .rubric import Rubric
@@ -50,26 +48,13 @@ from .settings import (
     validate_settings,
 )
 from .submissions import (
-    _check_may_resubmit,
     accepted_count,
     evidence_file,
     kept_file_bytes,
+    may_submit,
     submission_for,
     submit,
 )
-
-
-def may_submit(session: Session, submission: Submission | None) -> bool:
-    """Whether the learner may hand in (again) now: the rule :func:`submit` enforces
-    (see :mod:`.submissions`), asked before the learner tries so the page offers the form only then."""
-    if submission is None:
-        return True
-    try:
-        _check_may_resubmit(session, submission)
-    except CoachingError:
-        return False
-    return True
-
 
 __all__ = [
     "FILE_TYPES",

@@ -26,6 +26,7 @@ from ..course.access import role_in_course
 from ..db import utcnow
 from .exceptions import (
     AlreadyAccepted,
+    CoachingError,
     EmptySubmission,
     EvidenceNotAllowed,
     FileTooLarge,
@@ -102,6 +103,18 @@ def submit(
                 store.discard(item.stored_name)
         raise
     return submission
+
+
+def may_submit(session: Session, submission: Submission | None) -> bool:
+    """Whether the learner may hand in (again) now: the rule :func:`submit` enforces, asked
+    before the learner tries so the page offers the form only then."""
+    if submission is None:
+        return True
+    try:
+        _check_may_resubmit(session, submission)
+    except CoachingError:
+        return False
+    return True
 
 
 def _check_may_resubmit(session: Session, submission: Submission) -> None:

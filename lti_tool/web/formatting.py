@@ -54,13 +54,12 @@ def decimal(value: float | None) -> str:
 
 
 def megabytes(size: int) -> str:
-    """Bytes as the megabytes people read: 10485760 → "10", 1572864 → "1.5".
+    """Bytes as the megabytes people read, in the page's locale: 10485760 → "10",
+    1572864 → "1,5" in Indonesian and "1.5" in English, like every other number.
 
-    Still with a point in every locale, as before the kit: the coaching tests pin
-    "1.4 MB" in Indonesian text. ``number(size / MB)`` would give Indonesian "1,5"
-    like every other number; the form fields that show it accept both.
+    The form fields that show it read both marks back (:func:`typed_number`).
     """
-    return format(round(size / MB, 1), "g")
+    return format_decimal(round(size / MB, 1), format="0.#")
 
 
 def size(value: int) -> str:

@@ -52,7 +52,7 @@ def test_a_hand_in_past_the_quota_is_refused_whole_and_the_reflection_stays(task
     assert refused.status_code == 413, refused.text[:1000]
     assert 'id="files-error"' in refused.text
     message = text_of(refused)
-    assert "paling banyak 2 MB" in message and "1.4 MB" in message, message
+    assert "paling banyak 2 MB" in message and "1,4 MB" in message, message
     assert ">Refleksi yang saya ketik lama sekali</textarea>" in refused.text
     # Nothing stored, nothing lost: no new version, no new file, the earlier ones intact.
     assert versions_of(task) == [1, 2]
@@ -70,7 +70,7 @@ def test_a_file_the_quota_cannot_hold_is_cut_off_and_not_kept(task):
     assert hand_in_pdf(task, 1000).status_code == 200
     before = task.stored_files()
     refused = hand_in_pdf(task, 900)
-    assert refused.status_code == 413 and "paling banyak 1.5 MB" in text_of(refused)
+    assert refused.status_code == 413 and "paling banyak 1,5 MB" in text_of(refused)
     assert task.stored_files() == before
 
 
@@ -84,7 +84,7 @@ def test_the_quota_is_validated_on_the_settings_page(task):
     assert set_quota(task, "12.5").status_code == 200
     with task.connected.padu.session() as db:
         assert db.get(Activity, task.activity_id).settings["file_limits"]["quota_bytes"] == int(12.5 * 1024 * KB)
-    assert 'value="12.5"' in task.teacher.get(task.path("/settings")).text
+    assert 'value="12,5"' in task.teacher.get(task.path("/settings")).text
 
 
 def test_the_sweep_removes_old_unreviewed_versions_files_and_the_pages_say_so(task):

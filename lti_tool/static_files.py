@@ -24,6 +24,7 @@ import json
 import os
 import shutil
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,6 +35,9 @@ from whitenoise.compress import Compressor
 ONE_YEAR = 365 * 24 * 60 * 60
 IMMUTABLE = f"public, max-age={ONE_YEAR}, immutable"
 HASH_LENGTH = 12
+#: How long a static folder no running release uses is kept: a rolling restart that still
+#: serves the previous release's pages needs its files for minutes, not days.
+STALE_AFTER_SECONDS = 24 * 60 * 60
 SOURCE = Path(__file__).with_name("static")
 
 
@@ -83,7 +87,31 @@ def build(data_dir: Path, source: Path = SOURCE) -> StaticBuild:
             os.rename(work, root)
         except OSError:  # another process got there first with the same files
             shutil.rmtree(work, ignore_errors=True)
+    os.utime(root)  # "in use": a start of this release keeps its folder young
+    remove_stale(data_dir, keep=root)
     return StaticBuild(root, names)
+
+
+def remove_stale(data_dir: Path, keep: Path, now: float | None = None) -> list[Path]:
+    """Remove earlier releases' static folders (and half-made builds) untouched for a day.
+
+    Every release with changed files makes a new ``static-<hash>`` folder; without this they
+    pile up in the data dir, one per upgrade. A folder another release started from within
+    the day is left alone, so processes of the old release still serve their pages.
+    """
+    now = time.time() if now is None else now
+    removed = []
+    for folder in [*data_dir.glob("static-*"), *data_dir.glob(".static-*")]:
+        if folder == keep or not folder.is_dir():
+            continue
+        try:
+            if now - folder.stat().st_mtime < STALE_AFTER_SECONDS:
+                continue
+        except FileNotFoundError:  # another process removed it a moment ago
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+        removed.append(folder)
+    return removed
 
 
 def _immutable_headers(headers, path, url) -> None:

@@ -15,9 +15,10 @@ import dataclasses
 import datetime as dt
 import enum
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..core import Role, members
+from ..core import Membership, Person, Role, display_name
 from ..csv_export import csv_text
 from ..db import utcnow
 from .engine import PhasePlan, PhaseStanding, ProgramPlan, current_phase
@@ -49,13 +50,18 @@ class Grid:
 
 
 def grid(session: Session, program: Program, now: dt.datetime | None = None) -> Grid:
-    """Every roster learner (by name) × every phase."""
+    """Every roster learner (by name, as :func:`activities.core.members` orders them) × every phase.
+    Plain rows, not ORM objects: a cohort has thousands."""
     now = now or utcnow()
     plan = plan_of(program)
-    roster = members(session, program.course_id, Role.LEARNER)
+    roster = session.execute(
+        select(Membership.person_id, Person.name, Person.username, Person.email, Person.sub, Membership.source)
+        .join(Person, Person.id == Membership.person_id)
+        .where(Membership.course_id == program.course_id, Membership.role == Role.LEARNER.value)
+        .order_by(Person.name, Person.sub)).all()
     states = standings_for(session, plan, [m.person_id for m in roster], now)
-    rows = tuple(GridRow(m.person_id, m.person.display_name, m.person.email, m.source == "launch",
-                         tuple(states[m.person_id])) for m in roster)
+    rows = tuple(GridRow(m.person_id, display_name(m.name, m.username, m.email, m.sub), m.email,
+                         m.source == "launch", tuple(states[m.person_id])) for m in roster)
     return Grid(plan, rows, now)
 
 

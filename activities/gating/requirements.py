@@ -103,7 +103,12 @@ class RequirementKind(Protocol):
         """The params cleaned, or :class:`RequirementInvalid`."""
 
     def evaluate(self, evaluation: Evaluation, requirement: RequirementPlan) -> dict[int, Check]:
-        """A :class:`Check` for every learner of the evaluation."""
+        """A :class:`Check` for every learner of the evaluation.
+
+        From the facts only, never the clock: whether requirements are met is
+        stored at each recompute and reused at any later time by the cohort grid
+        (:func:`.store.standings_for`); a change to what a kind reads must call
+        :func:`activities.events.fact_changed`."""
 
 
 _KINDS: dict[str, RequirementKind] = {}

@@ -23,7 +23,12 @@ import enum
 from collections.abc import Collection, Hashable, Mapping
 from typing import Protocol, runtime_checkable
 
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement
+from sqlalchemy.orm import QueryableAttribute, Session
+
+#: A batch read for more learners than this reads the course's rows and keeps those asked for:
+#: binding thousands of ids (a whole cohort) costs more than reading the few rows of the others.
+MANY_LEARNERS = 500
 
 
 class Status(str, enum.Enum):
@@ -121,6 +126,13 @@ class SharedRead(Protocol):
     def read(self, session: Session, course_id: int, learner_ids: Collection[int]) -> object: ...
 
     def facts_from(self, read: object, learner_ids: Collection[int]) -> Mapping[int, Fact]: ...
+
+
+def learners_among(column: QueryableAttribute[int], learner_ids: Collection[int]) -> list[ColumnElement[bool]]:
+    """The condition keeping ``column`` to ``learner_ids``, for a query that already keeps to one course
+    (or one program's rows): none when they are many (:data:`MANY_LEARNERS`), and the caller keeps only
+    the learners asked for."""
+    return [] if len(learner_ids) > MANY_LEARNERS else [column.in_(list(learner_ids))]
 
 
 def counted(key: str, done: int, needed: int, *, next_step: NextStep | None, started: bool) -> Fact:

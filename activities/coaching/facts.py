@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..core import Activity
-from ..facts import Fact, NextStep, Step, counted
+from ..facts import Fact, NextStep, Step, counted, learners_among
 from . import KIND
 from .models import Decision, Review, Submission, SubmissionStatus, SubmissionVersion
 
@@ -54,7 +54,8 @@ def _task_states(
                func.coalesce(accepts.c.score_maximum, Activity.score_maximum))
         .join(Activity, Submission.activity_id == Activity.id)
         .outerjoin(accepts, accepts.c.submission_id == Submission.id)
-        .where(Activity.course_id == course_id, Activity.kind == KIND, Submission.learner_id.in_(learner_ids),
+        .where(Activity.course_id == course_id, Activity.kind == KIND,
+               *learners_among(Submission.learner_id, learner_ids),
                *([Submission.activity_id.in_(list(activity_ids))] if activity_ids is not None else []))
         .order_by(Submission.learner_id, Submission.activity_id)
     ).all()

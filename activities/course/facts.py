@@ -14,7 +14,7 @@ from collections.abc import Collection
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..facts import Fact, NextStep, Step, counted
+from ..facts import Fact, NextStep, Step, counted, learners_among
 from .models import CoachingSession
 
 #: Was ``coaching.sessions_held`` while the provider belonged to the coaching task kind.
@@ -28,7 +28,7 @@ def coaching_session_counts(session: Session, course_id: int, learner_ids: Colle
         return {}
     rows = session.execute(
         select(CoachingSession.learner_id, func.count(CoachingSession.id))
-        .where(CoachingSession.course_id == course_id, CoachingSession.learner_id.in_(ids))
+        .where(CoachingSession.course_id == course_id, *learners_among(CoachingSession.learner_id, ids))
         .group_by(CoachingSession.learner_id)
     ).all()
     found = dict(rows)

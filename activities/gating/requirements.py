@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from .. import registry
 from ..core import Activity
 from ..db import JsonObject
-from ..facts import Fact, FactProvider, NextStep, Progress, SharedRead, Status, Step
+from ..facts import Fact, FactProvider, NextStep, Progress, SharedRead, Status, Step, learners_among
 
 #: Readiness bands from lowest to highest; the values of ``activities.readiness.areas.Band``,
 #: which is also what a readiness fact's ``band`` carries.
@@ -309,7 +309,7 @@ class FacilitatorSignOff:
         signed = set(evaluation.session.scalars(
             select(SignOff.learner_id).where(SignOff.requirement_id == requirement.id,
                                              SignOff.revoked_at.is_(None),
-                                             SignOff.learner_id.in_(evaluation.learner_ids))))
+                                             *learners_among(SignOff.learner_id, evaluation.learner_ids))))
         # Nothing for the learner to do but wait: no next step; the key says "sign-off by a facilitator".
         # Two immutable answers shared by the whole cohort (not 5,000 equal ones).
         yes, no = Check(True, Progress(1, 1, SIGN_OFF_KEY)), Check(False, Progress(0, 1, SIGN_OFF_KEY))

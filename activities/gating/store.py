@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from ..core import Activity, Membership, Role
 from ..db import JsonObject, utcnow
+from ..facts import learners_among
 from .engine import (
     GroupPlan,
     LearnerOverrides,
@@ -76,7 +77,7 @@ def overrides_of(session: Session, program_id: int, learner_ids: Collection[int]
         for learner_id, kind, phase_id, requirement_id in session.execute(
                 select(Override.learner_id, Override.kind, Override.phase_id, Override.requirement_id)
                 .where(Override.program_id == program_id, Override.undone_at.is_(None),
-                       Override.learner_id.in_(ids))):
+                       *learners_among(Override.learner_id, ids))):
             if kind == OverrideKind.COMPLETE_PHASE.value:
                 completed[learner_id].add(phase_id)
             elif requirement_id is not None:
@@ -104,7 +105,7 @@ def stored_states(
                    PhaseState.graded_value, PhaseState.requirements_met
                    ).where(PhaseState.phase_id.in_([p.id for p in plan.phases]))
     if learner_ids is not None:
-        query = query.where(PhaseState.learner_id.in_(list(learner_ids)))
+        query = query.where(*learners_among(PhaseState.learner_id, learner_ids))
     return {(row.phase_id, row.learner_id): row for row in session.execute(query)}
 
 

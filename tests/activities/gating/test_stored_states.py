@@ -148,3 +148,19 @@ def test_the_periodic_step_follows_windows_new_activities_and_is_idempotent(db, 
     assert stored_budi() == ["complete", "open", "locked"] and gate(1) == [100.0, 0.0]
     journey = service.journey(db, program, people.budi.id, placed + dt.timedelta(minutes=1))
     assert [s.state.value for s in journey] == stored_budi()
+
+
+def test_a_read_for_many_learners_keeps_to_those_asked_for(db, course, program, people, check, task, monkeypatch):
+    """Above ``MANY_LEARNERS`` the batch reads leave the list of ids out and keep the learners asked for."""
+    from activities import facts
+
+    _, learners = _cohort(db, course, people, check, task, 40)
+    recompute(db, course.id, None, NOW)
+    plan = plan_of(program)
+    asked = [p.id for p in learners[::2]]
+    with_ids = states_for(db, plan, asked, NOW)
+    stored = stored_states(db, plan, asked)
+    monkeypatch.setattr(facts, "MANY_LEARNERS", 3)
+    assert states_for(db, plan, asked, NOW) == with_ids
+    assert {key: row for key, row in stored_states(db, plan, asked).items() if key[1] in asked} == stored
+    assert recompute(db, course.id, asked, NOW) == with_ids

@@ -20,10 +20,15 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Hashable, Mapping
 from typing import Protocol, runtime_checkable
 
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement
+from sqlalchemy.orm import QueryableAttribute, Session
+
+#: A batch read for more learners than this reads the course's rows and keeps those asked for:
+#: binding thousands of ids (a whole cohort) costs more than reading the few rows of the others.
+MANY_LEARNERS = 500
 
 
 class Status(str, enum.Enum):
@@ -99,6 +104,35 @@ class FactProvider(Protocol):
     def key(self) -> str: ...  # read-only: providers are frozen dataclasses
 
     def facts(self, session: Session, course_id: int, learner_ids: Collection[int]) -> Mapping[int, Fact]: ...
+
+
+@runtime_checkable
+class SharedRead(Protocol):
+    """A provider whose answer is cut from one read that other providers share.
+
+    Phase gating asks several providers of one kind at once (coaching tasks:
+    all of them, chosen ones, with a minimum score …); each runs the same
+    query with other filters. Such a provider also offers its answer in two
+    halves: ``read`` (the statements; the same for every provider with the
+    same ``read_key``) and ``facts_from`` (plain Python over what was read),
+    so a reader asking many of them reads once
+    (:class:`activities.gating.requirements.Evaluation`). Its ``facts`` is
+    ``facts_from(read(...))``: one implementation either way.
+    """
+
+    @property
+    def read_key(self) -> Hashable: ...
+
+    def read(self, session: Session, course_id: int, learner_ids: Collection[int]) -> object: ...
+
+    def facts_from(self, read: object, learner_ids: Collection[int]) -> Mapping[int, Fact]: ...
+
+
+def learners_among(column: QueryableAttribute[int], learner_ids: Collection[int]) -> list[ColumnElement[bool]]:
+    """The condition keeping ``column`` to ``learner_ids``, for a query that already keeps to one course
+    (or one program's rows): none when they are many (:data:`MANY_LEARNERS`), and the caller keeps only
+    the learners asked for."""
+    return [] if len(learner_ids) > MANY_LEARNERS else [column.in_(list(learner_ids))]
 
 
 def counted(key: str, done: int, needed: int, *, next_step: NextStep | None, started: bool) -> Fact:

@@ -8,9 +8,14 @@ results, coaching tasks accepted, coaching sessions and sign-offs present):
 - peak memory of that computation (tracemalloc, a separate run); target <= 300 MB;
 - recompute: the same plus storing 15,000 phase states and queueing the gate
   grades, first time (all rows new) and again (nothing changed);
-- the staff cohort page (lti_tool/gating/staff.py): computing the grid, the funnel
-  and who is at risk, and rendering the page (its first 100 learners, as served),
-  best of three; target <= 300 ms. Also the template alone with all 5,000 rows.
+- the staff cohort page (lti_tool/gating/staff.py): the grid (the stored states
+  and the clock, not every fact: activities/gating/store.py standings_for), the
+  funnel and who is at risk, and rendering the page (its first 100 learners, as
+  served), best of five; target <= 300 ms; its size and peak memory. Also the
+  template alone with all 5,000 rows (what paging avoids).
+
+The machine may be shared: the load average is printed, and CPU times beside
+wall times (the steadier figure).
 """
 
 from __future__ import annotations
@@ -140,40 +145,53 @@ def compute(factory, course_id: int):
         return time.perf_counter() - start, time.process_time() - cpu, states
 
 
-def render_grid(folder: str, course_id: int) -> tuple[list[tuple[float, float]], float, int]:
+def render_grid(folder: str, course_id: int) -> dict:
     """The staff cohort page as Padu serves it, in a request context of the real app on the same database:
-    ((seconds for grid + page, of which the page alone) per run; seconds to render all rows at once; page bytes)."""
+    best of five (grid + page, of which the page alone, CPU), the first run, the peak memory of one run,
+    the page's size and number of pages, and the template with all rows at once."""
     from activities.gating import service
     from config import load_settings
     from lti_tool.app import create_app
+    from lti_tool.gating import staff
     from lti_tool.gating.staff import render_cohort
 
     app = create_app(load_settings(environ={}, data_dir=Path(folder) / "padu",
                                    database_url=f"sqlite:///{folder}/bench.sqlite3", embedded_worker=False))
     factory = make_session_factory(make_engine(f"sqlite:///{folder}/bench.sqlite3"))
-    timings: list[tuple[float, float]] = []
-    size, everything = 0, 0.0
+    timings: list[tuple[float, float, float]] = []
     with factory() as session:
         program = program_of(session, course_id)
         activity = session.query(Activity).filter_by(course_id=course_id, kind="gating").first()
-        for _ in range(3):
-            with app.test_request_context(f"/a/{activity.id}/gating/cohort"):
-                start = time.perf_counter()
+        path = f"/a/{activity.id}/gating/cohort"
+        for _ in range(5):
+            with app.test_request_context(path):
+                start, cpu = time.perf_counter(), time.process_time()
                 cohort = service.grid(session, program)
                 computed = time.perf_counter()
                 html = render_cohort(activity, program, cohort)
-                timings.append((time.perf_counter() - start, time.perf_counter() - computed))
-                size = len(html.encode())
+                timings.append((time.perf_counter() - start, time.perf_counter() - computed,
+                                time.process_time() - cpu))
+        with app.test_request_context(path):
+            tracemalloc.start()
+            render_cohort(activity, program, service.grid(session, program))
+            _, peak = tracemalloc.get_traced_memory()
+            tracemalloc.stop()
         cohort = service.grid(session, program)
-        with app.test_request_context(f"/a/{activity.id}/gating/cohort"):
-            from lti_tool.gating import staff
-
+        with app.test_request_context(path):
             staff.PAGE_SIZE, saved = LEARNERS, staff.PAGE_SIZE
             start = time.perf_counter()
-            render_cohort(activity, program, cohort)
-            everything = time.perf_counter() - start
+            everything = render_cohort(activity, program, cohort)
+            all_rows = time.perf_counter() - start
             staff.PAGE_SIZE = saved
-    return timings, everything, size
+    best = min(timings)
+    return {"best": best[0], "page": best[1], "cpu": min(t[2] for t in timings), "first": timings[0][0],
+            "peak": peak, "size": len(html.encode()), "pages": -(-LEARNERS // staff.PAGE_SIZE),
+            "page_size": staff.PAGE_SIZE, "all_rows": all_rows, "all_rows_size": len(everything.encode())}
+
+
+def _verdict(value: float, target: float, unit: str) -> str:
+    return (f"{value:.0f} {unit} <= {target:.0f} {unit} (met)" if value <= target
+            else f"{value:.0f} {unit} > {target:.0f} {unit} (NOT met)")
 
 
 def main() -> None:
@@ -221,21 +239,29 @@ def main() -> None:
         print(f"recompute and store: first {recomputes[0] * 1000:.0f} ms ({stored} states stored, gate grades "
               f"queued), again {recomputes[1] * 1000:.0f} ms (nothing changed)")
         engine.dispose()
-        pages, everything, size = render_grid(folder, course_id)
-        best = min(pages)
-        print(f"staff cohort page: grid states, funnel, at-risk and page best {best[0] * 1000:.0f} ms (the page "
-              f"alone {best[1] * 1000:.0f} ms; {size / 1024:.0f} KB, first 100 of {LEARNERS} learners), first "
-              f"{pages[0][0] * 1000:.0f} ms; the template with all {LEARNERS} rows {everything * 1000:.0f} ms")
+        grid = render_grid(folder, course_id)
+        print(f"staff cohort page: grid (stored states + clock), funnel, at-risk and page best "
+              f"{grid['best'] * 1000:.0f} ms (CPU {grid['cpu'] * 1000:.0f} ms; the page alone {grid['page'] * 1000:.0f} ms), "
+              f"first {grid['first'] * 1000:.0f} ms; peak {grid['peak'] / 2**20:.1f} MB")
+        print(f"cohort page size: {grid['size'] / 1024:.0f} KB ({grid['page_size']} of {LEARNERS} learners a page, "
+              f"{grid['pages']} pages, filters by name, phase, state and risk); all {LEARNERS} rows at once would be "
+              f"{grid['all_rows_size'] / 1024:.0f} KB and {grid['all_rows'] * 1000:.0f} ms to render")
+    peak_mb = max(peak, grid["peak"]) / 2**20
+    print(f"targets: compute {_verdict(min(timings) * 1000, 1000, 'ms')}; cohort page "
+          f"{_verdict(grid['best'] * 1000, 300, 'ms')}; peak memory {_verdict(peak_mb, 300, 'MB')}")
     print(json.dumps({
         "learners": LEARNERS, "phases": 3, "requirements": 10,
         "compute_ms": round(min(timings) * 1000, 1), "compute_first_ms": round(timings[0] * 1000, 1),
         "compute_cpu_ms": round(min(cpu_times) * 1000, 1), "load_average": round(os.getloadavg()[0], 2),
-        "peak_mb": round(peak / 2**20, 1),
+        "peak_mb": round(peak_mb, 1),
         "recompute_first_ms": round(recomputes[0] * 1000, 1), "recompute_again_ms": round(recomputes[1] * 1000, 1),
-        "grid_page_ms": round(best[0] * 1000, 1), "grid_page_render_ms": round(best[1] * 1000, 1),
-        "grid_page_first_ms": round(pages[0][0] * 1000, 1),
-        "grid_all_rows_render_ms": round(everything * 1000, 1), "grid_page_kb": round(size / 1024, 1),
+        "grid_page_ms": round(grid["best"] * 1000, 1), "grid_page_cpu_ms": round(grid["cpu"] * 1000, 1),
+        "grid_page_render_ms": round(grid["page"] * 1000, 1), "grid_page_first_ms": round(grid["first"] * 1000, 1),
+        "grid_page_kb": round(grid["size"] / 1024, 1), "grid_pages": grid["pages"],
+        "grid_all_rows_render_ms": round(grid["all_rows"] * 1000, 1),
+        "grid_all_rows_kb": round(grid["all_rows_size"] / 1024, 1),
         "targets": {"compute_ms": 1000, "peak_mb": 300, "grid_page_ms": 300},
+        "met": {"compute_ms": min(timings) <= 1.0, "peak_mb": peak_mb <= 300, "grid_page_ms": grid["best"] <= 0.3},
     }))
 
 

@@ -19,6 +19,11 @@ there first:
   unreviewed coaching versions beyond the newest
   ``Settings.keep_superseded_versions`` (:mod:`activities.coaching.housekeeping`).
 
+Every minute, also by whichever worker gets there first, phase gating
+stores what changed without an event (:func:`run_gating`): a window opened,
+an activity placed, learners new on the roster — so a gate grade reaches
+Moodle at a window's opening without anyone opening Padu.
+
 "At most once a day" is kept in the database (:class:`HousekeepingRun`), so
 many workers on many hosts run it once between them: a worker claims the day
 with an UPDATE that only matches while the last run is a day old, which only
@@ -52,6 +57,8 @@ INTERVAL = dt.timedelta(days=1)
 #: How long a finished job stays for an operator to look at.
 FINISHED_JOBS_KEPT = dt.timedelta(days=30)
 DAILY = "daily"
+GATING = "gating"
+GATING_INTERVAL = dt.timedelta(minutes=1)
 
 
 class HousekeepingRun(Base):
@@ -147,8 +154,45 @@ def run_due(runtime: Runtime, now: dt.datetime | None = None) -> dict[str, int] 
     return counts
 
 
+def run_gating(runtime: Runtime, now: dt.datetime | None = None) -> list[int] | None:
+    """Phase gating's periodic step (:func:`activities.gating.store.recompute_due`) over what changed
+    since the last run (everything, the first time), if a minute has passed; returns the courses
+    recomputed, or None when it was not due or another worker did it.
+
+    The recompute and the record of the run commit together, and the record is
+    only written if it still holds the run this one started from: a run that
+    fails is simply done again by the next poll, and of two workers at once one
+    commits and the other rolls back.
+    """
+    from activities.gating.store import recompute_due
+
+    now = now or utcnow()
+    with runtime.session_factory() as session:
+        row = session.get(HousekeepingRun, GATING)
+        if row is not None and row.last_run_at > now - GATING_INTERVAL:
+            session.rollback()  # end the read transaction
+            return None
+        since = row.last_run_at if row is not None else None
+        courses = recompute_due(session, since, now)
+        if row is None:
+            session.add(HousekeepingRun(name=GATING, last_run_at=now))
+        elif rowcount(session.execute(update(HousekeepingRun).where(HousekeepingRun.name == GATING,
+                                                                   HousekeepingRun.last_run_at == since)
+                                      .values(last_run_at=now))) != 1:
+            session.rollback()  # another worker ran it meanwhile
+            return None
+        try:
+            session.commit()
+        except IntegrityError:
+            session.rollback()  # another worker made the row first
+            return None
+    if courses:
+        log.info("phase gating: stored states recomputed in courses %s", ", ".join(map(str, courses)))
+    return courses
+
+
 def run_in_worker(runtime: Runtime, now: dt.datetime | None = None) -> None:
-    """:func:`run_due` for a worker loop: whatever goes wrong is logged, never raised.
+    """:func:`run_due` and :func:`run_gating` for a worker loop: whatever goes wrong is logged, never raised.
 
     This is the job's outermost boundary, so it catches everything: the
     grade worker that calls it must go on delivering grades.
@@ -159,3 +203,7 @@ def run_in_worker(runtime: Runtime, now: dt.datetime | None = None) -> None:
         # Failing before the day was claimed (the database is away), a later poll tries again;
         # failing after, the next day does: every step is idempotent.
         log.exception("housekeeping failed; the worker goes on")
+    try:
+        run_gating(runtime, now)
+    except Exception:  # noqa: BLE001 (a worker's per-job boundary)
+        log.exception("phase gating's periodic recompute failed; the next poll tries again")

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..core import Activity
-from ..facts import Fact, NextStep, Step, counted
+from ..facts import Fact, NextStep, Step, counted, learners_among
 from . import KIND
 from .models import Decision, Review, Submission, SubmissionStatus, SubmissionVersion
 
@@ -54,7 +54,8 @@ def _task_states(
                func.coalesce(accepts.c.score_maximum, Activity.score_maximum))
         .join(Activity, Submission.activity_id == Activity.id)
         .outerjoin(accepts, accepts.c.submission_id == Submission.id)
-        .where(Activity.course_id == course_id, Activity.kind == KIND, Submission.learner_id.in_(learner_ids),
+        .where(Activity.course_id == course_id, Activity.kind == KIND,
+               *learners_among(Submission.learner_id, learner_ids),
                *([Submission.activity_id.in_(list(activity_ids))] if activity_ids is not None else []))
         .order_by(Submission.learner_id, Submission.activity_id)
     ).all()
@@ -85,6 +86,15 @@ def accepted_counts(
 
 
 @dataclasses.dataclass(frozen=True)
+class CourseTasks:
+    """What every :class:`TasksAccepted` is cut from: the course's tasks, and by learner their
+    submissions to any of them (read once however many of those providers a reader asks)."""
+
+    tasks: list[int]
+    states: dict[int, list[_TaskState]]
+
+
+@dataclasses.dataclass(frozen=True)
 class TasksAccepted:
     """Per learner the coaching tasks of the course accepted, of ``needed``.
 
@@ -93,7 +103,9 @@ class TasksAccepted:
     counts only those accepted with at least that share of the maximum score.
     A task restricted to some groups still counts in "every task": a phase
     gate over such tasks should give ``needed``. Two queries for any number of
-    learners: the course's tasks, and the learners' submissions.
+    learners: the course's tasks, and the learners' submissions — and those
+    two are shared by every ``TasksAccepted`` of one reader
+    (:class:`activities.facts.SharedRead`), whatever its parameters.
     """
 
     needed: int | None = None
@@ -101,21 +113,30 @@ class TasksAccepted:
     key: str = TASKS_KEY
     activity_ids: tuple[int, ...] | None = None
 
-    def facts(self, session: Session, course_id: int, learner_ids: Collection[int]) -> dict[int, Fact]:
+    #: Every instance reads the same: the course's tasks and all the learners' submissions to them.
+    read_key = "coaching.course_tasks"
+
+    def read(self, session: Session, course_id: int, learner_ids: Collection[int]) -> CourseTasks:
         ids = list(dict.fromkeys(learner_ids))
-        tasks = _course_tasks(session, course_id)
+        return CourseTasks(_course_tasks(session, course_id), _task_states(session, course_id, ids) if ids else {})
+
+    def facts_from(self, read: object, learner_ids: Collection[int]) -> dict[int, Fact]:
+        assert isinstance(read, CourseTasks)
+        tasks = read.tasks
         if self.activity_ids is not None:
             tasks = [task for task in tasks if task in self.activity_ids]
         chosen = set(tasks)
-        states = _task_states(session, course_id, ids, self.activity_ids) if ids else {}
         needed = len(tasks) if self.needed is None else self.needed
         facts = {}
-        for learner_id in ids:
-            mine = [state for state in states.get(learner_id, []) if state.activity_id in chosen]
+        for learner_id in dict.fromkeys(learner_ids):
+            mine = [state for state in read.states.get(learner_id, ()) if state.activity_id in chosen]
             done = sum(1 for state in mine if _is_accepted(state, self.min_percent))
             facts[learner_id] = counted(TASKS_KEY, done, needed, next_step=_next_task(tasks, mine),
                                         started=bool(mine))
         return facts
+
+    def facts(self, session: Session, course_id: int, learner_ids: Collection[int]) -> dict[int, Fact]:
+        return self.facts_from(self.read(session, course_id, learner_ids), learner_ids)
 
 
 def _next_task(tasks: list[int], mine: list[_TaskState]) -> NextStep | None:

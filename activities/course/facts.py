@@ -14,7 +14,7 @@ from collections.abc import Collection
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..facts import Fact, NextStep, Step, counted
+from ..facts import Fact, NextStep, Step, counted, learners_among
 from .models import CoachingSession
 
 #: Was ``coaching.sessions_held`` while the provider belonged to the coaching task kind.
@@ -28,7 +28,7 @@ def coaching_session_counts(session: Session, course_id: int, learner_ids: Colle
         return {}
     rows = session.execute(
         select(CoachingSession.learner_id, func.count(CoachingSession.id))
-        .where(CoachingSession.course_id == course_id, CoachingSession.learner_id.in_(ids))
+        .where(CoachingSession.course_id == course_id, *learners_among(CoachingSession.learner_id, ids))
         .group_by(CoachingSession.learner_id)
     ).all()
     found = dict(rows)
@@ -37,15 +37,27 @@ def coaching_session_counts(session: Session, course_id: int, learner_ids: Colle
 
 @dataclasses.dataclass(frozen=True)
 class CoachingSessionsHeld:
-    """Per learner the coaching sessions held in the course, of ``needed``; one query."""
+    """Per learner the coaching sessions held in the course, of ``needed``; one query, shared by
+    every ``CoachingSessionsHeld`` of one reader whatever its ``needed``
+    (:class:`activities.facts.SharedRead`)."""
 
     needed: int = 1
     key: str = COACHING_SESSIONS_KEY
 
-    def facts(self, session: Session, course_id: int, learner_ids: Collection[int]) -> dict[int, Fact]:
-        counts = coaching_session_counts(session, course_id, learner_ids)
+    #: Every instance reads the same: the learners' session counts.
+    read_key = "course.coaching_session_counts"
+
+    def read(self, session: Session, course_id: int, learner_ids: Collection[int]) -> dict[int, int]:
+        return coaching_session_counts(session, course_id, learner_ids)
+
+    def facts_from(self, read: object, learner_ids: Collection[int]) -> dict[int, Fact]:
+        assert isinstance(read, dict)
+        step = NextStep(Step.MEET_COACH)
         return {
-            learner_id: counted(COACHING_SESSIONS_KEY, count, self.needed, next_step=NextStep(Step.MEET_COACH),
-                                started=count > 0)
-            for learner_id, count in counts.items()
+            learner_id: counted(COACHING_SESSIONS_KEY, read.get(learner_id, 0), self.needed, next_step=step,
+                                started=read.get(learner_id, 0) > 0)
+            for learner_id in dict.fromkeys(learner_ids)
         }
+
+    def facts(self, session: Session, course_id: int, learner_ids: Collection[int]) -> dict[int, Fact]:
+        return self.facts_from(self.read(session, course_id, learner_ids), learner_ids)

@@ -1,8 +1,12 @@
 """The cohort as staff see it: learners × phases, the funnel, who is at risk, the CSV.
 
 Every roster learner is in the grid, also those who never opened Padu
-(their facts say "not started"). States are computed at ``now`` from the
-facts, so a window that opened since the last recompute shows as open.
+(their facts say "not started"). States come from the stored states (every
+fact change recomputes them in its transaction) and the clock, at ``now``:
+a window that opened since the last recompute shows as open, exactly as the
+learner's journey computed from the facts shows it
+(:func:`.store.standings_for`). Reading 15,000 stored rows instead of every
+fact of 5,000 learners keeps the staff page well under a second.
 """
 
 from __future__ import annotations
@@ -11,14 +15,15 @@ import dataclasses
 import datetime as dt
 import enum
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..core import Role, members
+from ..core import Membership, Person, Role, display_name
 from ..csv_export import csv_text
 from ..db import utcnow
-from .engine import PhasePlan, PhaseStatus, ProgramPlan, current_phase
+from .engine import PhasePlan, PhaseStanding, ProgramPlan, current_phase
 from .models import Program, State
-from .store import plan_of, states_for
+from .store import plan_of, standings_for
 
 SOON = dt.timedelta(days=7)
 
@@ -29,10 +34,11 @@ class GridRow:
     name: str
     email: str
     launched: bool
-    phases: tuple[PhaseStatus, ...]
+    #: States only: the requirement details are on the learner's own page.
+    phases: tuple[PhaseStanding, ...]
 
     @property
-    def current(self) -> PhaseStatus | None:
+    def current(self) -> PhaseStanding | None:
         return current_phase(self.phases)
 
 
@@ -44,13 +50,18 @@ class Grid:
 
 
 def grid(session: Session, program: Program, now: dt.datetime | None = None) -> Grid:
-    """Every roster learner (by name) × every phase."""
+    """Every roster learner (by name, as :func:`activities.core.members` orders them) × every phase.
+    Plain rows, not ORM objects: a cohort has thousands."""
     now = now or utcnow()
     plan = plan_of(program)
-    roster = members(session, program.course_id, Role.LEARNER)
-    states = states_for(session, plan, [m.person_id for m in roster], now)
-    rows = tuple(GridRow(m.person_id, m.person.display_name, m.person.email, m.source == "launch",
-                         tuple(states[m.person_id])) for m in roster)
+    roster = session.execute(
+        select(Membership.person_id, Person.name, Person.username, Person.email, Person.sub, Membership.source)
+        .join(Person, Person.id == Membership.person_id)
+        .where(Membership.course_id == program.course_id, Membership.role == Role.LEARNER.value)
+        .order_by(Person.name, Person.sub)).all()
+    states = standings_for(session, plan, [m.person_id for m in roster], now)
+    rows = tuple(GridRow(m.person_id, display_name(m.name, m.username, m.email, m.sub), m.email,
+                         m.source == "launch", tuple(states[m.person_id])) for m in roster)
     return Grid(plan, rows, now)
 
 
@@ -78,7 +89,7 @@ class Risk(str, enum.Enum):
 @dataclasses.dataclass(frozen=True)
 class AtRisk:
     row: GridRow
-    phase: PhaseStatus
+    phase: PhaseStanding
     risk: Risk
 
 
@@ -93,7 +104,7 @@ def at_risk(cohort: Grid) -> list[AtRisk]:
         closes = phase.phase.closes_at
         if closes <= cohort.now:
             found.append(AtRisk(row, phase, Risk.PAST_CLOSE))
-        elif closes - cohort.now <= SOON and phase.missing:
+        elif closes - cohort.now <= SOON and not phase.requirements_met:
             found.append(AtRisk(row, phase, Risk.DEADLINE_SOON))
     return found
 

@@ -175,7 +175,8 @@ class PhaseState(Base):
     """A learner's state of a phase as last computed, and the gate grade last queued for it.
 
     Stored so that a change can be seen (and sent to the gradebook only then),
-    and so that an edit that would take a completed phase away can be noticed.
+    so that an edit that would take a completed phase away can be noticed, and
+    so that the cohort grid reads states instead of computing them from every fact.
     """
 
     __tablename__ = "gating_phase_state"
@@ -190,6 +191,9 @@ class PhaseState(Base):
     state: Mapped[str] = mapped_column(String(20))
     #: 100 or 0 as last written to the grade outbox; None while nothing was ever sent.
     graded_value: Mapped[float | None] = mapped_column(nullable=True)
+    #: Whether the phase's requirements were met (whatever the state): with the clock, this gives
+    #: the state at any later time (:func:`.engine.standings`). None in rows stored before it was kept.
+    requirements_met: Mapped[bool | None] = mapped_column(nullable=True)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import numbers
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from typing import Any, NamedTuple, Protocol
 
 from sqlalchemy import select
@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from .. import registry
 from ..core import Activity
 from ..db import JsonObject
-from ..facts import Fact, FactProvider, NextStep, Progress, Status, Step
+from ..facts import Fact, FactProvider, NextStep, Progress, SharedRead, Status, Step, learners_among
 
 #: Readiness bands from lowest to highest; the values of ``activities.readiness.areas.Band``,
 #: which is also what a readiness fact's ``band`` carries.
@@ -71,7 +71,10 @@ class Evaluation:
     """One evaluation of a course's requirements for a set of learners.
 
     Asks each distinct fact provider once (two requirements on the same
-    readiness check, with other thresholds, share one answer).
+    readiness check, with other thresholds, share one answer), and reads once
+    for all providers that share a read (:class:`activities.facts.SharedRead`:
+    the coaching tasks of a program's several "tasks accepted" requirements,
+    each with other tasks or scores, come from one query).
     """
 
     def __init__(self, session: Session, course_id: int, learner_ids: list[int]):
@@ -79,10 +82,17 @@ class Evaluation:
         self.course_id = course_id
         self.learner_ids = learner_ids
         self._answers: dict[FactProvider, Mapping[int, Fact]] = {}
+        self._reads: dict[Hashable, object] = {}
 
     def facts(self, provider: FactProvider) -> Mapping[int, Fact]:
         if provider not in self._answers:
-            self._answers[provider] = provider.facts(self.session, self.course_id, self.learner_ids)
+            if isinstance(provider, SharedRead):
+                if provider.read_key not in self._reads:
+                    self._reads[provider.read_key] = provider.read(self.session, self.course_id, self.learner_ids)
+                answer = provider.facts_from(self._reads[provider.read_key], self.learner_ids)
+            else:
+                answer = provider.facts(self.session, self.course_id, self.learner_ids)
+            self._answers[provider] = answer
         return self._answers[provider]
 
 
@@ -93,7 +103,12 @@ class RequirementKind(Protocol):
         """The params cleaned, or :class:`RequirementInvalid`."""
 
     def evaluate(self, evaluation: Evaluation, requirement: RequirementPlan) -> dict[int, Check]:
-        """A :class:`Check` for every learner of the evaluation."""
+        """A :class:`Check` for every learner of the evaluation.
+
+        From the facts only, never the clock: whether requirements are met is
+        stored at each recompute and reused at any later time by the cohort grid
+        (:func:`.store.standings_for`); a change to what a kind reads must call
+        :func:`activities.events.fact_changed`."""
 
 
 _KINDS: dict[str, RequirementKind] = {}
@@ -294,9 +309,11 @@ class FacilitatorSignOff:
         signed = set(evaluation.session.scalars(
             select(SignOff.learner_id).where(SignOff.requirement_id == requirement.id,
                                              SignOff.revoked_at.is_(None),
-                                             SignOff.learner_id.in_(evaluation.learner_ids))))
+                                             *learners_among(SignOff.learner_id, evaluation.learner_ids))))
         # Nothing for the learner to do but wait: no next step; the key says "sign-off by a facilitator".
-        return {i: Check(i in signed, Progress(int(i in signed), 1, SIGN_OFF_KEY)) for i in evaluation.learner_ids}
+        # Two immutable answers shared by the whole cohort (not 5,000 equal ones).
+        yes, no = Check(True, Progress(1, 1, SIGN_OFF_KEY)), Check(False, Progress(0, 1, SIGN_OFF_KEY))
+        return {i: yes if i in signed else no for i in evaluation.learner_ids}
 
 
 for _kind in (ReadinessReached(), CoachingTasksAccepted(), CoachingSessionsHeld(), FacilitatorSignOff()):

@@ -12,15 +12,26 @@ from collections import defaultdict
 from collections.abc import Callable, Collection
 from typing import cast
 
-from sqlalchemy import Row, Table, insert, select, update
+from sqlalchemy import Row, Table, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload
 
-from ..core import Membership, Role
+from ..core import Activity, Membership, Role
 from ..db import JsonObject, utcnow
-from .engine import GroupPlan, LearnerOverrides, PhasePlan, PhaseStatus, ProgramPlan, phase_states
+from ..facts import learners_among
+from .engine import (
+    GroupPlan,
+    LearnerOverrides,
+    PhasePlan,
+    PhaseStanding,
+    PhaseStatus,
+    ProgramPlan,
+    phase_states,
+    standing,
+    standings,
+)
 from .gradebook import gate_columns, queue_values, target_value
-from .models import Override, OverrideKind, Phase, PhaseState, Program
+from .models import Override, OverrideKind, Phase, PhaseState, Program, State
 from .requirements import Evaluation, RequirementPlan, evaluate_all
 
 
@@ -66,7 +77,7 @@ def overrides_of(session: Session, program_id: int, learner_ids: Collection[int]
         for learner_id, kind, phase_id, requirement_id in session.execute(
                 select(Override.learner_id, Override.kind, Override.phase_id, Override.requirement_id)
                 .where(Override.program_id == program_id, Override.undone_at.is_(None),
-                       Override.learner_id.in_(ids))):
+                       *learners_among(Override.learner_id, ids))):
             if kind == OverrideKind.COMPLETE_PHASE.value:
                 completed[learner_id].add(phase_id)
             elif requirement_id is not None:
@@ -87,14 +98,74 @@ def states_for(
 
 def stored_states(
     session: Session, plan: ProgramPlan, learner_ids: Collection[int] | None
-) -> dict[tuple[int, int], Row[int, int, int, str, float | None]]:
-    """By (phase id, learner id): the stored row's ``id``, ``state`` and ``graded_value``; one query
-    (plain rows, not ORM objects: a cohort has thousands)."""
+) -> dict[tuple[int, int], Row[int, int, int, str, float | None, bool | None]]:
+    """By (phase id, learner id): the stored row's ``id``, ``state``, ``graded_value`` and
+    ``requirements_met``; one query (plain rows, not ORM objects: a cohort has thousands)."""
     query = select(PhaseState.id, PhaseState.phase_id, PhaseState.learner_id, PhaseState.state,
-                   PhaseState.graded_value).where(PhaseState.phase_id.in_([p.id for p in plan.phases]))
+                   PhaseState.graded_value, PhaseState.requirements_met
+                   ).where(PhaseState.phase_id.in_([p.id for p in plan.phases]))
     if learner_ids is not None:
-        query = query.where(PhaseState.learner_id.in_(list(learner_ids)))
+        query = query.where(*learners_among(PhaseState.learner_id, learner_ids))
     return {(row.phase_id, row.learner_id): row for row in session.execute(query)}
+
+
+def standings_for(
+    session: Session, plan: ProgramPlan, learner_ids: Collection[int], now: dt.datetime | None = None
+) -> dict[int, list[PhaseStanding]]:
+    """Each learner's phase states at ``now`` from the stored states and the clock (what the cohort
+    grid shows): one read of the stored rows instead of every fact.
+
+    A recompute runs in the same transaction as every fact change, override
+    and program edit, and stores for each phase whether its requirements were
+    met; the clock adds only the windows opened since (:func:`.engine.standings`).
+    A learner with no complete stored set yet (new on the roster, rows from
+    before the flag was kept) is computed from the facts instead, in one batch.
+    """
+    ids = list(dict.fromkeys(learner_ids))
+    now = now or utcnow()
+    wanted = set(ids)
+    met: dict[int, dict[int, bool]] = defaultdict(dict)
+    overridden: dict[int, set[int]] = defaultdict(set)
+    incomplete: set[int] = set()
+    phase_ids = [p.id for p in plan.phases]
+    # By phase only (not by learner: the grid asks for the whole roster, and a list of thousands of ids
+    # costs more to send than the few rows of others it keeps out).
+    rows = session.execute(select(PhaseState.phase_id, PhaseState.learner_id, PhaseState.state,
+                                  PhaseState.requirements_met).where(PhaseState.phase_id.in_(phase_ids)))
+    overridden_value = State.OVERRIDDEN.value
+    for phase_id, learner_id, state, requirements_met in rows:
+        if learner_id not in wanted:
+            continue
+        if requirements_met is None:
+            incomplete.add(learner_id)
+            continue
+        met[learner_id][phase_id] = requirements_met
+        if state == overridden_value:
+            overridden[learner_id].add(phase_id)
+    result: dict[int, list[PhaseStanding]] = {}
+    unstored = []
+    for learner_id in ids:
+        if learner_id in incomplete or len(met.get(learner_id, ())) != len(phase_ids):
+            unstored.append(learner_id)
+        else:
+            result[learner_id] = standings(plan, met[learner_id], overridden[learner_id], now)
+    if unstored:
+        for learner_id, statuses in states_for(session, plan, unstored, now).items():
+            result[learner_id] = [standing(status) for status in statuses]
+    return {i: result[i] for i in ids}
+
+
+def unstored_learners(session: Session, program_id: int, course_id: int) -> list[int]:
+    """The roster learners without a complete set of stored states (three small queries)."""
+    phase_ids = list(session.scalars(select(Phase.id).where(Phase.program_id == program_id)))
+    if not phase_ids:
+        return []
+    stored = session.execute(
+        select(PhaseState.learner_id).where(PhaseState.phase_id.in_(phase_ids),
+                                            PhaseState.requirements_met.is_not(None))
+        .group_by(PhaseState.learner_id).having(func.count() == len(phase_ids)))
+    complete = {learner_id for (learner_id,) in stored}
+    return [i for i in roster_learner_ids(session, course_id) if i not in complete]
 
 
 def recompute(
@@ -122,6 +193,7 @@ def recompute(
         for status in phases:
             phase_id, state = status.phase.id, status.state.value
             row = stored.get((phase_id, learner_id))
+            met = status.requirements_met
             last_sent = row.graded_value if row is not None else None
             graded = last_sent
             if phase_id in columns:
@@ -130,9 +202,10 @@ def recompute(
                     values[phase_id][learner_id] = graded = target
             if row is None:
                 new_rows.append({"phase_id": phase_id, "learner_id": learner_id, "state": state,
-                                 "graded_value": graded, "updated_at": now})
-            elif row.state != state or row.graded_value != graded:
-                changed_rows.append({"id": row.id, "state": state, "graded_value": graded, "updated_at": now})
+                                 "graded_value": graded, "requirements_met": met, "updated_at": now})
+            elif row.state != state or row.graded_value != graded or row.requirements_met != met:
+                changed_rows.append({"id": row.id, "state": state, "graded_value": graded,
+                                     "requirements_met": met, "updated_at": now})
     # Bulk statements: the ORM's own flush would send one UPDATE per row on SQLite.
     if new_rows:
         _insert_states(session, new_rows)
@@ -160,7 +233,7 @@ def _insert_states(session: Session, rows: list[JsonObject]) -> None:
     statement = upsert(table)
     statement = statement.on_conflict_do_update(
         index_elements=["phase_id", "learner_id"],
-        set_={name: statement.excluded[name] for name in ("state", "graded_value", "updated_at")})
+        set_={name: statement.excluded[name] for name in ("state", "graded_value", "requirements_met", "updated_at")})
     session.execute(statement, rows)
 
 
@@ -169,8 +242,8 @@ def recompute_opened_windows(session: Session, since: dt.datetime, now: dt.datet
 
     A window opening is read from the clock, so pages are always right; but a
     phase whose requirements were met before its window opened becomes complete
-    only at the opening, and its gate grade should reach Moodle then. A
-    periodic job (the grade worker's housekeeping) calls this.
+    only at the opening, and its gate grade should reach Moodle then. The
+    worker's periodic gating step (:func:`recompute_due`) calls this.
     """
     now = now or utcnow()
     course_ids = list(session.scalars(
@@ -179,3 +252,39 @@ def recompute_opened_windows(session: Session, since: dt.datetime, now: dt.datet
     for course_id in course_ids:
         recompute(session, course_id, None, now)
     return course_ids
+
+
+def recompute_due(session: Session, since: dt.datetime | None, now: dt.datetime | None = None) -> list[int]:
+    """Store what changed without an event since ``since`` (None: ever); returns the courses recomputed.
+
+    Run by the worker every minute (``lti_tool.housekeeping.run_gating``), so
+    stored states and gate grades follow without anyone opening Padu:
+
+    * a window opened (:func:`recompute_opened_windows`);
+    * an activity of the course was placed or changed (a new coaching task
+      changes "every task"; a new gate column needs the grades already earned);
+    * roster learners have no complete stored states yet (new on the roster,
+      rows from before ``requirements_met`` was kept): those learners only.
+    """
+    now = now or utcnow()
+    if since is None:
+        whole = list(session.scalars(select(Program.course_id).order_by(Program.course_id)))
+        for course_id in whole:
+            recompute(session, course_id, None, now)
+    else:
+        whole = recompute_opened_windows(session, since, now)
+        changed = session.scalars(
+            select(Program.course_id).join(Activity, Activity.course_id == Program.course_id)
+            .where(Activity.updated_at > since, Activity.updated_at <= now, Program.course_id.not_in(whole))
+            .distinct().order_by(Program.course_id))
+        for course_id in list(changed):
+            recompute(session, course_id, None, now)
+            whole.append(course_id)
+    touched = set(whole)
+    programs = session.execute(select(Program.id, Program.course_id).where(Program.course_id.not_in(whole))).all()
+    for program_id, course_id in programs:
+        missing = unstored_learners(session, program_id, course_id)
+        if missing:
+            recompute(session, course_id, missing, now)
+            touched.add(course_id)
+    return sorted(touched)

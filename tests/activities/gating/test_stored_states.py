@@ -75,7 +75,7 @@ def test_the_grid_reads_no_fact_once_states_are_stored_in_a_constant_number_of_s
 def test_learners_with_nothing_or_rows_from_before_the_flag_stored_are_computed_from_their_facts(
         db, platform, course, program, people, check):
     ready(db, check, people.budi)  # stored: Budi passed Mandiri
-    db.execute(update(PhaseState).values(requirements_met=None))  # as rows stored before migration 0017
+    db.execute(update(PhaseState).values(requirements_met=None))  # as rows stored before migration 0012
     siti = roster_only(db, platform, course, "Siti")  # nothing stored
     plan = plan_of(program)
     ids = [people.budi.id, people.dewi.id, siti.id]

@@ -1,6 +1,6 @@
 """phase gating: each stored phase state keeps whether its requirements were met
 
-Revision ID: 0017
+Revision ID: 0012
 Revises: 0011
 Create Date: 2026-12-06 02:40:00
 
@@ -12,7 +12,7 @@ from their facts, and the worker's periodic gating step stores them again.
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0017'
+revision = '0012'
 down_revision = '0011'
 branch_labels = None
 depends_on = None

@@ -16,6 +16,7 @@ from ..auth import course_roster, current_person, current_role, requires
 from ..responses import csv_response
 from ..runtime import db
 from ..web import Problem, form_action
+from ..web.formatting import number
 from .common import FACILITATORS, bp, load, local_value, parse_local, rules
 
 
@@ -87,8 +88,9 @@ def _save(activity: Activity, program: gating.Program, meeting_id: int | None):
 
     def message(saved) -> str:
         if service.too_long(saved, rules()):
+            hours = number(rules().max_hours)
             return _("The meeting is saved. It is planned for more than %(hours)s hours: long sessions tire "
-                     "learners; consider splitting it.", hours=f"{rules().max_hours:g}")
+                     "learners; consider splitting it.", hours=hours)
         return _("The meeting is saved.")
 
     return form_action(work, again=lambda problem: form_page(activity, program, meeting, problem=problem,

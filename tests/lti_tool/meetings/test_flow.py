@@ -22,6 +22,7 @@ def test_a_check_in_with_the_shown_code_opens_the_next_phase_and_its_gate_grade_
 
     wrong = budi.submit_form(journey, "/check-in", {"code": "AAAAAA", "back": "journey"})
     assert wrong.status_code == 400 and 'role="alert"' in wrong.text and f'id="code-{mid}-error"' in wrong.text
+    assert "Itu bukan kode yang sedang ditampilkan" in wrong.text and "<title>Galat:" in wrong.text
     old_minute = codes.minute_of(dt.datetime.now(dt.UTC)) - 2
     expired = budi.submit_form(journey, "/check-in", {"code": codes.code_for(meeting_course.secret(), old_minute)})
     assert expired.status_code == 400
@@ -36,7 +37,9 @@ def test_a_check_in_with_the_shown_code_opens_the_next_phase_and_its_gate_grade_
     assert gated.gate_scores("mandiri", DEWI) == []
 
     again = budi.submit_form(journey, "/check-in", {"code": code})
-    assert again.status_code == 409
+    assert again.status_code == 409 and "sudah tercatat" in again.text
+    record = text_of(budi.get(meeting_course.meetings("/")))
+    assert "Kehadiran Anda sejauh ini: 1 dari 1 pertemuan (100%)" in record and "Hadir" in record
 
 
 def test_a_learner_cannot_mark_attendance_nor_check_in_for_someone_else(meeting_course):

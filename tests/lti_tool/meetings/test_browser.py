@@ -7,7 +7,7 @@ import pytest
 
 from tests.browser_support import serious_violations
 
-from .conftest import BUDI, DEWI, RAHMAT, CODE
+from .conftest import BUDI, CODE, DEWI, RAHMAT
 
 pytestmark = pytest.mark.browser
 

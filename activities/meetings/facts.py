@@ -27,6 +27,8 @@ from .models import Status as Mark
 COURSE_KEY = "meetings.attended_so_far"
 PHASE_KEY = "meetings.attendance"
 NONE_SCHEDULED_KEY = "meetings.none_scheduled"
+#: Up to this many learners their ids go into the query; a cohort is read by meeting (one long IN is slower).
+FEW = 500
 
 
 class Tally(NamedTuple):
@@ -37,10 +39,13 @@ class Tally(NamedTuple):
     total: int
 
 
+#: The marks that count as attended (plain strings: the loop below runs learners × meetings times).
+ATTENDED = frozenset({Mark.PRESENT.value, Mark.LATE.value})
+ATTENDED_OR_EXCUSED = ATTENDED | {Mark.EXCUSED.value}
+
+
 def attended(status: str | None, excused_counts: bool) -> bool:
-    if status in (Mark.PRESENT.value, Mark.LATE.value):
-        return True
-    return excused_counts and status == Mark.EXCUSED.value
+    return status in (ATTENDED_OR_EXCUSED if excused_counts else ATTENDED)
 
 
 def tallies(session: Session, course_id: int, learner_ids: Collection[int], *, phase_id: int | None = None,
@@ -59,12 +64,15 @@ def tallies(session: Session, course_id: int, learner_ids: Collection[int], *, p
     marks: dict[tuple[int, int], str] = {}
     if meetings and ids:
         wanted = set(ids)
-        for meeting_id, learner_id, status in session.execute(
-                select(Attendance.meeting_id, Attendance.learner_id, Attendance.status)
-                .where(Attendance.meeting_id.in_([m.id for m in meetings]))):
+        rows = select(Attendance.meeting_id, Attendance.learner_id, Attendance.status).where(
+            Attendance.meeting_id.in_([m.id for m in meetings]))
+        if len(ids) <= FEW:  # a recompute of one learner reads their marks, not the whole class's
+            rows = rows.where(Attendance.learner_id.in_(ids))
+        for meeting_id, learner_id, status in session.execute(rows):
             if learner_id in wanted:
                 marks[(meeting_id, learner_id)] = status
     groups = [(m.id, set(m.learner_ids) if m.learner_ids is not None else None, m.ends_at) for m in meetings]
+    counts_as = ATTENDED_OR_EXCUSED if excused_counts else ATTENDED
     result: dict[int, Tally] = {}
     for learner_id in ids:
         done = counted = total = 0
@@ -75,7 +83,7 @@ def tallies(session: Session, course_id: int, learner_ids: Collection[int], *, p
             mark = marks.get((meeting_id, learner_id))
             if so_far is None or ends_at <= so_far or mark is not None:
                 counted += 1
-            done += attended(mark, excused_counts)
+            done += mark in counts_as
         result[learner_id] = Tally(done, counted, total)
     return result
 

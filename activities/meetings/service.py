@@ -292,7 +292,9 @@ def _existing(session: Session, meeting: Meeting, learner_id: int) -> Attendance
 
 
 def _expected_learner(session: Session, program: Program, meeting: Meeting, learner_id: int) -> None:
-    if learner_id not in set(_learner_ids(session, program.course_id)):
+    if session.scalar(select(Membership.id).where(
+            Membership.course_id == program.course_id, Membership.person_id == learner_id,
+            Membership.role == Role.LEARNER.value)) is None:
         raise NotFound(f"person {learner_id} is not a learner of this course")
     if not meeting.expects(learner_id):
         raise NotExpected(f"meeting {meeting.id} is not for learner {learner_id}")

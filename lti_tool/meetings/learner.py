@@ -49,7 +49,9 @@ def check_in(activity_id: int, meeting_id: int):
         again=lambda problem: learner_page(activity, program, problem=problem, meeting_id=meeting.id),
         to=back + f"#meeting-{meeting.id}",
         message=lambda record: _("Your attendance is recorded: %(status)s.",
-                                 status=STATUS_LABELS[record.status][0]))
+                                 status=STATUS_LABELS[record.status][0]),
+        # Two taps at once: the second loses the unique row's race; it is the same refusal as a second check-in.
+        conflict=Problem(409, _("Your attendance at this meeting is already recorded."), "code"))
 
 
 @bp.app_template_global("journey_meetings")

@@ -156,6 +156,12 @@ def _learner_id() -> int:
         return -1  # of nobody: the domain refuses it, after its own checks
 
 
+def _conflict() -> Problem:
+    """Another facilitator (or the learner's check-in) recorded the same learner at the same moment."""
+    return Problem(409, _("Someone recorded this learner at the same moment. Reload the page to see the current "
+                          "state."))
+
+
 @bp.post("/<int:meeting_id>/mark")
 @requires(*FACILITATORS)
 def mark(activity_id: int, meeting_id: int):
@@ -166,7 +172,8 @@ def mark(activity_id: int, meeting_id: int):
         lambda: service.mark(db(), program, found, current_person(), current_role(), learner_id,
                              request.form.get("status", ""), note=request.form.get("note", "")),
         again=lambda problem: meeting_page(activity, program, found, problem=problem),
-        to=url_for(".meeting", activity_id=activity.id, meeting_id=found.id) + f"#learner-{learner_id}")
+        to=url_for(".meeting", activity_id=activity.id, meeting_id=found.id) + f"#learner-{learner_id}",
+        conflict=_conflict())
 
 
 @bp.post("/<int:meeting_id>/all-present")
@@ -178,7 +185,7 @@ def all_present(activity_id: int, meeting_id: int):
         lambda: service.mark_all_present(db(), program, found, current_person(), current_role()),
         again=lambda problem: meeting_page(activity, program, found, problem=problem),
         to=url_for(".meeting", activity_id=activity.id, meeting_id=found.id),
-        message=lambda count: _("%(n)d learner(s) marked present.", n=count))
+        message=lambda count: _("%(n)d learner(s) marked present.", n=count), conflict=_conflict())
 
 
 def qr_svg(text: str, label: str) -> Markup:

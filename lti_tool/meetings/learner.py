@@ -14,6 +14,7 @@ from ..auth import current_person, current_role, requires
 from ..runtime import current, db
 from ..web import Problem, form_action
 from .common import STATUS_LABELS, bp, load, rules
+from .staff import list_page
 
 
 def learner_page(activity: Activity, program: gating.Program, *, problem: Problem | None = None,
@@ -31,8 +32,6 @@ def home(activity_id: int):
     activity, program = load(activity_id)
     if current_role() is Role.LEARNER:
         return learner_page(activity, program)
-    from .staff import list_page
-
     return list_page(activity, program)
 
 

@@ -77,6 +77,14 @@ class Settings:
     #: Newer versions of a learner's coaching work whose files are kept before the daily sweep
     #: removes an older, unreviewed version's files (the current and reviewed versions always stay).
     keep_superseded_versions: int = 3
+    #: Meetings planned longer than this many hours get a warning (LAN's evaluations: over-long sessions).
+    meeting_max_hours: float = 3.0
+    #: Minutes before a meeting's start and after its end during which learners can check in.
+    check_in_window_minutes: int = 15
+    #: A check-in this many minutes after the meeting's start (or later) is recorded as late.
+    check_in_late_minutes: int = 10
+    #: Check-in tries a learner has per meeting in ten minutes (wrong codes included).
+    check_in_tries: int = 5
     extra: dict = field(default_factory=dict)
 
     @property
@@ -162,6 +170,13 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) ->
         raise SettingsError(f"{ENV_PREFIX}BASE_URL must start with http:// or https://, not {settings.base_url!r}")
     if settings.keep_superseded_versions < 0:
         raise SettingsError(f"{ENV_PREFIX}KEEP_SUPERSEDED_VERSIONS must be 0 or more, not {settings.keep_superseded_versions}")
+    for name in ("check_in_window_minutes", "check_in_late_minutes"):
+        if getattr(settings, name) < 0:
+            raise SettingsError(f"{ENV_PREFIX}{name.upper()} must be 0 or more, not {getattr(settings, name)}")
+    if settings.check_in_tries < 1:
+        raise SettingsError(f"{ENV_PREFIX}CHECK_IN_TRIES must be 1 or more, not {settings.check_in_tries}")
+    if not settings.meeting_max_hours > 0:
+        raise SettingsError(f"{ENV_PREFIX}MEETING_MAX_HOURS must be more than 0, not {settings.meeting_max_hours}")
     if not settings.secret_key:
         settings = dataclasses.replace(settings, secret_key=_stored_secret(settings.data_dir))
     return settings

@@ -131,6 +131,9 @@ def create_app(settings: Settings | None = None) -> Flask:
             log.debug("activity module %s is not installed", module_name)
             continue
         app.register_blueprint(module.bp)
+    from . import meetings  # the meetings of the gating program's phases, under a gating activity's URL
+
+    app.register_blueprint(meetings.bp)
     return app
 
 

@@ -12,7 +12,7 @@ they keep three names:
 * a **coaching session** (*Sesi coaching*): a conversation between a coach
   and a learner, logged here (:class:`.models.CoachingSession`);
 * a **meeting** (*Pertemuan*): a scheduled class meeting of a phase, for
-  attendance (not built yet; call it ``Meeting``, never "session");
+  attendance (:mod:`activities.meetings`; ``Meeting``, never "session");
 * the **launch session**: a person's signed-in stay in Padu after an LTI
   launch (``lti_tool``), and SQLAlchemy's ``Session``, which keep their names.
 

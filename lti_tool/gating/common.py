@@ -71,6 +71,7 @@ REQUIREMENT_KINDS = {
     "coaching_tasks": _l("Coaching tasks accepted"),
     "coaching_sessions": _l("Coaching sessions held"),
     "sign_off": _l("Facilitator's sign-off"),
+    "attendance": _l("Attendance at meetings"),
 }
 
 BANDS = {
@@ -93,6 +94,10 @@ ACTIONS = {
     "override_undone": _l("Override undone"),
     "sign_off": _l("Signed off"),
     "sign_off_revoked": _l("Sign-off revoked"),
+    "meeting_added": _l("Meeting added"),
+    "meeting_edited": _l("Meeting edited"),
+    "attendance_marked": _l("Attendance marked"),
+    "attendance_check_in": _l("Checked in to a meeting"),
 }
 
 _BAND_ORDER = tuple(BANDS)
@@ -117,6 +122,10 @@ def progress_text(progress: Progress | None) -> str:
         return _("%(done)d of %(needed)d tasks accepted", done=done, needed=needed)
     if key == "course.coaching_sessions_held":
         return _("%(done)d of %(needed)d coaching sessions held", done=done, needed=needed)
+    if key == "meetings.attendance":
+        return _("%(done)d meetings attended, %(needed)d needed", done=done, needed=needed)
+    if key == "meetings.none_scheduled":
+        return _("No meetings are planned yet")
     return _("%(done)d of %(needed)d", done=done, needed=needed)
 
 

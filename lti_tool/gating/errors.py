@@ -27,6 +27,7 @@ _FIELDS = {
     "band": lambda: _("Choose a readiness band."),
     "min_index": lambda: _("Give a number from 0 to 100."),
     "min_percent": lambda: _("Give a number from 0 to 100."),
+    "percent": lambda: _("Give a number from 0 to 100."),
     "needed": lambda: _("Give a whole number from 1 up to the number of tasks or sessions."),
 }
 

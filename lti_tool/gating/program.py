@@ -80,6 +80,10 @@ def requirement_params(kind: str, form) -> dict:
         return params
     if kind == "coaching_sessions":
         return {"needed": _number(form.get("sessions_needed"), "needed", whole=True)}
+    if kind == "attendance":  # the meetings of the phase the form adds to (lti_tool/meetings)
+        return {"phase_id": _number(form.get("meetings_phase_id"), "phase_id", whole=True),
+                "percent": _number(form.get("percent"), "percent"),
+                "excused_counts": form.get("excused_counts") == "yes"}
     return {}
 
 

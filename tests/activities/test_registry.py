@@ -46,7 +46,7 @@ def test_a_process_that_imports_only_the_registry_knows_the_course_s_facts_witho
     )
     out = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=60,
                          check=True).stdout
-    assert json.loads(out) == {"course_facts": ["coaching_sessions_held"], "flask": []}
+    assert json.loads(out) == {"course_facts": ["attendance", "coaching_sessions_held"], "flask": []}
 
 
 def test_an_unknown_kind_is_tagged_with_its_own_name():

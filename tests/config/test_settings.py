@@ -38,6 +38,9 @@ def test_environment_wins_over_the_toml_file(tmp_path):
         ({"PADU_SESSION_LIFETIME": "soon"}, "PADU_SESSION_LIFETIME must be a whole number"),
         ({"PADU_EMBEDDED_WORKER": "maybe"}, "PADU_EMBEDDED_WORKER must be true or false"),
         ({"PADU_BASE_URL": "padu.example"}, "PADU_BASE_URL must start with http"),
+        ({"PADU_CHECK_IN_TRIES": "0"}, "PADU_CHECK_IN_TRIES must be 1 or more"),
+        ({"PADU_CHECK_IN_WINDOW_MINUTES": "-5"}, "PADU_CHECK_IN_WINDOW_MINUTES must be 0 or more"),
+        ({"PADU_MEETING_MAX_HOURS": "0"}, "PADU_MEETING_MAX_HOURS must be more than 0"),
     ],
 )
 def test_bad_values_are_named(tmp_path, env, message):

@@ -18,14 +18,17 @@ readiness link, as a browser inside Moodle's iframe would.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import re
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import requests
 from sqlalchemy import select
 
 from activities.core import Activity, Person
 from activities.gating.models import Phase, Requirement
+from activities.meetings.models import Meeting
 from lti_tool.lti1p3.registry import add_platform
 from lti_tool.models import Platform
 from tests.lms import LtiBrowser, TestPlatform
@@ -206,7 +209,7 @@ def build_world(data_dir: Path) -> World:
 def _prepare_state(world: World) -> None:
     """State every route's expectation assumes, and that no request of the sweep changes:
     Rahmat coaches Budi, Budi handed in a file (not reviewed yet), Budi and the teacher
-    each have a readiness attempt open."""
+    each have a readiness attempt open; a meeting of the first phase is running (check-in open)."""
     staff, learner = world.actors[STAFF], world.actors[LEARNER_A]
     ids = world.ids
     coaching = f"/a/{ids[COACHING]}/coaching"
@@ -221,6 +224,15 @@ def _prepare_state(world: World) -> None:
     for actor in (learner, staff):
         started = actor.request("POST", f"/a/{ids[READINESS]}/readiness/start", READINESS)
         assert started.status_code == 303, started.text[:500]
+    # A meeting of the first phase, running now (check-in open), for every learner.
+    now = dt.datetime.now(ZoneInfo("Asia/Jakarta"))
+    planned = staff.request("POST", f"/a/{ids[GATING]}/meetings/new", GATING, data={
+        "phase_id": str(ids["phase"]), "title": "Pertemuan daring", "kind": "online",
+        "link": "https://meet.example.go.id/latsar", "starts_at": (now - dt.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
+        "ends_at": (now + dt.timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M")})
+    assert planned.status_code == 303, planned.text[:500]
+    with world.padu.session() as db:
+        ids["meeting"] = db.scalars(select(Meeting.id)).one()
 
 
 __all__ = ["ACTORS", "Actor", "World", "build_world", "launch_into"]

@@ -33,6 +33,7 @@ from .readiness.helpers import GOOD_DEVICE, PROBE, good_skills
 R = "/a/{readiness}/readiness"
 C = "/a/{coaching}/coaching"
 G = "/a/{gating}/gating"
+M = "/a/{gating}/meetings"
 
 #: rule → (path with course 2's ids, the actor who may post there, the link whose session it rides on).
 ENDPOINTS: dict[str, tuple[str, str, str]] = {
@@ -71,6 +72,11 @@ ENDPOINTS: dict[str, tuple[str, str, str]] = {
         G + "/program/phases/{phase}/requirements", STAFF, GATING),
     "/a/<int:activity_id>/gating/program/phases/<int:phase_id>/groups": (
         G + "/program/phases/{phase}/groups", STAFF, GATING),
+    "/a/<int:activity_id>/meetings/<int:meeting_id>/check-in": (M + "/{meeting}/check-in", LEARNER_A, GATING),
+    "/a/<int:activity_id>/meetings/new": (M + "/new", STAFF, GATING),
+    "/a/<int:activity_id>/meetings/<int:meeting_id>/edit": (M + "/{meeting}/edit", STAFF, GATING),
+    "/a/<int:activity_id>/meetings/<int:meeting_id>/mark": (M + "/{meeting}/mark", STAFF, GATING),
+    "/a/<int:activity_id>/meetings/<int:meeting_id>/all-present": (M + "/{meeting}/all-present", STAFF, GATING),
     # Last: the first valid body removes the requirement; the rest are about one that is gone.
     "/a/<int:activity_id>/gating/program/requirements/<int:requirement_id>/remove": (
         G + "/program/requirements/{requirement}/remove", STAFF, GATING),
@@ -125,6 +131,18 @@ def _bases(world) -> dict[str, dict]:
             "min_percent": "60", "needed": "1", "sessions_needed": "2", "min_index": "70", "band": "siap"},
         "/a/<int:activity_id>/gating/program/phases/<int:phase_id>/groups": {
             "requirement_ids": [str(ids["requirement"])], "at_least": "1", "confirm": "yes"},
+        "/a/<int:activity_id>/meetings/<int:meeting_id>/check-in": {"code": "ABCDEF", "back": "journey"},
+        "/a/<int:activity_id>/meetings/new": {
+            "phase_id": str(ids["phase"]), "title": "Pertemuan klasikal", "kind": "in_person", "place": "Aula BPSDM",
+            "link": "https://meet.example.go.id/x", "starts_at": "2026-12-10T08:00", "ends_at": "2026-12-10T11:00",
+            "facilitator_ids": [str(ids["rahmat"])], "learner_ids": [str(ids["budi"])]},
+        "/a/<int:activity_id>/meetings/<int:meeting_id>/edit": {
+            "phase_id": str(ids["phase"]), "title": "Pertemuan daring", "kind": "online",
+            "link": "https://meet.example.go.id/latsar", "starts_at": "2026-12-10T08:00",
+            "ends_at": "2026-12-10T10:00"},
+        "/a/<int:activity_id>/meetings/<int:meeting_id>/mark": {
+            "learner_id": str(ids["budi"]), "status": "late", "note": "Sinyal lemah"},
+        "/a/<int:activity_id>/meetings/<int:meeting_id>/all-present": {},
     }
 
 

@@ -63,6 +63,7 @@ def case(path: str, link: str, *statuses: int) -> Case:
 R = "/a/{readiness}/readiness"
 C = "/a/{coaching}/coaching"
 G = "/a/{gating}/gating"
+M = "/a/{gating}/meetings"
 BUDI = "/learners/{budi}"
 PAYLOAD = 262144  # the smallest download size of the probe's plan
 
@@ -185,6 +186,31 @@ ROUTES: dict[str, dict[str, Case]] = {
     # Staff remove the requirement (the sweep asks once): 303.
     "/a/<int:activity_id>/gating/program/requirements/<int:requirement_id>/remove": {
         "POST": case(G + "/program/requirements/{requirement}/remove", GATING, 400, 403, 403, 303, 403, 404)},
+    # -- meetings of the gating program, under the gating activity: learners see theirs and check in (for
+    # themselves only: staff and facilitators are refused, 403); facilitators and staff plan, mark and export.
+    # Empty bodies: no phase (400), no status (400), a wrong code (400). The learner's check-in is listed before
+    # "all present", which marks Budi present (a check-in after it would be a 409).
+    "/a/<int:activity_id>/meetings/": {"GET": case(M + "/", GATING, 401, 200, 200, 200, 404, 404)},
+    "/a/<int:activity_id>/meetings/<int:meeting_id>/check-in": {
+        "POST": case(M + "/{meeting}/check-in", GATING, 400, 400, 403, 403, 404, 404)},
+    "/a/<int:activity_id>/meetings/new": {
+        "GET": case(M + "/new", GATING, 401, 403, 200, 200, 403, 404),
+        "POST": case(M + "/new", GATING, 400, 403, 400, 400, 403, 404)},
+    "/a/<int:activity_id>/meetings/<int:meeting_id>/edit": {
+        "GET": case(M + "/{meeting}/edit", GATING, 401, 403, 200, 200, 403, 404),
+        "POST": case(M + "/{meeting}/edit", GATING, 400, 403, 400, 400, 403, 404)},
+    "/a/<int:activity_id>/meetings/<int:meeting_id>": {
+        "GET": case(M + "/{meeting}", GATING, 401, 403, 200, 200, 403, 404)},
+    "/a/<int:activity_id>/meetings/<int:meeting_id>/mark": {
+        "POST": case(M + "/{meeting}/mark", GATING, 400, 403, 400, 400, 403, 404)},
+    "/a/<int:activity_id>/meetings/<int:meeting_id>/all-present": {
+        "POST": case(M + "/{meeting}/all-present", GATING, 400, 403, 303, 303, 403, 404)},
+    "/a/<int:activity_id>/meetings/<int:meeting_id>/live": {
+        "GET": case(M + "/{meeting}/live", GATING, 401, 403, 200, 200, 403, 404)},
+    "/a/<int:activity_id>/meetings/learners/<int:learner_id>": {
+        "GET": case(M + BUDI, GATING, 401, 403, 200, 200, 403, 404)},
+    "/a/<int:activity_id>/meetings/attendance.csv": {
+        "GET": case(M + "/attendance.csv", GATING, 401, 403, 200, 200, 403, 404)},
 }
 # fmt: on
 

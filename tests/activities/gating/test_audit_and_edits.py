@@ -102,7 +102,9 @@ def test_an_edit_nobody_loses_by_needs_no_confirmation(db, program, people, chec
     ("coaching_tasks", {"activity_ids": []}, "activity_ids"),
     ("coaching_tasks", {"min_percent": 120}, "min_percent"),
     ("coaching_tasks", {"surprise": 1}, "surprise"),
-    ("attendance", {}, "kind"),
+    ("native_moodle_activity", {}, "kind"),  # a kind nobody registered
+    ("attendance", {}, "phase_id"),  # registered by activities.meetings
+    ("attendance", {"phase_id": 999999, "percent": 80}, "phase_id"),
 ])
 def test_bad_requirement_parameters_are_refused_by_name(db, program, people, kind, params, field):
     with pytest.raises(RequirementInvalid) as refused:

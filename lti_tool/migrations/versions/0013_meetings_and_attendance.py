@@ -1,7 +1,7 @@
 """meetings and attendance
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-06 02:20:26
 
 The meetings (pertemuan) of a gating phase and each learner's attendance.
@@ -12,8 +12,8 @@ from alembic import op
 
 import activities.db
 
-revision = '0012'
-down_revision = '0011'
+revision = '0013'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 

@@ -78,6 +78,8 @@ class Course:
     plan: ProgramPlan | None
     activities: Mapping[str, tuple[int, ...]]
     has_attendance: bool
+    #: Activity id → title, for the places to act.
+    titles: Mapping[int, str]
 
     @property
     def starts_at(self) -> dt.datetime | None:
@@ -87,14 +89,16 @@ class Course:
         return self.plan.phases[0].opens_at
 
 
-def course_activities(session: Session, course_id: int) -> dict[str, tuple[int, ...]]:
-    """The course's configured activities by kind, in the order they were placed; one query."""
+def course_activities(session: Session, course_id: int) -> tuple[dict[str, tuple[int, ...]], dict[int, str]]:
+    """The course's configured activities by kind, in the order they were placed, and their titles; one query."""
     found: dict[str, list[int]] = {}
-    for activity_id, kind in session.execute(
-            select(Activity.id, Activity.kind).where(Activity.course_id == course_id, Activity.kind != "")
-            .order_by(Activity.id)):
+    titles = {}
+    for activity_id, kind, title in session.execute(
+            select(Activity.id, Activity.kind, Activity.title).where(Activity.course_id == course_id,
+                                                                     Activity.kind != "").order_by(Activity.id)):
         found.setdefault(kind, []).append(activity_id)
-    return {kind: tuple(ids) for kind, ids in found.items()}
+        titles[activity_id] = title
+    return {kind: tuple(ids) for kind, ids in found.items()}, titles
 
 
 def roster(session: Session, course_id: int) -> list[tuple[int, str, str, bool, dt.datetime | None]]:
@@ -119,12 +123,12 @@ def learner_rows(session: Session, course_id: int, now: dt.datetime) -> tuple[Co
     """Every roster learner's row; a fixed number of queries for any number of learners."""
     people = roster(session, course_id)
     ids = [p[0] for p in people]
-    activities = course_activities(session, course_id)
+    activities, titles = course_activities(session, course_id)
     program = program_of(session, course_id)
     plan = plan_of(program) if program is not None else None
     course_facts = registry.course_facts()
     attendance_provider = course_facts.get(ATTENDANCE)
-    course = Course(plan, activities, attendance_provider is not None)
+    course = Course(plan, activities, attendance_provider is not None, titles)
 
     phases = _phases(session, plan, ids)
     readiness = _readiness(session, course_id, activities.get(READINESS, ()), ids)

@@ -13,6 +13,7 @@ import dataclasses
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Collection
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -136,6 +137,16 @@ def _next_task(tasks: list[int], mine: list[_TaskState]) -> NextStep | None:
     return None
 
 
+#: Above this many learners a query reads the whole course and drops the others in Python: binding
+#: thousands of ids costs more than the rows it saves (a cohort is most of the course).
+WHOLE_COURSE_ABOVE = 500
+
+
+def _among(column: Any, ids: list[int]) -> list[Any]:
+    """The ``IN`` condition for a few learners; none for many (the caller keeps only ``ids``)."""
+    return [column.in_(ids)] if len(ids) <= WHOLE_COURSE_ABOVE else []
+
+
 REVIEWS_WAITING_KEY = "coaching.reviews_waiting"
 REVIEW_TIME_KEY = "coaching.review_time"
 
@@ -164,7 +175,7 @@ class ReviewsWaiting:
             for learner_id, activity_id, since in session.execute(
                     select(Submission.learner_id, Submission.activity_id, Submission.last_submitted_at)
                     .where(Submission.activity_id.in_(list(targets)), Submission.status.in_(statuses),
-                           Submission.learner_id.in_(ids))
+                           *_among(Submission.learner_id, ids))
                     .order_by(Submission.last_submitted_at, Submission.id)):
                 waiting[learner_id].append((activity_id, since))
         facts = {}
@@ -196,7 +207,8 @@ class ReviewTime:
                     .join(SubmissionVersion, SubmissionVersion.submission_id == Submission.id)
                     .join(Review, Review.version_id == SubmissionVersion.id)
                     .join(Activity, Submission.activity_id == Activity.id)
-                    .where(Activity.course_id == course_id, Activity.kind == KIND, Submission.learner_id.in_(ids))):
+                    .where(Activity.course_id == course_id, Activity.kind == KIND,
+                           *_among(Submission.learner_id, ids))):
                 waits[learner_id].append(max(0.0, (reviewed_at - submitted_at).total_seconds() / 3600))
         facts = {}
         for learner_id in ids:

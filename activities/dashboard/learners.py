@@ -176,7 +176,8 @@ def _phases(session: Session, plan: ProgramPlan | None, ids: list[int]) -> dict[
     every phase's stored state. A phase with no stored state yet (never recomputed) counts as locked."""
     if plan is None or not plan.phases:
         return {}
-    stored = stored_states(session, plan, ids)
+    # The whole roster: every stored state of the program, rather than binding thousands of ids.
+    stored = stored_states(session, plan, None)
     found: dict[int, _PhaseCell] = {}
     for learner_id in ids:
         states = tuple(State(row.state) if (row := stored.get((phase.id, learner_id))) is not None

@@ -12,11 +12,12 @@ from activities.core import Role
 from activities.dashboard import exceptions, service
 from activities.gating import service as gating
 
-from ..auth import activity_in_context, course_roster, current_launch, current_person, current_role, requires
+from ..auth import activity_in_context, current_launch, current_person, current_role, refresh_roster, requires
 from ..gating.common import BANDS, PHASE_KINDS, STATE_LABELS, when_in
 from ..gating.journey import journey_of
 from ..responses import csv_response
 from ..runtime import db
+from . import boards
 from .common import COACHING, REASONS, bp
 
 PAGE_SIZE = 50
@@ -56,8 +57,8 @@ def _view(board: service.Dashboard) -> service.View:
 @requires()
 def course(course_id: int):
     _check(course_id)
-    course_roster()  # asks for a fresh roster: learners who never opened Padu are rows too
-    return render_dashboard(service.dashboard(db(), course_id))
+    refresh_roster()  # asks for a fresh roster: learners who never opened Padu are rows too
+    return render_dashboard(boards.board(course_id, fresh=request.args.get("fresh") == "1"))
 
 
 def render_dashboard(board: service.Dashboard) -> str:
@@ -100,7 +101,7 @@ def _place_url(risk: service.Risk) -> str | None:
 @requires()
 def course_csv(course_id: int):
     _check(course_id)
-    board = service.dashboard(db(), course_id)
+    board = boards.board(course_id)
     return csv_response(service.learners_csv(board, _view(board).rows), f"course-dashboard-{course_id}.csv")
 
 
@@ -110,5 +111,6 @@ def send_again(course_id: int):
     _check(course_id)
     count = service.send_failed_again(db(), course_id)
     db().commit()
+    boards.forget(course_id)
     flash(ngettext("%(num)d grade will be sent again.", "%(num)d grades will be sent again.", count), "info")
     return redirect(url_for(".course", course_id=course_id, _anchor="grades"), code=303)

@@ -9,9 +9,9 @@ import datetime as dt
 import io
 import re
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
-from activities.core import Activity
+from activities.core import Activity, Membership
 from activities.grades import GradeOutbox, OutboxStatus
 from tests.lti_tool.actors import launch_into
 from tests.lti_tool.coaching.conftest import text_of
@@ -38,7 +38,7 @@ def test_a_staff_page_header_leads_to_the_dashboard_of_the_whole_course(course):
     assert "Dashboard kursus" in text_of(page)
     assert teacher.get(dashboard_url(page)).status_code == 200  # asks the worker for Moodle's roster
     course.drain()
-    board = teacher.get(dashboard_url(page))
+    board = teacher.get(dashboard_url(page) + "&fresh=1")  # the page reuses its figures a minute
     assert board.status_code == 200
     text = text_of(board)
     assert "Dashboard kursus" in text and "Berisiko hari ini" in text and "Beban kerja fasilitator" in text
@@ -77,7 +77,7 @@ def test_a_coach_sees_their_coachees_first_and_may_widen_to_everyone(course):
     board = rahmat.get(dashboard_url(page))
     assert board.status_code == 200
     assert names_in_table(board) == ["Budi Santoso", "Dewi Lestari"]
-    everyone = rahmat.get(f"/c/{course_id(course)}/dashboard?everyone=1")
+    everyone = rahmat.get(f"/c/{course_id(course)}/dashboard?everyone=1&fresh=1")
     names = names_in_table(everyone)
     assert names[:2] == ["Budi Santoso", "Dewi Lestari"] and "Sri Wahyuni" in names[2:]
     # A facilitator cannot send grades again (staff only).
@@ -118,6 +118,7 @@ def test_the_csv_export_of_the_learner_table(course):
     teacher = course.user(TEACHER, "readiness")
     teacher.get(f"/c/{course_id(course)}/dashboard")
     course.drain()
+    teacher.get(f"/c/{course_id(course)}/dashboard?fresh=1")
     response = teacher.get(f"/c/{course_id(course)}/dashboard.csv")
     assert response.status_code == 200 and response.headers["Content-Type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
@@ -125,6 +126,18 @@ def test_the_csv_export_of_the_learner_table(course):
     by_name = {row[0]: row for row in rows[1:]}
     assert by_name["Sri Wahyuni"][2] == "no" and by_name["Budi Santoso"][2] == "yes"
     assert "readiness_not_taken" in by_name["Budi Santoso"][-1]
+
+
+def test_the_page_reuses_its_figures_a_minute_unless_refreshed(course):
+    teacher = course.user(TEACHER, "readiness")
+    here = course_id(course)
+    before = teacher.get(f"/c/{here}/dashboard")
+    assert "Belum mengikuti cek kesiapan" in text_of(before) and "Perbarui sekarang" in text_of(before)
+    with course.connected.padu.session() as db:
+        db.execute(delete(Membership).where(Membership.course_id == here, Membership.role == "learner"))
+        db.commit()
+    assert "Belum mengikuti cek kesiapan" in text_of(teacher.get(f"/c/{here}/dashboard"))
+    assert "Tidak ada peserta yang berisiko hari ini." in text_of(teacher.get(f"/c/{here}/dashboard?fresh=1"))
 
 
 def test_staff_send_the_failed_grades_of_the_course_again(course):

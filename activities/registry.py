@@ -31,6 +31,7 @@ PACKAGES = (
     "activities.coaching",
     "activities.gating",
     "activities.meetings",
+    "activities.dashboard",
 )
 
 
@@ -48,6 +49,9 @@ class ActivityKind:
     #: Fits new settings to the gradebook column's maximum (settings, score_maximum) -> settings,
     #: for a kind whose settings hold a maximum of their own (a coaching task's simple score).
     fit_to_maximum: Callable[[JsonObject, float], JsonObject] | None = None
+    #: False for a kind that never sends a grade (the course dashboard): its Deep Linking
+    #: link asks Moodle for no gradebook column.
+    graded: bool = True
 
     def new_settings(self, score_maximum: float) -> JsonObject:
         """Settings of a newly configured activity whose gradebook column has ``score_maximum``."""

@@ -23,6 +23,7 @@ ACTIVITY_MODULES = (
     "lti_tool.readiness",
     "lti_tool.coaching",
     "lti_tool.gating",
+    "lti_tool.dashboard",
 )
 
 

@@ -82,20 +82,24 @@ def activity_in_context(activity_id: int, kind: str | None = None) -> Activity:
     return activity
 
 
-def course_roster():
-    """Everyone in the launch's course as stored: the NRPS roster's last refresh plus everyone
-    who launched. The page never calls the platform; it asks a worker for a fresh roster
-    (at most once per ``roster_cache_seconds``) and shows it on a later visit."""
+def refresh_roster() -> None:
+    """Ask a worker for a fresh NRPS roster of the launch's course (at most once per
+    ``roster_cache_seconds``); a later visit shows it. The page never calls the platform."""
     from .lti1p3.nrps import request_refresh
     from .runtime import current
 
     runtime = current()
-    course = current_course()
     database = db()
     try:
         # Committed at once, as the roster itself was before: staff views ask before they change anything.
-        request_refresh(database, runtime.cache, runtime.settings.roster_cache_seconds, course)
+        request_refresh(database, runtime.cache, runtime.settings.roster_cache_seconds, current_course())
         database.commit()
     except IntegrityError:  # another request queued the course's refresh at the same moment: it will do
         database.rollback()
-    return members(database, course.id)
+
+
+def course_roster():
+    """Everyone in the launch's course as stored: the NRPS roster's last refresh plus everyone
+    who launched (:func:`refresh_roster` asks for a fresher one)."""
+    refresh_roster()
+    return members(db(), current_course().id)

@@ -16,7 +16,7 @@ KIND = "coaching"
 
 # Registered here, after KIND, so that any process importing the package knows the kind.
 from .. import registry  # noqa: E402
-from .facts import TasksAccepted  # noqa: E402
+from .facts import ReviewsWaiting, ReviewTime, TasksAccepted  # noqa: E402
 from .settings import default_settings, fit_to_maximum  # noqa: E402
 
 registry.register(registry.ActivityKind(
@@ -24,6 +24,6 @@ registry.register(registry.ActivityKind(
     default_settings=default_settings,
     tag=KIND,
     # Coaching sessions held are the course's: registry.course_facts()["coaching_sessions_held"].
-    facts={"tasks_accepted": TasksAccepted},
+    facts={"tasks_accepted": TasksAccepted, "reviews_waiting": ReviewsWaiting, "review_time": ReviewTime},
     fit_to_maximum=fit_to_maximum,
 ))

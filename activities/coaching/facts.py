@@ -1,4 +1,4 @@
-"""Coaching tasks as a fact provider: tasks accepted, per learner of a course.
+"""Coaching tasks as fact providers: tasks accepted, work waiting for review, review times, per learner.
 
 Phase gating asks "has this learner had N coaching tasks accepted (with at
 least this score)?" for a whole cohort. The count here is the one
@@ -10,16 +10,20 @@ it with one learner. Coaching sessions held are the course's, not a task's:
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Collection
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..core import Activity
-from ..facts import Fact, NextStep, Step, counted, learners_among
+from ..db import utcnow
+from ..facts import Fact, NextStep, Progress, Status, Step, counted, learners_among
 from . import KIND
 from .models import Decision, Review, Submission, SubmissionStatus, SubmissionVersion
+from .settings import settings_of
 
 TASKS_KEY = "coaching.tasks_accepted"
 
@@ -152,3 +156,85 @@ def _next_task(tasks: list[int], mine: list[_TaskState]) -> NextStep | None:
         if by_task[task_id].waiting_for_review:
             return NextStep(Step.WAIT_FOR_REVIEW, task_id)
     return None
+
+
+#: Above this many learners a query reads the whole course and drops the others in Python: binding
+#: thousands of ids costs more than the rows it saves (a cohort is most of the course).
+WHOLE_COURSE_ABOVE = 500
+
+
+def _among(column: Any, ids: list[int]) -> list[Any]:
+    """The ``IN`` condition for a few learners; none for many (the caller keeps only ``ids``)."""
+    return [column.in_(ids)] if len(ids) <= WHOLE_COURSE_ABOVE else []
+
+
+REVIEWS_WAITING_KEY = "coaching.reviews_waiting"
+REVIEW_TIME_KEY = "coaching.review_time"
+
+
+@dataclasses.dataclass(frozen=True)
+class ReviewsWaiting:
+    """Per learner their work waiting for a coach's review, and how much of it waits past its task's
+    review target (the course dashboard's "review overdue" and each coach's open reviews).
+
+    ``value`` counts the submissions waiting past the target; ``progress`` is those within the target
+    (``done``) of all waiting (``needed``); ``next_step`` names the task of the longest wait. Two queries
+    for any number of learners: the course's tasks (their review targets), and the waiting submissions.
+    """
+
+    now: dt.datetime | None = None
+    key: str = REVIEWS_WAITING_KEY
+
+    def facts(self, session: Session, course_id: int, learner_ids: Collection[int]) -> dict[int, Fact]:
+        ids = list(dict.fromkeys(learner_ids))
+        now = self.now or utcnow()
+        tasks = list(session.scalars(select(Activity).where(Activity.course_id == course_id, Activity.kind == KIND)))
+        targets = {task.id: dt.timedelta(days=settings_of(task).review_target_days) for task in tasks}
+        waiting: dict[int, list[tuple[int, dt.datetime]]] = defaultdict(list)
+        if ids and tasks:
+            statuses = [s.value for s in SubmissionStatus if s.waiting_for_review]
+            for learner_id, activity_id, since in session.execute(
+                    select(Submission.learner_id, Submission.activity_id, Submission.last_submitted_at)
+                    .where(Submission.activity_id.in_(list(targets)), Submission.status.in_(statuses),
+                           *_among(Submission.learner_id, ids))
+                    .order_by(Submission.last_submitted_at, Submission.id)):
+                waiting[learner_id].append((activity_id, since))
+        facts = {}
+        for learner_id in ids:
+            mine = waiting.get(learner_id, [])
+            overdue = sum(1 for activity_id, since in mine if now - since > targets[activity_id])
+            facts[learner_id] = Fact(
+                status=Status.IN_PROGRESS if mine else Status.DONE, value=overdue,
+                progress=Progress(done=len(mine) - overdue, needed=len(mine), key=REVIEWS_WAITING_KEY),
+                next_step=NextStep(Step.WAIT_FOR_REVIEW, mine[0][0]) if mine else None)
+        return facts
+
+
+@dataclasses.dataclass(frozen=True)
+class ReviewTime:
+    """Per learner how long their reviewed work waited for its review, on average, in hours (``value``;
+    None before any review), and how many reviews that is (``progress.done``). The course dashboard
+    weighs these by the count to give each coach's average review time. One query for any number of learners.
+    """
+
+    key: str = REVIEW_TIME_KEY
+
+    def facts(self, session: Session, course_id: int, learner_ids: Collection[int]) -> dict[int, Fact]:
+        ids = list(dict.fromkeys(learner_ids))
+        waits: dict[int, list[float]] = defaultdict(list)
+        if ids:
+            for learner_id, submitted_at, reviewed_at in session.execute(
+                    select(Submission.learner_id, SubmissionVersion.submitted_at, Review.created_at)
+                    .join(SubmissionVersion, SubmissionVersion.submission_id == Submission.id)
+                    .join(Review, Review.version_id == SubmissionVersion.id)
+                    .join(Activity, Submission.activity_id == Activity.id)
+                    .where(Activity.course_id == course_id, Activity.kind == KIND,
+                           *_among(Submission.learner_id, ids))):
+                waits[learner_id].append(max(0.0, (reviewed_at - submitted_at).total_seconds() / 3600))
+        facts = {}
+        for learner_id in ids:
+            mine = waits.get(learner_id, [])
+            facts[learner_id] = Fact(
+                status=Status.DONE if mine else Status.NOT_STARTED, value=sum(mine) / len(mine) if mine else None,
+                progress=Progress(done=len(mine), needed=len(mine), key=REVIEW_TIME_KEY))
+        return facts

@@ -66,8 +66,10 @@ def submit():
     config = LinkConfig(kind=values["kind"], title=values["title"], score_maximum=values["score_maximum"],
                         locale=normalise(launch.locale))
     app_settings = current().settings
+    chosen = activity_types.get(values["kind"])
     item = content_item(config, sign_config(app_settings.secret_key, launch.platform, config),
-                        app_settings.url("/lti/launch"), settings)
+                        app_settings.url("/lti/launch"), settings,
+                        with_line_item=chosen is not None and chosen.domain.graded)
     session = db()
     token = response_jwt(session, launch, [item])
     session.commit()

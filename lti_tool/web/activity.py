@@ -20,11 +20,13 @@ from . import formatting
 from .refusals import Table, install
 
 
-def blueprint(kind: str, import_name: str, refusal: type[Exception], problems: Table) -> Blueprint:
+def blueprint(kind: str, import_name: str, refusal: type[Exception], problems: Table, *,
+              url_prefix: str | None = None) -> Blueprint:
     """The blueprint of an activity kind: its URL prefix, its refusals answered with the
     refusal page (``problems``: the activity's exception class → Problem table), and the
-    formatting helpers and the launch's role in its templates."""
-    bp = Blueprint(kind, import_name, url_prefix=f"/a/<int:activity_id>/{kind}")
+    formatting helpers and the launch's role in its templates. A kind with pages of the
+    whole course too (the course dashboard) passes ``url_prefix=""`` and spells its routes."""
+    bp = Blueprint(kind, import_name, url_prefix=f"/a/<int:activity_id>/{kind}" if url_prefix is None else url_prefix)
     install(bp, refusal, problems)
     bp.context_processor(_page_helpers)
     return bp

@@ -13,7 +13,7 @@ from activities.facts import FactProvider
 from activities.readiness.settings import validate_settings as readiness_settings
 
 REPO = Path(__file__).resolve().parents[2]
-TAGS = {"readiness": "readiness", "coaching": "coaching", "gating": "gating"}
+TAGS = {"readiness": "readiness", "coaching": "coaching", "gating": "gating", "dashboard": "dashboard"}
 
 
 def test_every_domain_package_registers_its_kind_and_tag():
@@ -32,6 +32,8 @@ def test_a_kind_names_its_fact_providers():
     made = {
         ("readiness", "result"): registry.get("readiness").facts["result"](activity_id=1),
         ("coaching", "tasks_accepted"): registry.get("coaching").facts["tasks_accepted"](needed=2, min_percent=70),
+        ("coaching", "reviews_waiting"): registry.get("coaching").facts["reviews_waiting"](),
+        ("coaching", "review_time"): registry.get("coaching").facts["review_time"](),
         ("course", "coaching_sessions_held"): registry.course_facts()["coaching_sessions_held"](needed=3),
     }
     assert all(isinstance(provider, FactProvider) for provider in made.values())
@@ -47,6 +49,10 @@ def test_a_process_that_imports_only_the_registry_knows_the_course_s_facts_witho
     out = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=60,
                          check=True).stdout
     assert json.loads(out) == {"course_facts": ["attendance", "coaching_sessions_held"], "flask": []}
+
+
+def test_only_the_course_dashboard_is_a_kind_without_a_grade():
+    assert {kind.kind for kind in registry.all_kinds() if not kind.graded} == {"dashboard"}
 
 
 def test_an_unknown_kind_is_tagged_with_its_own_name():

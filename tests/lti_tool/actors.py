@@ -7,7 +7,7 @@ signed launches (nothing is forged in the database):
 * platform A (course 2): a readiness check on resource link 1, a coaching task
   on resource link 2 (Budi handed in a PDF; Rahmat coaches him), an
   unconfigured resource link 3, phase gating on link 4 (the course's program made from the
-  Latsar CPNS template); course 3 has its own learner and link 31;
+  Latsar CPNS template), a course dashboard link on 5; course 3 has its own learner and link 31;
 * platform B, a second registered Moodle, whose teacher launched its own link.
 
 Each actor launches every link it can reach and keeps one launch session per
@@ -45,6 +45,7 @@ ACTORS = (ANONYMOUS, LEARNER_A, FACILITATOR, STAFF, OTHER_COURSE, OTHER_PLATFORM
 
 #: Which launch a request rides on: the link of the activity it addresses.
 READINESS, COACHING, UNSET, DEEP_LINK, GATING = "readiness", "coaching", "unset", "deep_link", "gating"
+DASHBOARD = "dashboard"
 
 #: The facilitator (a non-editing teacher) as a platform names the Instructor sub-role (LTI 1.3
 #: Appendix A, context sub-roles); lti_tool/roles.py maps it to Padu's facilitator, not to staff.
@@ -156,9 +157,12 @@ def _set_up_activities(a: Connected) -> dict[str, int]:
     browser, landing = a.launch("3", "4")
     chosen = post_form(browser, landing, "/setup", {"kind": "gating"})
     assert chosen.status_code == 200 and "/gating/settings" in chosen.url, chosen.text[:500]
+    browser, landing = a.launch("3", "5")
+    chosen = post_form(browser, landing, "/setup", {"kind": "dashboard"})
+    assert chosen.status_code == 200 and "/dashboard" in chosen.url, chosen.text[:500]
     with a.padu.session() as db:
         by_link = {act.resource_link_id: act.id for act in db.scalars(select(Activity))}
-    return {READINESS: by_link["1"], COACHING: by_link["2"], GATING: by_link["4"]}
+    return {READINESS: by_link["1"], COACHING: by_link["2"], GATING: by_link["4"], DASHBOARD: by_link["5"]}
 
 
 def build_world(data_dir: Path) -> World:
@@ -171,6 +175,7 @@ def build_world(data_dir: Path) -> World:
     lms.add_resource_link(course_id="2", resource_link_id="2", title="Penugasan coaching", lineitem=True)
     lms.add_resource_link(course_id="2", resource_link_id="3", title="Belum diatur", lineitem=True)
     lms.add_resource_link(course_id="2", resource_link_id="4", title="Gerbang fase", lineitem=True)
+    lms.add_resource_link(course_id="2", resource_link_id="5", title="Dashboard kursus")
     lms.add_course(course_id="3", label="LATSAR-GOL-II", title="Latsar Golongan II")
     lms.add_user(user_id="8", given_name="Eko", family_name="Prasetyo", email="student8@example.com",
                  username="student8", roles=[LEARNER], course_id="3")
@@ -180,7 +185,8 @@ def build_world(data_dir: Path) -> World:
 
     actors = {name: Actor(name, padu.url) for name in ACTORS}
     for name, sub in ((LEARNER_A, "4"), (FACILITATOR, "6"), (STAFF, "3")):
-        for link, resource_link_id in ((READINESS, "1"), (COACHING, "2"), (UNSET, "3"), (GATING, "4")):
+        for link, resource_link_id in ((READINESS, "1"), (COACHING, "2"), (UNSET, "3"), (GATING, "4"),
+                                       (DASHBOARD, "5")):
             _browser, landing = a.launch(sub, resource_link_id)
             actors[name].keep(link, landing)
     _browser, landing = a.launch("3", deep_link=True)
@@ -197,7 +203,7 @@ def build_world(data_dir: Path) -> World:
         people = {person.sub: person.id for person in db.scalars(here)}
         unset = db.scalars(select(Activity).where(Activity.course_id == course_id,
                                                   Activity.resource_link_id == "3")).one().id
-    ids.update(budi=people["4"], rahmat=people["6"], unset=unset)
+    ids.update(budi=people["4"], rahmat=people["6"], unset=unset, course=course_id)
     with padu.session() as db:
         phases = list(db.scalars(select(Phase).order_by(Phase.position)))
         ids.update(phase=phases[0].id,

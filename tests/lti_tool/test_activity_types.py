@@ -35,7 +35,8 @@ def test_a_worker_process_without_the_web_app_sees_every_kind_and_its_tag():
     )
     out = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=60,
                          check=True).stdout
-    assert json.loads(out) == {"tags": {"coaching": "coaching", "gating": "gating", "readiness": "readiness"},
+    assert json.loads(out) == {"tags": {"coaching": "coaching", "dashboard": "dashboard", "gating": "gating",
+                                        "readiness": "readiness"},
                                "web": []}
 
 
@@ -71,10 +72,11 @@ def test_a_deep_linked_column_carries_the_same_tag(distinct_tag):
 
 def test_the_web_app_serves_every_domain_kind_and_only_those():
     import lti_tool.coaching  # noqa: F401
+    import lti_tool.dashboard  # noqa: F401
     import lti_tool.gating  # noqa: F401
     import lti_tool.readiness  # noqa: F401
 
-    assert activity_types.known_kinds() == registry.known_kinds() == {"readiness", "coaching", "gating"}
+    assert activity_types.known_kinds() == registry.known_kinds() == {"readiness", "coaching", "gating", "dashboard"}
     for kind in activity_types.known_kinds():
         web, domain = activity_types.get(kind), registry.get(kind)
         assert (web.tag, web.default_score_maximum) == (domain.tag, domain.default_score_maximum)

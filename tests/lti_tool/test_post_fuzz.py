@@ -25,7 +25,7 @@ from activities.readiness.settings import validate_settings
 from lti_tool.readiness.forms import settings_values
 from tests.lms import LtiBrowser
 
-from .actors import ANONYMOUS, COACHING, DEEP_LINK, GATING, LEARNER_A, READINESS, STAFF, UNSET, build_world
+from .actors import ANONYMOUS, COACHING, DASHBOARD, DEEP_LINK, GATING, LEARNER_A, READINESS, STAFF, UNSET, build_world
 from .coaching.conftest import PDF
 from .coaching.conftest import SETTINGS as COACHING_SETTINGS
 from .readiness.helpers import GOOD_DEVICE, PROBE, good_skills
@@ -42,6 +42,7 @@ ENDPOINTS: dict[str, tuple[str, str, str]] = {
     "/lti/deep-link": ("/lti/deep-link", STAFF, DEEP_LINK),
     "/a/<int:activity_id>/setup": ("/a/{unset}/setup", STAFF, UNSET),
     "/a/<int:activity_id>/grades/retry": ("/a/{readiness}/grades/retry", STAFF, READINESS),
+    "/c/<int:course_id>/dashboard/grades/retry": ("/c/{course}/dashboard/grades/retry", STAFF, DASHBOARD),
     "/a/<int:activity_id>/readiness/start": (R + "/start", LEARNER_A, READINESS),
     "/a/<int:activity_id>/readiness/device": (R + "/device", LEARNER_A, READINESS),
     "/a/<int:activity_id>/readiness/skills/<area>": (R + "/skills/information", LEARNER_A, READINESS),

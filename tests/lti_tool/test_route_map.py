@@ -30,6 +30,7 @@ from .actors import (
     ACTORS,
     ANONYMOUS,
     COACHING,
+    DASHBOARD,
     DEEP_LINK,
     GATING,
     LEARNER_A,
@@ -153,6 +154,14 @@ ROUTES: dict[str, dict[str, Case]] = {
     # -- phase gating: learners read their own journey; facilitators and staff watch the cohort, override and
     # sign off; staff edit the program and the gradebook column. Empty bodies: "say why" (400), no such
     # requirement or override (404), or an empty column choice, which is valid (303).
+    # -- the course dashboard: staff and facilitators of the course; a learner's "course dashboard" link shows
+    # their journey; anyone of another course or platform gets a 404, whatever course id they name
+    "/a/<int:activity_id>/dashboard/": {"GET": case("/a/{dashboard}/dashboard/", DASHBOARD, 401, 200, 302, 302, 404, 404)},
+    "/c/<int:course_id>/dashboard": {"GET": case("/c/{course}/dashboard", DASHBOARD, 401, 404, 200, 200, 404, 404)},
+    "/c/<int:course_id>/dashboard.csv": {
+        "GET": case("/c/{course}/dashboard.csv", DASHBOARD, 401, 404, 200, 200, 404, 404)},
+    "/c/<int:course_id>/dashboard/grades/retry": {
+        "POST": case("/c/{course}/dashboard/grades/retry", DASHBOARD, 400, 403, 403, 303, 403, 404)},
     "/a/<int:activity_id>/gating/": {"GET": case(G + "/", GATING, 401, 200, 200, 200, 404, 404)},
     "/a/<int:activity_id>/gating/cohort": {"GET": case(G + "/cohort", GATING, 401, 403, 200, 200, 403, 404)},
     "/a/<int:activity_id>/gating/cohort.csv": {"GET": case(G + "/cohort.csv", GATING, 401, 403, 200, 200, 403, 404)},

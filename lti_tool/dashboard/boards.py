@@ -1,0 +1,53 @@
+"""A computed dashboard, kept a minute per course in this process.
+
+Computing a course of 5,000 learners from every activity's facts takes a
+second or more (bench/dashboard.py); paging, filtering and exporting that
+same course should not. So the page reuses a course's dashboard for
+:data:`FRESH_FOR` seconds, says when its figures are from, and offers
+"refresh now", which computes it again (so does sending grades again).
+Per process, per app: the objects are Python dataclasses, not JSON, and a
+second process simply computes its own.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from flask import current_app
+
+from activities.dashboard import service
+
+from ..runtime import db
+
+#: Seconds a course's computed dashboard is reused.
+FRESH_FOR = 60.0
+#: Courses kept at most (the oldest goes first).
+KEPT = 32
+_lock = threading.Lock()
+
+
+def _boards() -> dict[int, tuple[float, service.Dashboard]]:
+    return current_app.extensions.setdefault("padu_dashboards", {})
+
+
+def board(course_id: int, *, fresh: bool = False) -> service.Dashboard:
+    """The course's dashboard: the one computed less than a minute ago, unless ``fresh``."""
+    boards = _boards()
+    with _lock:
+        found = boards.get(course_id)
+    if found is not None and not fresh and time.monotonic() - found[0] < FRESH_FOR:
+        return found[1]
+    computed = service.dashboard(db(), course_id)
+    with _lock:
+        boards.pop(course_id, None)
+        while len(boards) >= KEPT:
+            boards.pop(next(iter(boards)))
+        boards[course_id] = (time.monotonic(), computed)
+    return computed
+
+
+def forget(course_id: int) -> None:
+    """The course changed in a way its page must show at once (grades sent again)."""
+    with _lock:
+        _boards().pop(course_id, None)

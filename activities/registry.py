@@ -30,6 +30,7 @@ PACKAGES = (
     "activities.readiness",
     "activities.coaching",
     "activities.gating",
+    "activities.moodle",
 )
 
 

@@ -23,6 +23,7 @@ MODEL_MODULES = (
     "activities.course.models",
     "activities.coaching.models",
     "activities.gating.models",
+    "activities.moodle.models",
     "lti_tool.housekeeping",
 )
 

@@ -36,6 +36,7 @@ from activities.jobs import BATCH, MAX_ATTEMPTS, JobError, Queue
 
 from . import housekeeping
 from .job_kinds import QUEUES, kind_of
+from .moodle import sync as moodle_sync
 from .runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -225,6 +226,8 @@ def run_forever(runtime: Runtime, stop: threading.Event | None = None) -> None:
                 # Daily housekeeping (purges, upload sweep): at most once a day across all workers;
                 # it logs its own failures and never raises, so it cannot stop the jobs.
                 housekeeping.run_in_worker(runtime)
+                # Every course of a connected Moodle is read again every 15 minutes (queued, never run here).
+                moodle_sync.enqueue_periodic(runtime)
             except Exception:  # the worker's outermost boundary: outlive a database or Redis hiccup
                 log.exception("worker: poll failed; retrying after a pause")
             stop.wait(runtime.settings.worker_poll_seconds)

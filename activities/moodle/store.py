@@ -157,9 +157,10 @@ def store_groups(session: Session, course_id: int, groups: Iterable[GroupRead], 
         return
     groups = list(groups)
     moodle_users = {u for g in groups for u in g.members}
-    people = dict(session.execute(select(Person.sub, Person.id).where(
-        Person.platform_id == course.platform_id, Person.sub.in_([str(u) for u in moodle_users])))) \
-        if moodle_users else {}
+    people: dict[str, int] = {}
+    if moodle_users:
+        people = {sub: person_id for sub, person_id in session.execute(select(Person.sub, Person.id).where(
+            Person.platform_id == course.platform_id, Person.sub.in_([str(u) for u in moodle_users])))}
     stored = {g.moodle_id: g for g in session.scalars(select(Group).where(Group.course_id == course_id))}
     seen: set[int] = set()
     for read in groups:

@@ -63,6 +63,14 @@ def sync_row(session: Session, course_id: int) -> CourseSync:
     return row
 
 
+def set_phase_groups(session: Session, course_id: int, on: bool) -> CourseSync:
+    """Switch "keep one Moodle group per phase in step" for the course (applied at the next sync)."""
+    row = sync_row(session, course_id)
+    row.phase_groups = on
+    session.flush()
+    return row
+
+
 def synced_at(session: Session, course_id: int) -> dt.datetime | None:
     """When the course was last read from Moodle, or None if never."""
     return session.scalar(select(CourseSync.synced_at).where(CourseSync.course_id == course_id))

@@ -1,0 +1,71 @@
+"""Moodle on the gating pages: staff read the web-services status (and how to enable it while
+there is no token), pick a native requirement from the course's activity list as Moodle names
+it, and the learner's journey says as of when Moodle was read."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+
+from activities import events
+from activities.core import Course, Person
+from activities.moodle import store
+from activities.moodle.models import Connection
+from lti_tool.moodle.token import seal
+from tests.lti_tool.coaching.conftest import text_of
+
+from .conftest import BUDI, TEACHER
+
+READ_AT = dt.datetime(2026, 12, 1, 3, 0, tzinfo=dt.UTC)  # 10.00 WIB
+
+
+def test_the_program_page_says_plainly_what_needs_the_token(course):
+    page = text_of(course.user(TEACHER, "mandiri").get(course.gating("/program")))
+    assert "Layanan web Moodle" in page
+    assert "Belum terhubung" in page and "padu platform set-ws" in page
+    assert "Ini memerlukan token layanan web Moodle" in page  # where the requirement editor would list activities
+
+
+def test_a_native_requirement_is_chosen_from_moodle_names_and_shown_as_of_the_reading(course):
+    padu = course.connected.padu
+    with padu.session() as db:
+        the_course = db.scalars(select(Course)).one()
+        db.add(Connection(platform_id=the_course.platform_id, token_sealed=seal("any", "t"), site_name="Moodle BPSDM",
+                          release="4.5.6 (Build: 20250811)", missing_functions=["core_group_create_groups"]))
+        store.store_modules(db, the_course.id, [
+            store.ModuleRead(cmid=6, section=1, section_name="Fase 1 - Mandiri", name="Materi Fase 1 - Orientasi",
+                             modname="page", completion=1)], READ_AT)
+        store.record_success(db, the_course.id, READ_AT)
+        db.commit()
+        course_id = the_course.id
+    teacher = course.user(TEACHER, "mandiri")
+    program = teacher.get(course.gating("/program"))
+    page = text_of(program)
+    assert "Terhubung ke Moodle BPSDM" in page and "core_group_create_groups" in page
+    assert "Terakhir dibaca dari Moodle" in page
+    assert '<optgroup label="Fase 1 - Mandiri">' in program.text and "Materi Fase 1 - Orientasi (page)" in page
+
+    mandiri = course.phase_ids()[0]
+    refused = teacher.post(course.gating(f"/program/phases/{mandiri}/requirements"),
+                           {"kind": "moodle_completion", "cmid": "999", "title": "Baca materi"})
+    assert refused.status_code == 400
+    assert "Pilih aktivitas dari daftar aktivitas Moodle kursus ini." in text_of(refused)
+    no_grade = teacher.post(course.gating(f"/program/phases/{mandiri}/requirements"),
+                            {"kind": "moodle_grade", "cmid": "6", "moodle_min_percent": "150"})
+    assert no_grade.status_code == 400 and 'id="requirement-new-%d-moodle_min_percent"' % mandiri in no_grade.text
+    added = teacher.post(course.gating(f"/program/phases/{mandiri}/requirements"),
+                         {"kind": "moodle_completion", "cmid": "6", "title": "Baca materi", "confirm": "yes"},
+                         allow_redirects=True)
+    assert added.status_code == 200, added.text[:800]
+    assert "Baca materi" in text_of(added)
+
+    budi = course.user(BUDI, "mandiri")
+    journey = text_of(budi.get(course.gating("/")))
+    assert "Belum selesai di Moodle, per 1 Des 2026" in journey, journey[:2000]
+    with padu.session() as db:
+        budi_id = db.scalars(select(Person.id).where(Person.sub == BUDI)).one()
+        changed = store.store_readings(db, course_id, {(budi_id, 6): store.Reading(True, None)}, READ_AT)
+        events.fact_changed(db, course_id, changed)
+        db.commit()
+    assert "Selesai di Moodle, per 1 Des 2026" in text_of(budi.get(course.gating("/")))

@@ -31,7 +31,7 @@ class Connection(Base):
     site_name: Mapped[str] = mapped_column(String(500), default="")
     release: Mapped[str] = mapped_column(String(100), default="")
     #: Names of the functions Padu needs that the token's service lacks, as last checked.
-    missing_functions: Mapped[list] = mapped_column(default=list)
+    missing_functions: Mapped[list[str]] = mapped_column(default=list)
     checked_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 

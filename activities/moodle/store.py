@@ -129,16 +129,16 @@ def store_readings(session: Session, course_id: int, readings: Mapping[tuple[int
             stored[(row.learner_id, row.cmid)] = row
     changed: set[int] = set()
     for (learner_id, cmid), reading in readings.items():
-        row = stored.get((learner_id, cmid))
-        if row is None:
+        found = stored.get((learner_id, cmid))
+        if found is None:
             session.add(ActivityFact(course_id=course_id, learner_id=learner_id, cmid=cmid,
                                      completed=reading.completed, grade_percent=reading.grade_percent, read_at=now))
             changed.add(learner_id)
             continue
-        if row.completed != reading.completed or row.grade_percent != reading.grade_percent:
-            row.completed, row.grade_percent = reading.completed, reading.grade_percent
+        if found.completed != reading.completed or found.grade_percent != reading.grade_percent:
+            found.completed, found.grade_percent = reading.completed, reading.grade_percent
             changed.add(learner_id)
-        row.read_at = now
+        found.read_at = now
     if learner_ids:
         session.execute(update(ActivityFact).where(ActivityFact.course_id == course_id,
                                                    ActivityFact.learner_id.in_(list(learner_ids)))

@@ -43,9 +43,9 @@ def apply(session: Session, moodle: mc.MoodleClient, courseid: int, course_id: i
                         description="Padu keeps this group in step with the learners for whom the phase is open.")
             for phase in missing])
         applied.created = len(created)
-        for group in created:
-            read = GroupRead(moodle_id=group.id, name=group.name, idnumber=group.idnumber, members=())
-            by_idnumber[group.idnumber] = after[group.id] = read
+        for made in created:
+            read = GroupRead(moodle_id=made.id, name=made.name, idnumber=made.idnumber, members=())
+            by_idnumber[made.idnumber] = after[made.id] = read
     to_add: list[tuple[int, int]] = []
     to_remove: list[tuple[int, int]] = []
     for phase in wanted:

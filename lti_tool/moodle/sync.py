@@ -33,7 +33,8 @@ from activities.moodle import store
 from activities.moodle.models import Connection
 from activities.moodle.requirements import MoodleActivityCompleted, MoodleGradeAtLeast
 
-from . import connection, groups
+from . import connection
+from . import groups as group_sync
 from .token import TokenUnreadable
 
 if TYPE_CHECKING:
@@ -55,7 +56,7 @@ class Report:
     learners_read: int = 0
     changed: int = 0
     groups: int = 0
-    phase_groups: groups.Applied | None = None
+    phase_groups: group_sync.Applied | None = None
 
     def __str__(self) -> str:
         text = (f"{self.modules} activities, {self.learners_read} learners read, {self.changed} changed, "
@@ -71,17 +72,17 @@ def dedup_key(course_id: int) -> str:
     return f"{JOB_KIND}:{course_id}"
 
 
-def request(session: Session, course: Course) -> Job | None:
+def request(session: Session, course: Course | None) -> Job | None:
     """Queue a sync of the course inside the caller's transaction, if its platform has a token."""
-    if session.get(Connection, course.platform_id) is None:
+    if course is None or session.get(Connection, course.platform_id) is None:
         return None
     return enqueue(session, JOB_KIND, {"course_id": course.id}, platform_id=course.platform_id,
                    dedup_key=dedup_key(course.id))
 
 
-def after_launch(session: Session, cache: Cache, course: Course) -> Job | None:
+def after_launch(session: Session, cache: Cache, course: Course | None) -> Job | None:
     """At a launch: queue a sync (never wait for it) unless one was queued lately."""
-    if session.get(Connection, course.platform_id) is None:
+    if course is None or session.get(Connection, course.platform_id) is None:
         return None
     if not cache.add(f"moodle-sync:{course.id}", 1, int(LAUNCH_INTERVAL.total_seconds())):
         return None
@@ -170,7 +171,7 @@ def sync_course(session: Session, moodle: mc.MoodleClient, course: Course, now: 
     reads = [store.GroupRead(moodle_id=g.id, name=g.name, idnumber=g.idnumber, members=members.get(g.id, ()))
              for g in course_groups]
     if store.sync_row(session, course.id).phase_groups:
-        report.phase_groups, reads = groups.apply(session, moodle, courseid, course.id, reads)
+        report.phase_groups, reads = group_sync.apply(session, moodle, courseid, course.id, reads)
     store.store_groups(session, course.id, reads, now)
     report.groups = len(reads)
     store.record_success(session, course.id, now)

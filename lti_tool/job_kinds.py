@@ -8,8 +8,8 @@ every kind.
 
 Registered today are the kinds with a real handler: the AGS score delivery
 (rows of the grade outbox), the NRPS roster refresh and the Moodle course sync
-(completion, grades, groups; rows of ``job``). The Moodle calendar and messages
-are added here when their handlers exist — a name, a handler, two phrases for Padu's reasons; see
+(completion, grades, groups) and the Moodle messages (rows of ``job``). The Moodle
+calendar is added here when its handler exists — a name, a handler, two phrases for Padu's reasons; see
 "Adding a kind" in :mod:`activities.jobs`.
 """
 
@@ -28,6 +28,7 @@ from activities.jobs import JOBS, Job, JobError, Queue
 from . import grade_delivery
 from .lti1p3 import nrps
 from .lti1p3.exceptions import ServiceError
+from .moodle import messages as moodle_messages
 from .moodle import sync as moodle_sync
 from .runtime import Runtime
 
@@ -59,9 +60,11 @@ ROSTER_REFRESH = Kind(nrps.JOB_KIND, refresh_roster, title="the roster refresh",
                       doing="refresh the course roster")
 MOODLE_SYNC = Kind(moodle_sync.JOB_KIND, moodle_sync.run_job, title="the Moodle sync",
                    doing="read the course from Moodle")
+MOODLE_MESSAGE = Kind(moodle_messages.JOB_KIND, moodle_messages.run_job, title="the Moodle message",
+                      doing="send this Moodle message")
 
 #: The kinds stored in the ``job`` table, by name.
-KINDS: dict[str, Kind] = {kind.name: kind for kind in (ROSTER_REFRESH, MOODLE_SYNC)}
+KINDS: dict[str, Kind] = {kind.name: kind for kind in (ROSTER_REFRESH, MOODLE_SYNC, MOODLE_MESSAGE)}
 
 #: Every queue a worker serves, grades first. A worker claims only the ``job`` rows of kinds it knows.
 QUEUES: tuple[Queue, ...] = (

@@ -36,6 +36,7 @@ from activities.jobs import BATCH, MAX_ATTEMPTS, JobError, Queue
 
 from . import housekeeping
 from .job_kinds import QUEUES, kind_of
+from .moodle import messages as moodle_messages
 from .moodle import sync as moodle_sync
 from .runtime import Runtime
 
@@ -228,6 +229,8 @@ def run_forever(runtime: Runtime, stop: threading.Event | None = None) -> None:
                 housekeeping.run_in_worker(runtime)
                 # Every course of a connected Moodle is read again every 15 minutes (queued, never run here).
                 moodle_sync.enqueue_periodic(runtime)
+                # The Moodle messages the programs switched on, collected every minute.
+                moodle_messages.queue_periodic(runtime)
             except Exception:  # the worker's outermost boundary: outlive a database or Redis hiccup
                 log.exception("worker: poll failed; retrying after a pause")
             stop.wait(runtime.settings.worker_poll_seconds)

@@ -45,6 +45,11 @@ class CourseSync(Base):
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
     #: Keep one Moodle group per phase in step with the learners for whom it is open.
     phase_groups: Mapped[bool] = mapped_column(default=False)
+    #: The program's message switches: when each was turned on (None: off). Only what happens
+    #: after a switch is turned on is announced, never the course's past.
+    notify_phase_open_since: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+    notify_review_since: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+    notify_revision_since: Mapped[dt.datetime | None] = mapped_column(nullable=True)
 
 
 class Module(Base):
@@ -107,3 +112,28 @@ class GroupMember(Base):
     group_id: Mapped[int] = mapped_column(ForeignKey("moodle_group.id", ondelete="CASCADE"), primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), primary_key=True,
                                            index=True)
+
+
+class Notification(Base):
+    """A Moodle message to a learner about one event, at most once: the outbox row.
+
+    ``event_key`` is unique ("phase_open:<phase>:<learner>", "review:<review>"), so an event
+    is queued once however often it is seen. ``attempted_at`` is committed *before*
+    Moodle is called and ``sent_at`` after: a row attempted but not sent (a worker that
+    died mid-call) is never sent again, because Moodle may have delivered it.
+    """
+
+    __tablename__ = "moodle_notification"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform_id: Mapped[int] = mapped_column(ForeignKey("lti_platform.id", ondelete="CASCADE"), index=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("course.id", ondelete="CASCADE"), index=True)
+    learner_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
+    event_key: Mapped[str] = mapped_column(String(100), unique=True)
+    #: "phase_open", "review" or "revision".
+    kind: Mapped[str] = mapped_column(String(20))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    attempted_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+    moodle_message_id: Mapped[int | None] = mapped_column(nullable=True)

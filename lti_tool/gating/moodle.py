@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from activities.core import Role
 from activities.moodle import store
 from activities.moodle.models import Connection, CourseSync
+from activities.moodle.notifications import SWITCHES, set_switches
 
 from ..auth import requires
 from ..moodle import connection
@@ -57,20 +58,21 @@ def _section_title(number: int, name: str) -> str:
     return name or _("Section %(number)d", number=number)
 
 
-@bp.post("/program/moodle-groups")
+@bp.post("/program/moodle")
 @requires(Role.STAFF)
-def phase_groups(activity_id: int):
-    """Switch "keep one Moodle group per phase in step"; a sync is queued to apply it."""
+def moodle_options(activity_id: int):
+    """The program's Moodle switches: the phase groups (a sync is queued to apply them) and the
+    messages to learners (a phase opened, a review done, a revision asked)."""
     activity, program = require_program(activity_id)
-    on = request.form.get("phase_groups") == "on"
+    form = request.form
 
     def act():
-        store.set_phase_groups(db(), program.course_id, on)
+        sync_row = store.set_phase_groups(db(), program.course_id, form.get("phase_groups") == "on")
+        set_switches(db(), sync_row, [name for name in SWITCHES if form.get(f"notify_{name}") == "on"])
         moodle_sync.request(db(), activity.course)
 
     from .program import program_page  # the program page imports this module's status
 
     return form_action(act, again=lambda problem: program_page(activity, program, problem=problem, form="moodle"),
                        to=url_for(".program", activity_id=activity.id) + "#moodle",
-                       message=_("Padu keeps a Moodle group for each phase.") if on
-                       else _("Padu no longer changes the phase groups in Moodle."))
+                       message=_("The Moodle options are saved."))

@@ -71,7 +71,7 @@ ENDPOINTS: dict[str, tuple[str, str, str]] = {
         G + "/program/phases/{phase}/requirements", STAFF, GATING),
     "/a/<int:activity_id>/gating/program/phases/<int:phase_id>/groups": (
         G + "/program/phases/{phase}/groups", STAFF, GATING),
-    "/a/<int:activity_id>/gating/program/moodle-groups": (G + "/program/moodle-groups", STAFF, GATING),
+    "/a/<int:activity_id>/gating/program/moodle": (G + "/program/moodle", STAFF, GATING),
     # Last: the first valid body removes the requirement; the rest are about one that is gone.
     "/a/<int:activity_id>/gating/program/requirements/<int:requirement_id>/remove": (
         G + "/program/requirements/{requirement}/remove", STAFF, GATING),

@@ -185,9 +185,9 @@ ROUTES: dict[str, dict[str, Case]] = {
     # Staff remove the requirement (the sweep asks once): 303.
     "/a/<int:activity_id>/gating/program/requirements/<int:requirement_id>/remove": {
         "POST": case(G + "/program/requirements/{requirement}/remove", GATING, 400, 403, 403, 303, 403, 404)},
-    # Staff switch the Moodle phase groups (a checkbox: an empty form switches them off): 303.
-    "/a/<int:activity_id>/gating/program/moodle-groups": {
-        "POST": case(G + "/program/moodle-groups", GATING, 400, 403, 403, 303, 403, 404)},
+    # Staff save the program's Moodle switches (checkboxes: an empty form switches them off): 303.
+    "/a/<int:activity_id>/gating/program/moodle": {
+        "POST": case(G + "/program/moodle", GATING, 400, 403, 403, 303, 403, 404)},
 }
 # fmt: on
 

@@ -1,4 +1,4 @@
-"""moodle web services: the platform's token, the course's activity list, facts, groups, sync state
+"""moodle web services: the token, the activity list, facts, groups, sync state and switches, the message outbox
 
 Revision ID: 0013
 Revises: 0011 (the lead rechains it after 0012 at merge)
@@ -32,6 +32,9 @@ def upgrade() -> None:
     sa.Column('synced_at', activities.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('last_error', sa.Text(), nullable=True),
     sa.Column('phase_groups', sa.Boolean(), nullable=False),
+    sa.Column('notify_phase_open_since', activities.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('notify_review_since', activities.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('notify_revision_since', activities.db.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['course_id'], ['course.id'], name=op.f('fk_moodle_course_sync_course_id_course'),
                             ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('course_id', name=op.f('pk_moodle_course_sync'))
@@ -93,9 +96,36 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('group_id', 'person_id', name=op.f('pk_moodle_group_member'))
     )
     op.create_index(op.f('ix_moodle_group_member_person_id'), 'moodle_group_member', ['person_id'], unique=False)
+    op.create_table('moodle_notification',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('platform_id', sa.Integer(), nullable=False),
+    sa.Column('course_id', sa.Integer(), nullable=False),
+    sa.Column('learner_id', sa.Integer(), nullable=False),
+    sa.Column('event_key', sa.String(length=100), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('created_at', activities.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('attempted_at', activities.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('sent_at', activities.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('moodle_message_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['course_id'], ['course.id'], name=op.f('fk_moodle_notification_course_id_course'),
+                            ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['learner_id'], ['person.id'], name=op.f('fk_moodle_notification_learner_id_person'),
+                            ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['platform_id'], ['lti_platform.id'],
+                            name=op.f('fk_moodle_notification_platform_id_lti_platform'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_moodle_notification')),
+    sa.UniqueConstraint('event_key', name=op.f('uq_moodle_notification_event_key'))
+    )
+    op.create_index(op.f('ix_moodle_notification_course_id'), 'moodle_notification', ['course_id'], unique=False)
+    op.create_index(op.f('ix_moodle_notification_platform_id'), 'moodle_notification', ['platform_id'],
+                    unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index(op.f('ix_moodle_notification_platform_id'), table_name='moodle_notification')
+    op.drop_index(op.f('ix_moodle_notification_course_id'), table_name='moodle_notification')
+    op.drop_table('moodle_notification')
     op.drop_index(op.f('ix_moodle_group_member_person_id'), table_name='moodle_group_member')
     op.drop_table('moodle_group_member')
     op.drop_index(op.f('ix_moodle_group_course_id'), table_name='moodle_group')

@@ -10,8 +10,9 @@ from sqlalchemy import select
 
 from activities import events
 from activities.core import Course, Person
+from activities.jobs import Job
 from activities.moodle import store
-from activities.moodle.models import Connection
+from activities.moodle.models import Connection, CourseSync
 from lti_tool.moodle.token import seal
 from tests.lti_tool.coaching.conftest import text_of
 
@@ -70,3 +71,29 @@ def test_a_native_requirement_is_chosen_from_moodle_names_and_shown_as_of_the_re
         events.fact_changed(db, course_id, changed)
         db.commit()
     assert "Selesai di Moodle, per 1 Des 2026" in text_of(budi.get(course.gating("/")))
+
+
+def test_staff_switch_the_phase_groups_and_the_messages(course):
+    padu = course.connected.padu
+    with padu.session() as db:
+        the_course = db.scalars(select(Course)).one()
+        db.add(Connection(platform_id=the_course.platform_id, token_sealed=seal("any", "t"), site_name="Moodle BPSDM",
+                          release="4.5.6", missing_functions=[]))
+        db.commit()
+        course_id = the_course.id
+    teacher = course.user(TEACHER, "mandiri")
+    saved = teacher.post(course.gating("/program/moodle"), {"phase_groups": "on", "notify_revision": "on"},
+                         allow_redirects=True)
+    assert saved.status_code == 200 and "Pilihan Moodle disimpan." in text_of(saved)
+    assert 'id="moodle-phase_groups" name="phase_groups" value="on" checked' in saved.text
+    with padu.session() as db:
+        row = db.get(CourseSync, course_id)
+        assert row.phase_groups and row.notify_revision_since is not None
+        assert row.notify_phase_open_since is None and row.notify_review_since is None
+        # Saving queued a sync, which applies the phase groups.
+        assert db.scalar(select(Job.kind).where(Job.kind == "moodle.sync")) == "moodle.sync"
+    cleared = teacher.post(course.gating("/program/moodle"), {}, allow_redirects=True)
+    assert cleared.status_code == 200
+    with padu.session() as db:
+        row = db.get(CourseSync, course_id)
+        assert not row.phase_groups and row.notify_revision_since is None

@@ -62,6 +62,8 @@ class MoodleSite:
         self.grades: dict[int, dict[int, float]] = defaultdict(dict)
         self.groups: dict[int, dict] = {g["id"]: g for g in _body("ws_core_group_get_course_groups.json")}
         self.members: dict[int, set[int]] = defaultdict(set)
+        #: (touserid, text) of every message sent.
+        self.messages: list[tuple[int, str]] = []
         for row in _body("ws_core_group_get_group_members.json"):
             self.members[row["groupid"]] = set(row["userids"])
 
@@ -148,3 +150,12 @@ class MoodleSite:
         for row in _indexed(form, "members"):
             self.members[int(row["groupid"])].discard(int(row["userid"]))
         return None
+
+    def core_message_send_instant_messages(self, form):
+        template = _body("ws_core_message_send_instant_messages.json")[0]
+        sent = []
+        for row in _indexed(form, "messages"):
+            self.messages.append((int(row["touserid"]), row["text"]))
+            sent.append(dict(template, msgid=len(self.messages), clientmsgid=row.get("clientmsgid"),
+                             text=row["text"]))
+        return sent

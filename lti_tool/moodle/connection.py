@@ -31,6 +31,7 @@ FEATURES: dict[str, tuple[str, ...]] = {
     "groups": ("core_group_get_course_groups", "core_group_get_group_members"),
     "phase_groups": ("core_group_create_groups", "core_group_add_group_members",
                      "core_group_delete_group_members"),
+    "messages": ("core_message_send_instant_messages",),
 }
 REQUIRED = tuple(name for names in FEATURES.values() for name in names)
 

@@ -16,7 +16,7 @@ from activities.moodle.models import Connection, CourseSync
 from lti_tool.moodle.token import seal
 from tests.lti_tool.coaching.conftest import text_of
 
-from .conftest import BUDI, TEACHER
+from .conftest import BUDI, DEWI, TEACHER
 
 READ_AT = dt.datetime(2026, 12, 1, 3, 0, tzinfo=dt.UTC)  # 10.00 WIB
 
@@ -97,3 +97,18 @@ def test_staff_switch_the_phase_groups_and_the_messages(course):
     with padu.session() as db:
         row = db.get(CourseSync, course_id)
         assert not row.phase_groups and row.notify_revision_since is None
+
+
+def test_a_launch_queues_a_sync_without_waiting_for_moodle(course):
+    padu = course.connected.padu
+    with padu.session() as db:
+        the_course = db.scalars(select(Course)).one()
+        assert db.scalar(select(Job.id).where(Job.kind == "moodle.sync")) is None  # no token: nothing queued
+        db.add(Connection(platform_id=the_course.platform_id, token_sealed=seal("any", "t"), site_name="Moodle BPSDM",
+                          release="4.5.6", missing_functions=[]))
+        db.commit()
+        course_id = the_course.id
+    course.user(DEWI, "mandiri")  # a launch: 200 at once, Moodle is not asked
+    with padu.session() as db:
+        job = db.scalars(select(Job).where(Job.kind == "moodle.sync")).one()
+        assert job.payload == {"course_id": course_id} and job.status == "pending"

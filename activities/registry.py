@@ -32,6 +32,7 @@ PACKAGES = (
     "activities.gating",
     "activities.meetings",
     "activities.dashboard",
+    "activities.moodle",
 )
 
 

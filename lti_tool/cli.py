@@ -231,6 +231,76 @@ def platform_remove(platform_id):
     click.echo(f"removed platform {platform_id} ({removed.issuer})")
 
 
+@platform.command("set-ws")
+@click.argument("platform_id", type=int)
+@click.option("--token", default=None, help="The Moodle web-services token (asked for, hidden, when left out)")
+@click.option("--clear", is_flag=True, help="Forget the platform's token")
+def platform_set_ws(platform_id, token, clear):
+    """Give a platform a Moodle web-services token (checked at once, stored encrypted, never shown again)."""
+    from .models import Platform
+    from .moodle import connection
+    from .runtime import guarded_session
+
+    settings = _settings()
+    session = _session(settings)
+    platform = session.get(Platform, platform_id)
+    if platform is None:
+        raise click.ClickException(f"no platform {platform_id} (see `padu platform list`)")
+    if clear:
+        cleared = connection.clear(session, platform_id)
+        session.commit()
+        click.echo(f"platform {platform_id}: web-services token removed" if cleared
+                   else f"platform {platform_id} had no web-services token")
+        return
+    if token is None:
+        token = click.prompt("Web-services token", hide_input=True)
+    token = token.strip()
+    if not token:
+        raise click.ClickException("the token is empty")
+    http = guarded_session(settings)
+    try:
+        result = connection.check(platform, token, http, settings.http_timeout)
+    except connection.ConnectionRefused as error:
+        raise click.ClickException(f"the token was not stored: {error.reason}") from error
+    finally:
+        http.close()
+    connection.store(session, settings.secret_key, platform, token, result)
+    session.commit()
+    click.echo(f"platform {platform_id}: web-services token stored (encrypted) for {_shown(result.site_name)}, "
+               f"Moodle {_shown(result.release)}")
+    if result.missing:
+        click.echo(f"The token's service lacks {len(result.missing)} function(s) Padu needs: "
+                   f"{', '.join(result.missing)}")
+        click.echo(result.admin_steps)
+    else:
+        click.echo("The token's service has every function Padu needs.")
+
+
+@main.command()
+@click.option("--course", "course_id", type=int, required=True, help="Padu's course id")
+def sync(course_id):
+    """Read one course from its Moodle now (activities, completion, grades, groups), as the worker does."""
+    from activities.core import Course
+    from activities.jobs import JobError
+
+    from .moodle import sync as moodle_sync
+    from .runtime import guarded_session
+
+    settings = _settings()
+    session = _session(settings)
+    course = session.get(Course, course_id)
+    if course is None:
+        raise click.ClickException(f"no course {course_id}")
+    http = guarded_session(settings)
+    try:
+        report = moodle_sync.run_once(session, settings.secret_key, http, settings.http_timeout, course)
+    except JobError as error:
+        raise click.ClickException(f"the sync failed: {error.reason}") from error
+    finally:
+        http.close()
+    click.echo(f"course {course_id} synced: {report}")
+
+
 @main.group()
 def keys():
     """Padu's signing keys."""

@@ -7,9 +7,9 @@ worker counts attempts, retries, backs off and fails the row, the same way for
 every kind.
 
 Registered today are the kinds with a real handler: the AGS score delivery
-(rows of the grade outbox) and the NRPS roster refresh (rows of ``job``). The
-Moodle syncs (group, calendar, completion) and messages are added here when
-their handlers exist — a name, a handler, two phrases for Padu's reasons; see
+(rows of the grade outbox), the NRPS roster refresh and the Moodle course sync
+(completion, grades, groups) and the Moodle messages (rows of ``job``). The Moodle
+calendar is added here when its handler exists — a name, a handler, two phrases for Padu's reasons; see
 "Adding a kind" in :mod:`activities.jobs`.
 """
 
@@ -28,6 +28,8 @@ from activities.jobs import JOBS, Job, JobError, Queue
 from . import grade_delivery
 from .lti1p3 import nrps
 from .lti1p3.exceptions import ServiceError
+from .moodle import messages as moodle_messages
+from .moodle import sync as moodle_sync
 from .runtime import Runtime
 
 
@@ -56,9 +58,13 @@ def refresh_roster(runtime: Runtime, session: Session, job: Job) -> dict:
 AGS_SCORE = Kind("ags.score", grade_delivery.send_score, title="delivery", doing="send this grade")
 ROSTER_REFRESH = Kind(nrps.JOB_KIND, refresh_roster, title="the roster refresh",
                       doing="refresh the course roster")
+MOODLE_SYNC = Kind(moodle_sync.JOB_KIND, moodle_sync.run_job, title="the Moodle sync",
+                   doing="read the course from Moodle")
+MOODLE_MESSAGE = Kind(moodle_messages.JOB_KIND, moodle_messages.run_job, title="the Moodle message",
+                      doing="send this Moodle message")
 
 #: The kinds stored in the ``job`` table, by name.
-KINDS: dict[str, Kind] = {kind.name: kind for kind in (ROSTER_REFRESH,)}
+KINDS: dict[str, Kind] = {kind.name: kind for kind in (ROSTER_REFRESH, MOODLE_SYNC, MOODLE_MESSAGE)}
 
 #: Every queue a worker serves, grades first. A worker claims only the ``job`` rows of kinds it knows.
 QUEUES: tuple[Queue, ...] = (

@@ -26,6 +26,7 @@ import logging
 import os
 import socket
 import threading
+import time
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from sqlalchemy.orm import Session, configure_mappers
@@ -36,12 +37,17 @@ from activities.jobs import BATCH, MAX_ATTEMPTS, JobError, Queue
 
 from . import housekeeping
 from .job_kinds import QUEUES, kind_of
+from .moodle import messages as moodle_messages
+from .moodle import sync as moodle_sync
 from .runtime import Runtime
 
 log = logging.getLogger(__name__)
 
 #: Platforms worked for at the same time by one ``run_forever``.
 LANES = 8
+#: Seconds between a worker's looks at the Moodle syncs and messages due (they are shared across
+#: workers by the housekeeping claim, so this only bounds the delay).
+MOODLE_CHECK = 20.0
 
 
 def worker_id() -> str:
@@ -218,6 +224,7 @@ def run_forever(runtime: Runtime, stop: threading.Event | None = None) -> None:
     me = worker_id()
     lanes = Lanes()
     log.info("worker %s started", me)
+    moodle_due = time.monotonic()
     try:
         while not stop.is_set():
             try:
@@ -225,6 +232,13 @@ def run_forever(runtime: Runtime, stop: threading.Event | None = None) -> None:
                 # Daily housekeeping (purges, upload sweep): at most once a day across all workers;
                 # it logs its own failures and never raises, so it cannot stop the jobs.
                 housekeeping.run_in_worker(runtime)
+                if time.monotonic() >= moodle_due:
+                    # Asked every MOODLE_CHECK seconds, not every poll: the grade lanes keep the database.
+                    moodle_due = time.monotonic() + MOODLE_CHECK
+                    # Every course of a connected Moodle is read again every 15 minutes (queued, never run here).
+                    moodle_sync.enqueue_periodic(runtime)
+                    # The Moodle messages the programs switched on, collected every minute.
+                    moodle_messages.queue_periodic(runtime)
             except Exception:  # the worker's outermost boundary: outlive a database or Redis hiccup
                 log.exception("worker: poll failed; retrying after a pause")
             stop.wait(runtime.settings.worker_poll_seconds)

@@ -152,6 +152,16 @@ def add_group_members(client: MoodleClient, members: Iterable[tuple[int, int]]) 
     )
 
 
+def delete_group_members(client: MoodleClient, members: Iterable[tuple[int, int]]) -> None:
+    """core_group_delete_group_members with ``(groupid, userid)`` pairs (Moodle's
+    group/externallib.php: the same ``members`` list as adding; the answer is
+    ``null``). Removing someone who is not a member does nothing, so this is retried."""
+    client.call(
+        "core_group_delete_group_members",
+        members=[{"groupid": groupid, "userid": userid} for groupid, userid in members],
+    )
+
+
 def get_course_groups(client: MoodleClient, courseid: int) -> list[Group]:
     """core_group_get_course_groups."""
     name = "core_group_get_course_groups"

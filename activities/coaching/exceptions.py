@@ -65,6 +65,11 @@ class NotInAudience(CoachingError):
     """The task is for some groups only, and the learner is in none of them."""
 
 
+class GroupsUnknown(NotInAudience):
+    """The task is for some groups only, and Padu has never read the course's groups from
+    Moodle (the platform has no web-services token, or no sync has run yet)."""
+
+
 class EvidenceNotAllowed(CoachingError):
     """The task does not accept this type of evidence."""
 

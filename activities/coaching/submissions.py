@@ -30,6 +30,7 @@ from .exceptions import (
     EmptySubmission,
     EvidenceNotAllowed,
     FileTooLarge,
+    GroupsUnknown,
     NotALearner,
     NotInAudience,
     ResubmissionNotAllowed,
@@ -79,6 +80,8 @@ def submit(
     now = now or utcnow()
     if role_in_course(session, activity.course_id, learner.id) is not Role.LEARNER:
         raise NotALearner(f"{learner.display_name} is not a learner of this course")
+    if learner_groups is None and not settings.audience.everyone:
+        raise GroupsUnknown("this task is for some groups, and the course's groups are not known")
     if not settings.audience.includes(learner_groups):
         raise NotInAudience("this task is for other groups")
 

@@ -120,6 +120,8 @@ def register(kind: RequirementKind) -> RequirementKind:
 
 
 def get(kind: str) -> RequirementKind:
+    if kind not in _KINDS:
+        registry.known_kinds()  # kinds another package registers (the native Moodle ones) are imported then
     try:
         return _KINDS[kind]
     except KeyError:
@@ -127,6 +129,7 @@ def get(kind: str) -> RequirementKind:
 
 
 def kinds() -> list[str]:
+    registry.known_kinds()
     return list(_KINDS)
 
 

@@ -38,6 +38,9 @@ PROBLEMS: Table = table(
     answer(ex.NoCoaches, lambda e: Problem(400, _("Choose at least one coach to spread the learners over."), "coach")),
     answer(ex.NotYourCoachee, lambda e: Problem(
         403, _("This learner is not one of your coachees. Ask a teacher of the course to assign you."))),
+    answer(ex.GroupsUnknown, lambda e: Problem(403, _(
+        "This task is for some groups of the course, and Padu cannot see Moodle's groups yet: that needs the "
+        "Moodle web-services token. Ask your Moodle administrator to give Padu a token (padu platform set-ws)."))),
     answer(ex.NotInAudience, lambda e: Problem(403, _("This task is for other groups of the course."))),
     answer(ex.EvidenceNotAllowed, lambda e: Problem(
         400, _("This task does not accept this kind of evidence."),

@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from activities.coaching import service
 from activities.coaching.service import CoachingSettings, Decision
 from activities.core import Activity, Role
+from activities.moodle.store import group_names_of
 
 from ..auth import current_person, current_role, requires
 from ..responses import stored_file_response
@@ -64,7 +65,8 @@ def submit(activity_id: int):
     uploads = [service.Upload(f.filename, f.stream) for f in request.files.getlist("files") if f.filename]
     return form_action(
         lambda: service.submit(db(), activity, current_person(), reflection=text_to_html(values["reflection"]),
-                               links=lines(values["links"]), files=uploads, store=evidence_store()),
+                               links=lines(values["links"]), files=uploads, store=evidence_store(),
+                               learner_groups=group_names_of(db(), activity.course_id, current_person().id)),
         again=lambda problem: task_page(activity, settings, values=values, problem=problem),
         to=url_for(".home", activity_id=activity.id), message=lambda _submission: _handed_in(activity),
         # A double tap on a slow connection: two first hand-ins raced, the other one was saved.

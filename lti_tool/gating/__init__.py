@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from activities.gating import service
 
 from ..activity_types import ActivityType, register
-from . import decisions, learner, program, staff  # noqa: F401  (their routes join the blueprint)
+from . import decisions, learner, moodle, program, staff  # noqa: F401  (their routes join the blueprint)
 from .common import bp
 
 register(ActivityType(

@@ -72,6 +72,8 @@ REQUIREMENT_KINDS = {
     "coaching_sessions": _l("Coaching sessions held"),
     "sign_off": _l("Facilitator's sign-off"),
     "attendance": _l("Attendance at meetings"),
+    "moodle_completion": _l("Moodle activity completed"),
+    "moodle_grade": _l("Moodle grade at least"),
 }
 
 BANDS = {
@@ -120,6 +122,10 @@ def progress_text(progress: Progress | None) -> str:
         return _("The activity was removed from the course; a teacher must change this requirement")
     if key == "coaching.tasks_accepted":
         return _("%(done)d of %(needed)d tasks accepted", done=done, needed=needed)
+    if key == "moodle.completion":
+        return _("Completed in Moodle") if done >= needed else _("Not completed in Moodle yet")
+    if key == "moodle.grade":
+        return _("Grade %(done)d%% in Moodle, needs %(needed)d%%", done=done, needed=needed)
     if key == "course.coaching_sessions_held":
         return _("%(done)d of %(needed)d coaching sessions held", done=done, needed=needed)
     if key == "meetings.attendance":

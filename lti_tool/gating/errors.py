@@ -29,6 +29,8 @@ _FIELDS = {
     "min_percent": lambda: _("Give a number from 0 to 100."),
     "percent": lambda: _("Give a number from 0 to 100."),
     "needed": lambda: _("Give a whole number from 1 up to the number of tasks or sessions."),
+    "cmid": lambda: _("Choose an activity of the course's Moodle activity list."),
+    "moodle_min_percent": lambda: _("Give a number from 0 to 100."),
 }
 
 

@@ -10,8 +10,12 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from activities.gating import service
+from flask_babel import gettext as _
 
+from activities.gating import service
+from activities.moodle import store as moodle_store
+
+from ..moodle.sync import NATIVE_KINDS
 from ..runtime import db
 from .common import REQUIREMENT_KINDS, progress_text, step_text, when_in, zone_of
 
@@ -57,13 +61,14 @@ def journey_of(program: service.Program, learner_id: int, now: dt.datetime | Non
     zone = zone_of(program)
     titles = requirement_titles(program)
     activities = service.activity_titles(db(), program.course_id)
-    phases = tuple(_phase(status, titles, activities, zone) for status in statuses)
+    read_at = when_in(moodle_store.synced_at(db(), program.course_id), zone)
+    phases = tuple(_phase(status, titles, activities, zone, read_at) for status in statuses)
     current = next((p for p in phases if p.state in ("open", "locked")), None)
     deadline = service.next_deadline(statuses, now or dt.datetime.now(dt.UTC))
     return Journey(phases, current, when_in(deadline, zone))
 
 
-def _phase(status: service.PhaseStatus, titles, activities, zone) -> PhaseView:
+def _phase(status: service.PhaseStatus, titles, activities, zone, moodle_read_at: str = "") -> PhaseView:
     lines = []
     for item in status.requirements:
         requirement, check = item.requirement, item.check
@@ -73,8 +78,13 @@ def _phase(status: service.PhaseStatus, titles, activities, zone) -> PhaseView:
             activity_id = check.next_step.activity_id
             activity_title = activities.get(activity_id, ("", ""))[0] if activity_id else ""
             step = step_text(check.next_step.step, activity_title or title)
+        progress = progress_text(check.progress) if check else ""
+        if requirement.kind in NATIVE_KINDS and progress:
+            # Read from Moodle by the sync, not live: say when.
+            progress = (_("%(progress)s, as of %(when)s", progress=progress, when=moodle_read_at) if moodle_read_at
+                        else _("%(progress)s, not read from Moodle yet", progress=progress))
         lines.append(RequirementLine(requirement.id, requirement.kind, title, item.met, item.waived,
-                                     progress_text(check.progress) if check else "", step, requirement.group_id))
+                                     progress, step, requirement.group_id))
     phase = status.phase
     locked_because = status.locked_because.value if isinstance(status.locked_because, service.LockedBecause) else None
     return PhaseView(

@@ -13,15 +13,17 @@ from typing import Any
 from flask import render_template, request, url_for
 from flask_babel import gettext as _
 
-from activities.core import Activity, Role
+from activities.core import Activity, Course, Role
 from activities.gating import service
 from activities.gating.exceptions import ProgramInvalid
 
 from ..auth import current_person, current_role, requires
+from ..moodle import sync as moodle_sync
 from ..runtime import db
 from ..web import Problem, form_action
 from ..web.formatting import ZONES, typed_number
 from .common import BANDS, PHASE_KINDS, REQUIREMENT_KINDS, bp, require_program, zone_of
+from .moodle import status_of
 
 Program = service.Program
 
@@ -84,6 +86,15 @@ def requirement_params(kind: str, form) -> dict:
         return {"phase_id": _number(form.get("meetings_phase_id"), "phase_id", whole=True),
                 "percent": _number(form.get("percent"), "percent"),
                 "excused_counts": form.get("excused_counts") == "yes"}
+    if kind in ("moodle_completion", "moodle_grade"):
+        params = {"cmid": _number(form.get("cmid"), "cmid", whole=True)}
+        if kind == "moodle_grade":
+            # Checked here so that the message sits by this field, not by the coaching tasks' own.
+            min_percent = _number(form.get("moodle_min_percent"), "moodle_min_percent")
+            if min_percent is None or not 0 <= min_percent <= 100:
+                raise ProgramInvalid("moodle_min_percent", "a number from 0 to 100")
+            params["min_percent"] = min_percent
+        return params
     return {}
 
 
@@ -95,6 +106,7 @@ def program_page(activity: Activity, program: Program, *, problem: Problem | Non
         values=values or {}, local_value=local_value, kinds=PHASE_KINDS, requirement_kinds=REQUIREMENT_KINDS,
         bands=BANDS, readiness=[(i, t) for i, (t, k) in activities.items() if k == "readiness"],
         coaching=[(i, t) for i, (t, k) in activities.items() if k == "coaching"], zones=ZONES, tab="program",
+        moodle=status_of(program.course_id, activity.course.platform_id),
     ), problem.status if problem else 200
 
 
@@ -167,6 +179,8 @@ def add_requirement(activity_id: int, phase_id: int):
     def act(program):
         service.add_requirement(db(), program, current_person(), current_role(), phase_id, kind,
                                 requirement_params(kind, form), title=form.get("title", ""), confirm=_confirm())
+        if kind.startswith("moodle_"):
+            moodle_sync.request(db(), db().get(Course, program.course_id))  # read the learners' facts for it soon
 
     return _edit(activity_id, f"requirement-new-{phase_id}", act, _("The requirement is added."))
 

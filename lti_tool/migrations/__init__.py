@@ -24,6 +24,7 @@ MODEL_MODULES = (
     "activities.coaching.models",
     "activities.gating.models",
     "activities.meetings.models",
+    "activities.moodle.models",
     "lti_tool.housekeeping",
 )
 

@@ -8,12 +8,15 @@ from flask import Blueprint, jsonify, redirect, render_template, request, url_fo
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from activities.core import Course
+
 from .. import activity_types
 from ..app import csrf
 from ..lti1p3 import keys
 from ..lti1p3.launch import DEEP_LINKING_REQUEST, describe, verify_launch
 from ..lti1p3.oidc import begin_login
 from ..lti1p3.presentation import TARGET_KEY, document_target
+from ..moodle import sync as moodle_sync
 from ..rate_limit import login_retry_after
 from ..runtime import current, db
 from ..sessions import set_cookie, start_session, token_for
@@ -43,6 +46,8 @@ def launch():
     row = start_session(verified, known_kinds=activity_types.known_kinds())
     # Kept for the pages' "back to the course" link (presentation.py).
     row.data = {**(row.data or {}), TARGET_KEY: document_target(verified.claim("launch_presentation"))}
+    # Gates open without anyone waiting on Moodle: the launch only queues a sync of the course.
+    moodle_sync.after_launch(db(), current().cache, db().get(Course, row.course_id))
     db().commit()
     token = token_for(row)
     # 303 after the POST: a reload of the landing page never re-posts the id_token.

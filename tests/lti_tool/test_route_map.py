@@ -220,6 +220,9 @@ ROUTES: dict[str, dict[str, Case]] = {
         "GET": case(M + BUDI, GATING, 401, 403, 200, 200, 403, 404)},
     "/a/<int:activity_id>/meetings/attendance.csv": {
         "GET": case(M + "/attendance.csv", GATING, 401, 403, 200, 200, 403, 404)},
+    # Staff save the program's Moodle switches (checkboxes: an empty form switches them off): 303.
+    "/a/<int:activity_id>/gating/program/moodle": {
+        "POST": case(G + "/program/moodle", GATING, 400, 403, 403, 303, 403, 404)},
 }
 # fmt: on
 

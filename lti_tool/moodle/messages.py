@@ -1,0 +1,109 @@
+"""Sending the Moodle messages the program switched on: the ``moodle.message`` job kind.
+
+Every minute one worker collects the due notifications
+(:func:`activities.moodle.notifications.collect`) and queues one job per row.
+The handler sends a row at most once: it commits ``attempted_at`` before
+calling ``core_message_send_instant_messages`` (never repeated by the client
+after a failure Moodle may have survived) and ``sent_at`` after; a row found
+attempted but not sent (its worker died mid-call) is not sent again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import TYPE_CHECKING
+
+from sqlalchemy.orm import Session
+
+import moodle_client as mc
+from activities.core import Person
+from activities.db import utcnow
+from activities.jobs import Job, JobError, enqueue
+from activities.moodle.models import Notification
+from activities.moodle.notifications import collect
+
+from . import connection
+from .sync import reason_of
+from .token import TokenUnreadable
+
+if TYPE_CHECKING:
+    from ..runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+JOB_KIND = "moodle.message"
+INTERVAL = dt.timedelta(minutes=1)
+
+
+def queue_due(session: Session, now: dt.datetime | None = None) -> int:
+    """Collect the due notifications and queue a job for each, in the caller's transaction."""
+    added = collect(session, now)
+    for notification in added:
+        enqueue(session, JOB_KIND, {"notification_id": notification.id}, platform_id=notification.platform_id,
+                dedup_key=f"{JOB_KIND}:{notification.id}")
+    return len(added)
+
+
+def queue_periodic(runtime: Runtime, now: dt.datetime | None = None) -> int | None:
+    """:func:`queue_due` at most once per ``INTERVAL`` across all workers; never raises."""
+    from .. import housekeeping
+
+    now = now or utcnow()
+    try:
+        with runtime.session_factory() as session:
+            if not housekeeping.claim(session, now, name=JOB_KIND, interval=INTERVAL):
+                return None
+            count = queue_due(session, now)
+            session.commit()
+            return count
+    except Exception:  # noqa: BLE001 (runs inside the worker loop, which must go on)
+        log.exception("moodle messages: could not collect the due messages; the next poll tries again")
+        return None
+
+
+def send(session: Session, secret_key: str, http, timeout: float, notification: Notification) -> None:
+    """Send one notification at most once; commits. :class:`JobError` when it cannot be sent."""
+    if notification.sent_at is not None:
+        return
+    if notification.attempted_at is not None:
+        raise JobError("an earlier try may have delivered this message (it was interrupted), so Padu does not "
+                       "send it again", retryable=False)
+    learner = session.get(Person, notification.learner_id)
+    if learner is None or not learner.sub.isdigit():
+        raise JobError("the learner is not a Moodle user Padu can write to", retryable=False)
+    try:
+        moodle = connection.client_for(session, secret_key, notification.platform_id, http, timeout)
+    except TokenUnreadable as error:
+        raise JobError(str(error), retryable=False) from None
+    if moodle is None:
+        raise JobError("this platform has no web-services token (padu platform set-ws)", retryable=False)
+    notification.attempted_at = utcnow()
+    session.commit()
+    with moodle:
+        try:
+            results = mc.send_instant_messages(moodle, [mc.NewMessage(
+                touserid=int(learner.sub), text=notification.text, textformat=mc.models.FORMAT_PLAIN,
+                clientmsgid=f"padu-{notification.event_key}"[:100])])
+        except mc.TransportError as error:
+            if error.maybe_processed:
+                raise JobError("Moodle may have received the message but did not answer, so Padu does not send it "
+                               "again", retryable=False) from None
+            notification.attempted_at = None  # certainly not sent: it may be tried again
+            session.commit()
+            raise reason_of(error) from None
+        except mc.MoodleError as error:
+            raise reason_of(error) from None
+    if not results or not results[0].sent:
+        raise JobError("Moodle refused the message (messaging disabled or the learner blocks it)", retryable=False)
+    notification.sent_at, notification.moodle_message_id = utcnow(), results[0].msgid
+    session.commit()
+
+
+def run_job(runtime: Runtime, session: Session, job: Job) -> dict:
+    """The ``moodle.message`` handler."""
+    notification = session.get(Notification, job.payload.get("notification_id"))
+    if notification is None:
+        return {}
+    send(session, runtime.settings.secret_key, runtime.http, runtime.settings.http_timeout, notification)
+    return {}

@@ -7,11 +7,16 @@ refused, as during a restart, while the shared server keeps running.
 
 from __future__ import annotations
 
+import threading
+import time
+from collections import Counter
+
 import pytest
 import requests
 from sqlalchemy.engine import make_url
 
 from tests.lms import LtiBrowser
+from tests.lms.forms import first_form
 from tests.lti_tool.conftest import Connected, populate
 from tests.padu_server import PaduServer
 from tests.tcp_proxy import TcpProxy
@@ -80,4 +85,72 @@ def test_database_away_answers_503_and_padu_recovers_without_restart(proxied, lm
     assert resumed.status_code == 200, resumed.text[:500]
     _browser, again = connected.launch("5")
     assert again.status_code == 200
+
+
+
+def _launch_until_stopped(connected: Connected, user: str, stop: threading.Event, seen: Counter,
+                          wrong: list[str]) -> None:
+    """Launch after launch, as the platform's browser would, counting every answer Padu gives."""
+    padu, lms = connected.padu, connected.lms
+
+    def check(answer: requests.Response, expected: int, step: str) -> bool:
+        seen[(step, answer.status_code)] += 1
+        if answer.status_code == expected:
+            return True
+        if answer.status_code != 503 or answer.headers.get("Retry-After") != "10" \
+                or "Padu sedang tidak tersedia sebentar" not in answer.text:
+            wrong.append(f"{step}: HTTP {answer.status_code} {answer.text[:200]!r}")
+        return False
+
+    while not stop.is_set():
+        browser = requests.Session()
+        fields = lms.login_initiation_form(connected.client_id, user, padu.url + "/lti/launch", resource_link_id="1")
+        answer = browser.post(padu.url + "/lti/login", data=fields, allow_redirects=False, timeout=30)
+        if not check(answer, 302, "login"):
+            continue
+        form = first_form(browser.get(answer.headers["Location"], timeout=30).text, "ltiAuthForm")
+        answer = browser.post(form["action"], data=form["fields"], allow_redirects=False, timeout=30)
+        if not check(answer, 303, "launch"):
+            continue
+        check(browser.get(padu.url + answer.headers["Location"], timeout=30), 200, "page")
+
+
+@pytest.mark.slow
+def test_database_restart_under_load_gives_503_pages_never_a_500(tmp_path, lms, postgres_url):
+    """gunicorn with two workers, launches in flight from four browsers, the database
+    gone for two seconds: every answer is a success or Padu's 503 page, and Padu
+    serves again afterwards without a restart."""
+    from tests.lti_tool.test_processes import ProcessPadu
+
+    proxy, url = through(postgres_url)
+    padu = ProcessPadu(tmp_path, workers=2, database_url=url)
+    stop, seen, wrong = threading.Event(), Counter(), []
+    try:
+        connected = Connected(lms, padu, populate(lms, padu))
+        for user in ("3", "4", "5"):  # course, people and memberships exist before the load
+            assert connected.launch(user)[1].status_code == 200
+        browsers = [threading.Thread(target=_launch_until_stopped, args=(connected, user, stop, seen, wrong))
+                    for user in ("3", "4", "5", "4")]
+        for thread in browsers:
+            thread.start()
+        time.sleep(2)
+        proxy.cut()
+        time.sleep(2)
+        proxy.restore()
+        time.sleep(3)
+        stop.set()
+        for thread in browsers:
+            thread.join(60)
+        outage = sum(count for (_step, status), count in seen.items() if status == 503)
+        print("answers:", dict(seen))
+        assert not wrong, wrong[:5]
+        assert outage > 0, "no request met the outage; the test proves nothing"
+        assert seen[("page", 200)] > 0
+        for user in ("3", "4", "5"):  # recovered, the same processes
+            _browser, page = connected.launch(user)
+            assert page.status_code == 200
+    finally:
+        stop.set()
+        padu.stop()
+        proxy.stop()
 

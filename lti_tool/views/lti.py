@@ -80,11 +80,10 @@ def healthz():
     ping = getattr(current().cache, "ping", None)
     if ping is not None:
         report["redis"] = "ok" if ping() else "unreachable"
-        if report["redis"] != "ok":
-            log.error("health check: Redis does not answer")
     if report["database"] != "ok":
         return jsonify(report | {"status": "error"}), 503
-    if report["redis"] != "ok":
+    if report["redis"] == "unreachable":
+        log.error("health check: Redis does not answer")
         report["status"] = "degraded"
     return jsonify(report)
 

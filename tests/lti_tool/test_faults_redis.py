@@ -158,3 +158,7 @@ def test_redis_cut_in_the_middle_of_a_run(tmp_path, lms, redis_url):
         padu.stop()
         proxy.stop()
 
+
+
+def test_health_without_redis_configured_is_ok(padu):
+    assert requests.get(padu.url + "/healthz").json() == {"status": "ok", "database": "ok", "redis": "none"}

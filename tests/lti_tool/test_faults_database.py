@@ -154,3 +154,22 @@ def test_database_restart_under_load_gives_503_pages_never_a_500(tmp_path, lms, 
         padu.stop()
         proxy.stop()
 
+
+
+@pytest.mark.browser
+def test_the_503_page_at_390_px_has_no_serious_accessibility_problem(proxied, chromium_context):
+    from tests.browser_support import serious_violations
+
+    proxy, _padu, connected = proxied
+    _browser, page = connected.launch("4")
+    proxy.cut()
+    try:
+        tab = chromium_context.new_page()
+        tab.set_viewport_size({"width": 390, "height": 844})
+        answer = tab.goto(page.url)
+        assert answer is not None and answer.status == 503
+        assert tab.locator("h1").inner_text() == "Padu sedang tidak tersedia sebentar"
+        found = serious_violations(tab)
+        assert not found, "; ".join(f"{v['id']}: {v['help']}" for v in found)
+    finally:
+        proxy.restore()

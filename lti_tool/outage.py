@@ -29,9 +29,11 @@ import jwt
 from flask import g, render_template, request, session
 from flask.globals import request_ctx
 from sqlalchemy import exc as sa_exc
+from werkzeug.exceptions import HTTPException
 
 from .frame_ancestors import PlatformOrigins
 from .frame_ancestors import origin as csp_origin
+from .lti1p3.launch import CLAIM, MAX_TOKEN_BYTES
 from .lti1p3.presentation import TARGET_KEY, ReturnLink, return_link
 from .sessions import LaunchSessionData, LaunchSessionInterface
 
@@ -125,8 +127,11 @@ def _from_unverified_launch(platform_origins: PlatformOrigins) -> ReturnLink | N
     found through it), so nothing of it is trusted but a link to a site Padu
     already frames: a forged token can only point at a registered Moodle.
     """
-    token = request.form.get("id_token") or ""
-    if not token or len(token) > 64 * 1024:
+    try:
+        token = request.form.get("id_token") or ""
+    except HTTPException:  # a form too large or malformed: no way back from it
+        return None
+    if not token or len(token) > MAX_TOKEN_BYTES:
         return None
     try:
         claims = jwt.decode(token, options={"verify_signature": False})
@@ -136,7 +141,7 @@ def _from_unverified_launch(platform_origins: PlatformOrigins) -> ReturnLink | N
     issuer_origin = csp_origin(issuer if isinstance(issuer, str) else None)
     if issuer_origin is None or issuer_origin not in platform_origins.known_all():
         return None
-    presentation = claims.get("https://purl.imsglobal.org/spec/lti/claim/launch_presentation")
+    presentation = claims.get(CLAIM + "launch_presentation")
     if not isinstance(presentation, dict):
         return None
     target = presentation.get("document_target")

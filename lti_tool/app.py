@@ -9,6 +9,7 @@ from flask import Flask, abort, g, render_template, request, session
 from flask_babel import Babel, get_locale
 from flask_compress import Compress
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -20,8 +21,9 @@ from .i18n import select_locale
 from .logsafe import clean
 from .lti1p3.exceptions import LtiError
 from .lti1p3.presentation import TARGET_KEY, return_link
+from .outage import OutageAwareSessions, is_database_outage, raise_session_outage, unavailable_page
 from .runtime import Runtime, close_db
-from .sessions import TOKEN_PARAM, LaunchSessionInterface
+from .sessions import TOKEN_PARAM
 
 log = logging.getLogger("padu")
 csrf = CSRFProtect()
@@ -57,7 +59,8 @@ def create_app(settings: Settings | None = None) -> Flask:
             app.wsgi_app, x_for=settings.proxy_count, x_proto=settings.proxy_count,
             x_host=settings.proxy_count, x_port=settings.proxy_count)
     app.extensions["padu"] = Runtime.build(settings)
-    app.session_interface = LaunchSessionInterface()
+    app.session_interface = OutageAwareSessions()
+    app.before_request(raise_session_outage)  # first of all hooks (outage.py)
     # Before the CSRF check: Flask-WTF reads every form field's name and fails
     # on a multipart part sent without one (a crafted request, never a browser).
     app.before_request(_refuse_unnamed_form_parts)
@@ -102,7 +105,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     @app.context_processor
     def _launch_context():
         launch = getattr(session, "launch", None)
-        if launch is None:
+        if launch is None or g.get("database_unavailable"):
+            # The outage page (outage.py) brings its own way back, read without the database.
             return {}
         from .auth import current_course, current_person
 
@@ -116,7 +120,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         response.headers["Cache-Control"] = "public, max-age=604800"
         return response
 
-    _register_error_pages(app)
+    _register_error_pages(app, platform_origins)
 
     from .views import deep_linking, grades, lti, registration, setup
 
@@ -151,9 +155,11 @@ def _frame_ancestors(platform_origins: PlatformOrigins) -> str:
     ``openid_configuration`` URL it passes.
     """
     launch = getattr(session, "launch", None)
+    outage = g.get("database_unavailable")
     if launch is not None:
-        return directive_value(platform_origins.for_platform(launch.platform_id))
-    origins = platform_origins.all()
+        return directive_value(platform_origins.known(launch.platform_id) if outage
+                               else platform_origins.for_platform(launch.platform_id))
+    origins = platform_origins.known_all() if outage else platform_origins.all()
     if request.endpoint in ("registration.register", "registration.register_invited"):
         configured = origin(request.args.get("openid_configuration"))
         if configured:
@@ -161,7 +167,16 @@ def _frame_ancestors(platform_origins: PlatformOrigins) -> str:
     return directive_value(origins)
 
 
-def _register_error_pages(app: Flask) -> None:
+def _register_error_pages(app: Flask, platform_origins: PlatformOrigins) -> None:
+    # The database away is a 503 wherever it shows: in a view (the handlers
+    # below), or while the launch session is opened, before any view, which
+    # Flask hands to the HTTPException handler as a 500 wrapping the error.
+    @app.errorhandler(sa_exc.SQLAlchemyError)
+    def _database_error(error: sa_exc.SQLAlchemyError):
+        if is_database_outage(error):
+            return unavailable_page(platform_origins)
+        return _unexpected(error)
+
     @app.errorhandler(LtiError)
     def _lti_error(error: LtiError):
         # The reason quotes what the platform or the browser sent: escaped, or a %0a forges a log line.
@@ -176,6 +191,8 @@ def _register_error_pages(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):
+        if error.code == 500 and is_database_outage(error):
+            return unavailable_page(platform_origins)
         if request.accept_mimetypes.best == "application/json" or request.is_json:
             return {"error": error.name, "detail": error.description}, error.code
         return render_template("error.html", code=str(error.code), status=error.code, kind="http",
@@ -185,5 +202,7 @@ def _register_error_pages(app: Flask) -> None:
     def _unexpected(error: Exception):
         # A last line so that a person never sees a bare stack trace page; the
         # traceback goes to the log, where it must be fixed.
+        if is_database_outage(error):
+            return unavailable_page(platform_origins)
         log.exception("unexpected error on %s %s", request.method, request.path)
         return render_template("error.html", code="500", status=500, kind="server"), 500

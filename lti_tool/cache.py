@@ -5,8 +5,8 @@ default runs one process). With it, Redis: JWKS, access tokens and rosters are
 then fetched once for all workers.
 
 A cache only saves work, so Redis failing (down, or refusing a value) makes it
-behave as an empty cache that keeps nothing: Padu fetches again instead of
-failing the request or killing the grade worker.
+fall back to a memory cache in the process (see ``RedisCache``): Padu fetches
+again once per process instead of failing the request or killing the grade worker.
 """
 
 from __future__ import annotations
@@ -84,62 +84,129 @@ class MemoryCache:
 
 
 class RedisCache:
-    """Values are stored as JSON under a ``padu:`` prefix; Redis errors degrade to no cache."""
+    """Values are stored as JSON under a ``padu:`` prefix; Redis errors degrade to a process cache.
 
-    def __init__(self, url: str, prefix: str = "padu:") -> None:
+    While Redis fails, every operation goes to a per-process :class:`MemoryCache`
+    instead: a platform's keys and access tokens are then fetched once per
+    process rather than on every launch or every grade, counters (the login
+    limit) go on per process, and ``add`` still deduplicates within the process.
+    After a failure Redis is left alone for :attr:`RETRY_SECONDS`, so that a
+    Redis that hangs (a host gone, a network cut) costs one timeout, not one per
+    request. Nothing that must be single-use lives here: login states and
+    nonces are rows in the database (``lti1p3.oidc``, ``lti1p3.launch``).
+    """
+
+    #: Seconds Redis is not asked again after it failed.
+    RETRY_SECONDS = 5.0
+    #: A cache that takes seconds is worse than none: Redis answers in milliseconds.
+    CONNECT_TIMEOUT, SOCKET_TIMEOUT = 1.0, 2.0
+
+    def __init__(self, url: str, prefix: str = "padu:", clock=time.monotonic) -> None:
         import redis
+        from redis.backoff import NoBackoff
+        from redis.retry import Retry
 
-        self._redis = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
+        # One retry (a pooled connection Redis closed on restart), not redis-py's ten:
+        # ten connect timeouts in a row would hold a request for seconds.
+        self._redis = redis.Redis.from_url(url, socket_timeout=self.SOCKET_TIMEOUT,
+                                           socket_connect_timeout=self.CONNECT_TIMEOUT,
+                                           retry=Retry(NoBackoff(), 1))
         self._prefix = prefix
-        self._errors = (redis.RedisError, TypeError, ValueError)
-        # Counters go on in this process while Redis is away: a rate limit that
-        # failed open everywhere, or failed every request, would both be wrong.
-        self._local_counters = MemoryCache()
+        self._errors = (redis.RedisError, OSError, TypeError, ValueError)
+        self._local = MemoryCache()
+        self._clock = clock
+        self._failed_at: float | None = None
+
+    def _usable(self) -> bool:
+        failed_at = self._failed_at
+        return failed_at is None or self._clock() - failed_at >= self.RETRY_SECONDS
 
     def _failed(self, operation: str, key: str, error: Exception) -> None:
-        log.warning("cache %s %s failed, working without the cache: %s", operation, key, error)
+        if self._usable():  # once per pause, not once per request
+            log.warning("cache %s %s failed, working with this process's memory for %.0f s: %s",
+                        operation, key, self.RETRY_SECONDS, error)
+        self._failed_at = self._clock()
+
+    def _succeeded(self) -> None:
+        if self._failed_at is not None:
+            log.warning("cache: Redis answers again")
+            self._failed_at = None
 
     def get(self, key: str) -> Any | None:
+        if not self._usable():
+            return self._local.get(key)
         try:
             raw = self._redis.get(self._prefix + key)
-            return None if raw is None else json.loads(raw)
+            value = None if raw is None else json.loads(raw)
         except self._errors as error:
             self._failed("get", key, error)
-            return None
+            return self._local.get(key)
+        self._succeeded()
+        return value
 
     def set(self, key: str, value: Any, ttl: float) -> None:
+        if not self._usable():
+            self._local.set(key, value, ttl)
+            return
         try:
             self._redis.set(self._prefix + key, json.dumps(value), px=_milliseconds(ttl))
         except self._errors as error:
             self._failed("set", key, error)
+            self._local.set(key, value, ttl)
+            return
+        self._succeeded()
 
     def add(self, key: str, value: Any, ttl: float) -> bool:
-        """Without Redis every caller "wins": work is repeated rather than skipped."""
+        """Without Redis, set-if-absent in this process: work is repeated per process, never skipped by all."""
+        if not self._usable():
+            return self._local.add(key, value, ttl)
         try:
-            return bool(self._redis.set(self._prefix + key, json.dumps(value), px=_milliseconds(ttl), nx=True))
+            added = bool(self._redis.set(self._prefix + key, json.dumps(value), px=_milliseconds(ttl), nx=True))
         except self._errors as error:
             self._failed("add", key, error)
-            return True
+            return self._local.add(key, value, ttl)
+        self._succeeded()
+        return added
 
     def delete(self, key: str) -> None:
+        # Both: a value kept in memory during an outage must not outlive its invalidation.
+        self._local.delete(key)
+        if not self._usable():
+            return
         try:
             self._redis.delete(self._prefix + key)
         except self._errors as error:
             self._failed("delete", key, error)
+            return
+        self._succeeded()
 
     def incr(self, key: str, ttl: float) -> int:
+        # Counters go on in this process while Redis is away: a rate limit that
+        # failed open everywhere, or failed every request, would both be wrong.
+        if not self._usable():
+            return self._local.incr(key, ttl)
         # SET NX gives the counter its lifetime once; INCR keeps that TTL.
         try:
             pipe = self._redis.pipeline()
             pipe.set(self._prefix + key, 0, px=_milliseconds(ttl), nx=True)
             pipe.incr(self._prefix + key)
-            return int(pipe.execute()[1])
+            value = int(pipe.execute()[1])
         except self._errors as error:
             self._failed("incr", key, error)
-            return self._local_counters.incr(key, ttl)
+            return self._local.incr(key, ttl)
+        self._succeeded()
+        return value
 
     def ping(self) -> bool:
-        return bool(self._redis.ping())
+        """Whether Redis answers now (``/healthz``): asked even while the cache pauses, and ends the pause."""
+        try:
+            answered = bool(self._redis.ping())
+        except self._errors as error:
+            self._failed("ping", "-", error)
+            return False
+        if answered:
+            self._succeeded()
+        return answered
 
 
 #: Redis refuses an expiry past 2**63 ms; no cached value should live a year anyway.

@@ -83,6 +83,17 @@ class PlatformOrigins:
     def all(self) -> list[str]:
         return [o for o in self._current().values() if o]
 
+    def known(self, platform_id: int) -> list[str]:
+        """``for_platform`` from what this process last read, never asking the database (an outage)."""
+        with self._lock:
+            found = self._by_platform.get(platform_id)
+        return [found] if found else []
+
+    def known_all(self) -> list[str]:
+        """``all`` from what this process last read, never asking the database (an outage)."""
+        with self._lock:
+            return [o for o in self._by_platform.values() if o]
+
     def _current(self, force: bool = False) -> dict[int, str | None]:
         with self._lock:
             now = self._clock()

@@ -156,7 +156,7 @@ class LaunchSessionInterface(SessionInterface):
         return LaunchSessionData(dict(launch.data or {}), launch=launch, token=token)
 
     def save_session(self, app, session, response):
-        if session.launch is None:
+        if g.get("database_unavailable") or session.launch is None:  # the outage page (outage.py)
             return
         if session.modified:
             launch = db().merge(session.launch)

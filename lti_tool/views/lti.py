@@ -69,12 +69,28 @@ def jwks():
 
 @bp.get("/healthz")
 def healthz():
+    """The database and Redis, each ``ok`` or ``unreachable`` (Redis ``none`` when not configured).
+
+    Without the database Padu can do nothing: 503, and a load balancer takes the
+    instance out. Without Redis it serves on (the caches fall back to each
+    process's memory, see ``cache.py``): 200 with ``status: degraded``, so that
+    a Redis outage does not take every instance out, yet monitoring sees it.
+    """
+    report = {"status": "ok", "database": "ok", "redis": "none"}
     try:
         db().execute(text("SELECT 1"))
     except SQLAlchemyError as error:
         log.error("health check: database does not answer: %s", error)
-        return jsonify(status="error", database="unreachable"), 503
-    return jsonify(status="ok", database="ok")
+        report["database"] = "unreachable"
+    ping = getattr(current().cache, "ping", None)
+    if ping is not None:
+        report["redis"] = "ok" if ping() else "unreachable"
+    if report["database"] != "ok":
+        return jsonify(report | {"status": "error"}), 503
+    if report["redis"] == "unreachable":
+        log.error("health check: Redis does not answer")
+        report["status"] = "degraded"
+    return jsonify(report)
 
 
 def tool_values() -> dict[str, str]:

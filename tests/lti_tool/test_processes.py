@@ -42,10 +42,10 @@ def _env(data_dir: Path, base_url: str, database_url: str = "") -> dict:
 class ProcessPadu:
     """Padu under gunicorn with N workers, reachable like PaduServer for the fixtures."""
 
-    def __init__(self, data_dir: Path, workers: int, database_url: str = ""):
+    def __init__(self, data_dir: Path, workers: int, database_url: str = "", **extra_env: str):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.env = _env(data_dir, self.url, database_url)
+        self.env = _env(data_dir, self.url, database_url) | extra_env
         self.settings = load_settings(environ=self.env)
         upgrade(self.settings)
         self._engine = make_engine(self.settings.sqlalchemy_url)

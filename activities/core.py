@@ -16,6 +16,9 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from .db import Base, JsonObject, utcnow
 
+#: A membership's ``last_launch_at`` moves at most this often.
+LAUNCH_MARK_INTERVAL = dt.timedelta(minutes=1)
+
 
 class Role(str, enum.Enum):
     """What a person may do in a course, in Padu's terms (mapped from LTI roles)."""
@@ -162,7 +165,10 @@ def upsert_membership(
     if source == "launch":
         membership.role = role.value
         membership.source = "launch"
-        membership.last_launch_at = utcnow()
+        now = utcnow()
+        # To the minute, like a session's last_seen_at: a relaunch within it writes nothing.
+        if membership.last_launch_at is None or now - membership.last_launch_at >= LAUNCH_MARK_INTERVAL:
+            membership.last_launch_at = now
     elif membership.source != "launch":
         membership.role = role.value
     session.flush()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import secrets
 from collections.abc import Mapping
 from typing import Any
 
@@ -16,10 +17,11 @@ import jwt
 from pylti1p3.exception import LtiException
 from pylti1p3.message_validators import get_validators
 from sqlalchemy import delete
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from activities.db import utcnow
+from activities.db import rowcount, utcnow
 from config import Settings
 
 from ..models import LoginState, Platform, UsedNonce
@@ -42,6 +44,9 @@ SUPPORTED_MESSAGES = {RESOURCE_LINK_REQUEST, DEEP_LINKING_REQUEST}
 MAX_TOKEN_BYTES = 64 * 1024
 #: A nonce is remembered at least as long as a token carrying it could still be valid.
 NONCE_MEMORY = dt.timedelta(hours=2)
+#: One launch in this many deletes the expired nonces (they only take room; the
+#: primary key, not their absence, is what refuses a replay).
+SWEEP_ONE_IN = 50
 
 
 @dataclasses.dataclass(frozen=True)
@@ -112,13 +117,13 @@ class VerifiedLaunch:
 
 
 def _consume_state(session: Session, state: str) -> LoginState:
-    """Delete the login state and return it; only one request can ever get it."""
+    """Delete the login state and return it; only one request can ever get it (the
+    delete is committed with the launch, or on its refusal: see :func:`verify_launch`)."""
     row = session.execute(
         delete(LoginState)
         .where(LoginState.state == state)
         .returning(LoginState.nonce, LoginState.platform_id, LoginState.expires_at)
     ).first()
-    session.commit()
     if row is None:
         raise exc.StateInvalid("state is unknown or was already used")
     nonce, platform_id, expires_at = row
@@ -200,18 +205,29 @@ def _check_types(claims: JsonObject, platform: Platform) -> None:
 
 def _use_nonce(session: Session, platform: Platform, nonce: str) -> None:
     """Record the nonce; the primary key makes a second use fail atomically,
-    whichever process or host sees it (no check-then-insert race)."""
+    whichever process or host sees it (no check-then-insert race).
+
+    ``ON CONFLICT DO NOTHING`` reports a used nonce as no row inserted rather than
+    as an error, so the transaction (with the consumed state) stays usable.
+    Expired nonces are swept by a small share of launches, not each one.
+    """
     now = utcnow()
-    session.execute(delete(UsedNonce).where(UsedNonce.expires_at < now))
-    session.add(UsedNonce(platform_id=platform.id, nonce=nonce, expires_at=now + NONCE_MEMORY))
-    try:
-        session.commit()
-    except IntegrityError as error:
-        session.rollback()
-        raise exc.NonceReused("nonce was already used") from error
+    if secrets.randbelow(SWEEP_ONE_IN) == 0:
+        session.execute(delete(UsedNonce).where(UsedNonce.expires_at < now))
+    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    inserted = session.execute(
+        insert(UsedNonce)
+        .values(platform_id=platform.id, nonce=nonce, expires_at=now + NONCE_MEMORY)
+        .on_conflict_do_nothing()
+    )
+    if rowcount(inserted) != 1:
+        raise exc.NonceReused("nonce was already used")
 
 
 def verify_launch(session: Session, settings: Settings, keys: PlatformKeys, form: Mapping[str, str]) -> VerifiedLaunch:
+    """The launch, verified; the state is consumed and the nonce recorded in ``session``'s
+    transaction, which the caller commits together with what the launch establishes
+    (one commit per launch). A refusal commits the consumed state before raising."""
     token = form.get("id_token") or ""
     state = form.get("state") or ""
     if not token:
@@ -221,7 +237,18 @@ def verify_launch(session: Session, settings: Settings, keys: PlatformKeys, form
     if not state:
         raise exc.StateInvalid("no state in the launch")
     header = _header(token)
-    login = _consume_state(session, state)
+    try:
+        login = _consume_state(session, state)
+        return _verify(session, settings, keys, token, header, login)
+    except exc.LtiError:
+        # A refused launch still used up its state (an expired one too, and the nonce
+        # if it got that far): nothing else was written yet, so this commits only that.
+        session.commit()
+        raise
+
+
+def _verify(session: Session, settings: Settings, keys: PlatformKeys, token: str, header: JsonObject,
+            login: LoginState) -> VerifiedLaunch:
     platform = session.get(Platform, login.platform_id)
     if platform is None:
         raise exc.UnknownPlatform("the platform of this login was removed")

@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from typing import Literal, overload
 from urllib.parse import urlencode, urlparse
 
-from sqlalchemy import delete
+from sqlalchemy import delete, insert
 from sqlalchemy.orm import Session
 
 from activities.db import utcnow
@@ -38,6 +38,9 @@ from .registry import find_platform
 #: How long the platform may take between the login redirect and the launch POST.
 STATE_LIFETIME = dt.timedelta(minutes=10)
 MAX_FIELD_LENGTH = 4096
+#: One login in this many deletes the expired states; an expired state is refused
+#: anyway, and the daily housekeeping sweeps the rest (a delete per login cost a write).
+SWEEP_ONE_IN = 50
 
 
 @overload
@@ -82,15 +85,14 @@ def begin_login(session: Session, settings: Settings, params: Mapping[str, str])
         )
 
     now = utcnow()
-    session.execute(delete(LoginState).where(LoginState.expires_at < now))
+    if secrets.randbelow(SWEEP_ONE_IN) == 0:
+        session.execute(delete(LoginState).where(LoginState.expires_at < now))
     state = secrets.token_urlsafe(32)
     nonce = secrets.token_urlsafe(32)
-    session.add(
-        LoginState(
-            state=state, nonce=nonce, platform_id=platform.id, target_link_uri=target_link_uri,
-            expires_at=now + STATE_LIFETIME,
-        )
-    )
+    session.execute(insert(LoginState).values(
+        state=state, nonce=nonce, platform_id=platform.id, target_link_uri=target_link_uri,
+        created_at=now, expires_at=now + STATE_LIFETIME,
+    ))
     session.commit()
 
     query = {

@@ -21,7 +21,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from activities.db import rowcount, utcnow
+from activities.db import utcnow
 from config import Settings
 
 from ..models import LoginState, Platform, UsedNonce
@@ -207,7 +207,7 @@ def _use_nonce(session: Session, platform: Platform, nonce: str) -> None:
     """Record the nonce; the primary key makes a second use fail atomically,
     whichever process or host sees it (no check-then-insert race).
 
-    ``ON CONFLICT DO NOTHING`` reports a used nonce as no row inserted rather than
+    ``ON CONFLICT DO NOTHING`` reports a used nonce as no row returned rather than
     as an error, so the transaction (with the consumed state) stays usable.
     Expired nonces are swept by a small share of launches, not each one.
     """
@@ -219,8 +219,9 @@ def _use_nonce(session: Session, platform: Platform, nonce: str) -> None:
         insert(UsedNonce)
         .values(platform_id=platform.id, nonce=nonce, expires_at=now + NONCE_MEMORY)
         .on_conflict_do_nothing()
-    )
-    if rowcount(inserted) != 1:
+        .returning(UsedNonce.nonce)
+    ).first()
+    if inserted is None:
         raise exc.NonceReused("nonce was already used")
 
 

@@ -134,8 +134,15 @@ def upsert_course(session: Session, platform_id: int, lti_context_id: str, label
         session.add(course)
     course.label = label or course.label
     course.title = title or course.title
-    session.flush()
+    _flush_if_new(session, course)
     return course
+
+
+def _flush_if_new(session: Session, row: Base) -> None:
+    """Flush a row just added, so that it has its id; changes to a known row (often
+    none: the same name again) wait for the next flush or the commit."""
+    if row in session.new:
+        session.flush()
 
 
 def upsert_person(session: Session, platform_id: int, sub: str, **profile: str) -> Person:
@@ -147,7 +154,7 @@ def upsert_person(session: Session, platform_id: int, sub: str, **profile: str) 
         value = profile.get(field_name)
         if value:
             setattr(person, field_name, value)
-    session.flush()
+    _flush_if_new(session, person)
     return person
 
 
@@ -171,7 +178,7 @@ def upsert_membership(
             membership.last_launch_at = now
     elif membership.source != "launch":
         membership.role = role.value
-    session.flush()
+    _flush_if_new(session, membership)
     return membership
 
 

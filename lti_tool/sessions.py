@@ -203,13 +203,12 @@ def start_session(verified: VerifiedLaunch, *, known_kinds: set[str], data: dict
     # cannot outlive a relaunch as learner. Sessions with the same role stay, so
     # a learner who opened two activities of the course (two tabs, or the
     # browser's back button on a phone) keeps both.
-    session.execute(
+    session.connection().execute(  # Core: no ORM objects to keep in step with it
         update(LaunchSession)
         .where(LaunchSession.platform_id == platform.id, LaunchSession.course_id == course.id,
                LaunchSession.person_id == person.id, LaunchSession.expires_at > now,
                LaunchSession.role != role.value)
         .values(expires_at=now)
-        .execution_options(synchronize_session=False)
     )
     activity = None
     if verified.message_type != DEEP_LINKING_REQUEST:

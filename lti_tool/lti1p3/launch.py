@@ -18,7 +18,7 @@ import jwt
 from jwt.utils import base64url_decode
 from pylti1p3.exception import LtiException
 from pylti1p3.message_validators import get_validators
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -119,13 +119,10 @@ class VerifiedLaunch:
         return url if isinstance(url, str) else None  # the platform's JSON may hold anything here
 
 
-def _consume_state(session: Session, state: str) -> LoginState:
-    """Delete the login state and return it; only one request can ever get it (the
-    delete is committed with the launch, or on its refusal: see :func:`verify_launch`)."""
+def _read_state(session: Session, state: str) -> LoginState:
+    """The login state the launch names, read but not yet used up (see :func:`_consume_state`)."""
     row = session.connection().execute(
-        delete(LoginState)
-        .where(LoginState.state == state)
-        .returning(LoginState.nonce, LoginState.platform_id, LoginState.expires_at)
+        select(LoginState.nonce, LoginState.platform_id, LoginState.expires_at).where(LoginState.state == state)
     ).first()
     if row is None:
         raise exc.StateInvalid("state is unknown or was already used")
@@ -133,6 +130,15 @@ def _consume_state(session: Session, state: str) -> LoginState:
     if expires_at < utcnow():
         raise exc.StateInvalid("state expired before the launch arrived")
     return LoginState(state=state, nonce=nonce, platform_id=platform_id, expires_at=expires_at)
+
+
+def _consume_state(session: Session, state: str) -> bool:
+    """Delete the login state; True for the one request that did (the delete is committed
+    with the launch, or on its refusal: see :func:`verify_launch`)."""
+    deleted = session.connection().execute(
+        delete(LoginState).where(LoginState.state == state).returning(LoginState.state)
+    ).first()
+    return deleted is not None
 
 
 def _header(token: str) -> JsonObject:
@@ -237,9 +243,9 @@ def _use_nonce(session: Session, platform: Platform, nonce: str) -> None:
 
 
 def verify_launch(session: Session, settings: Settings, keys: PlatformKeys, form: Mapping[str, str]) -> VerifiedLaunch:
-    """The launch, verified; the state is consumed and the nonce recorded in ``session``'s
+    """The launch, verified; the state is used up and the nonce recorded in ``session``'s
     transaction, which the caller commits together with what the launch establishes
-    (one commit per launch). A refusal commits the consumed state before raising."""
+    (one commit per launch). A refusal commits the used-up state before raising."""
     token = form.get("id_token") or ""
     state = form.get("state") or ""
     if not token:
@@ -250,11 +256,15 @@ def verify_launch(session: Session, settings: Settings, keys: PlatformKeys, form
         raise exc.StateInvalid("no state in the launch")
     header = _header(token)
     try:
-        login = _consume_state(session, state)
+        # Read first, used up last: the checks (and a key fetch, if the platform's keys
+        # are not cached) run before this transaction writes, which on SQLite locks
+        # out every other writer until the commit.
+        login = _read_state(session, state)
         return _verify(session, settings, keys, token, header, login)
     except exc.LtiError:
-        # A refused launch still used up its state (an expired one too, and the nonce
-        # if it got that far): nothing else was written yet, so this commits only that.
+        # A refused launch still uses up its state (an expired one too): nothing else
+        # was written yet, so this commits only that.
+        _consume_state(session, state)
         session.commit()
         raise
 
@@ -283,6 +293,8 @@ def _verify(session: Session, settings: Settings, keys: PlatformKeys, token: str
                 raise exc.ClaimInvalid(str(error)) from error
     if message_type == RESOURCE_LINK_REQUEST and not isinstance((claims.get(CLAIM + "resource_link") or {}).get("id"), str):
         raise exc.ClaimInvalid("resource_link id must be a string")
+    if not _consume_state(session, login.state):
+        raise exc.StateInvalid("state was already used")  # by a concurrent launch with the same state
     _use_nonce(session, platform, claims["nonce"])
     return VerifiedLaunch(platform=platform, claims=claims)
 

@@ -90,17 +90,18 @@ def begin_login(session: Session, settings: Settings, params: Mapping[str, str])
         session.execute(delete(LoginState).where(LoginState.expires_at < now))
     state = secrets.token_urlsafe(32)
     nonce = secrets.token_urlsafe(32)
-    session.connection().execute(insert(LoginState).values(
-        state=state, nonce=nonce, platform_id=platform.id, target_link_uri=target_link_uri,
-        created_at=now, expires_at=now + STATE_LIFETIME,
-    ))
+    platform_id = platform.id
     try:
+        session.connection().execute(insert(LoginState).values(
+            state=state, nonce=nonce, platform_id=platform_id, target_link_uri=target_link_uri,
+            created_at=now, expires_at=now + STATE_LIFETIME,
+        ))
         session.commit()
     except IntegrityError as error:
         # Removed by another process since this one cached it (registry.CACHE_SECONDS).
         session.rollback()
         forget_cached_platforms()
-        raise UnknownPlatform(f"platform {platform.id} was removed") from error
+        raise UnknownPlatform(f"platform {platform_id} was removed") from error
 
     query = {
         "scope": "openid",

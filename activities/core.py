@@ -16,6 +16,9 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from .db import Base, JsonObject, utcnow
 
+#: A membership's ``last_launch_at`` moves at most this often.
+LAUNCH_MARK_INTERVAL = dt.timedelta(minutes=1)
+
 
 class Role(str, enum.Enum):
     """What a person may do in a course, in Padu's terms (mapped from LTI roles)."""
@@ -136,8 +139,15 @@ def upsert_course(session: Session, platform_id: int, lti_context_id: str, label
         session.add(course)
     course.label = label or course.label
     course.title = title or course.title
-    session.flush()
+    _flush_if_new(session, course)
     return course
+
+
+def _flush_if_new(session: Session, row: Base) -> None:
+    """Flush a row just added, so that it has its id; changes to a known row (often
+    none: the same name again) wait for the next flush or the commit."""
+    if row in session.new:
+        session.flush()
 
 
 def upsert_person(session: Session, platform_id: int, sub: str, **profile: str) -> Person:
@@ -149,7 +159,7 @@ def upsert_person(session: Session, platform_id: int, sub: str, **profile: str) 
         value = profile.get(field_name)
         if value:
             setattr(person, field_name, value)
-    session.flush()
+    _flush_if_new(session, person)
     return person
 
 
@@ -167,10 +177,13 @@ def upsert_membership(
     if source == "launch":
         membership.role = role.value
         membership.source = "launch"
-        membership.last_launch_at = utcnow()
+        now = utcnow()
+        # To the minute, like a session's last_seen_at: a relaunch within it writes nothing.
+        if membership.last_launch_at is None or now - membership.last_launch_at >= LAUNCH_MARK_INTERVAL:
+            membership.last_launch_at = now
     elif membership.source != "launch":
         membership.role = role.value
-    session.flush()
+    _flush_if_new(session, membership)
     return membership
 
 

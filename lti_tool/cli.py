@@ -35,9 +35,11 @@ def main(log_level):
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
-@click.option("--threads", default=8, show_default=True, type=int, help="Request threads.")
-def serve(host, port, threads):
-    """Run Padu on one machine: web server, and the worker as a thread."""
+@click.option("--threads", default=4, show_default=True, type=int, help="Request threads per process.")
+@click.option("--processes", default=None, type=click.IntRange(1, 64),
+              help="Serving processes on one socket  [default: one per core, at most 4]")
+def serve(host, port, threads, processes):
+    """Run Padu on one machine: web server processes, and the worker as a thread."""
     from .migrations import upgrade
     from .server import serve as run_server
 
@@ -51,7 +53,7 @@ def serve(host, port, threads):
     finally:
         session.close()
         session.get_bind().dispose()  # no pooled connection carried into the server's worker
-    run_server(settings, host=host, port=port, threads=threads)
+    run_server(settings, host=host, port=port, threads=threads, processes=processes)
 
 
 #: How long the invitation ``padu serve`` prints on an empty instance stays valid.

@@ -33,9 +33,8 @@ class Platform(Base):
     registered_by: Mapped[str] = mapped_column(String(20), default="manual")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
-    deployments: Mapped[list[Deployment]] = relationship(
-        back_populates="platform", cascade="all, delete-orphan", lazy="selectin"
-    )
+    #: Loaded when read (a launch session's page needs its platform, not the deployments).
+    deployments: Mapped[list[Deployment]] = relationship(back_populates="platform", cascade="all, delete-orphan")
 
     @property
     def deployment_ids(self) -> list[str]:

@@ -1,14 +1,23 @@
-"""``padu serve``: waitress in one process, with the worker as a thread.
+"""``padu serve``: waitress in several processes on one socket, and the worker.
 
 Small agencies run this with no proxy in front, facing phones on slow mobile
 links. waitress reads each request (headers and body) in its asynchronous
-loop and hands it to a worker thread only once it has arrived whole, so
+loop and hands it to a request thread only once it has arrived whole, so
 clients that trickle a header line or a body every few seconds hold a socket,
 not a thread: ``/healthz`` and every other page keep answering. (gunicorn's
 threaded worker gives a thread to each connection that is still sending; ten
-such clients stalled it for 27 s.) It is one process with threads for now;
-several hosts or processes go through gunicorn behind a buffering proxy, see
-README "Behind HTTPS, and scaling out".
+such clients stalled it for 27 s.)
+
+Python runs one thread at a time per process, so one process cannot use a
+second core. The parent binds the listening socket and forks ``processes``
+children (one per core by default); each runs Padu under its own waitress on
+that socket, and the kernel hands each new connection to one of them. The
+parent serves no requests: it runs the grade worker as a thread (if wanted),
+restarts a child that dies, and stops them all on SIGTERM or Ctrl-C. Without
+Redis, the login rate limit's counters live in shared memory made before the
+fork, so the limit holds across the children (``shared_counters.py``). Several
+hosts go through gunicorn behind a buffering proxy, see README "Behind HTTPS,
+and scaling out".
 
 waitress keeps no control socket and logs no requests; :class:`AccessLog`
 writes Padu's own request lines, with the session tokens redacted.
@@ -17,42 +26,73 @@ writes Padu's own request lines, with the session tokens redacted.
 from __future__ import annotations
 
 import logging
+import os
+import signal
+import socket
+import sys
 import threading
+import time
 
 from waitress import serve as waitress_serve
 
 from config import Settings
 
 from .access_log import AccessLog
+from .shared_counters import SharedCounters, WithSharedCounters
 
 log = logging.getLogger(__name__)
 
 #: Seconds an idle or trickling connection may stay silent before waitress closes it.
 CHANNEL_TIMEOUT = 60
-#: Open connections at most; more wait in the listen backlog.
+#: Open connections at most, per process; more wait in the listen backlog.
 CONNECTION_LIMIT = 200
+#: Serving processes at most by default, whatever the number of cores.
+MAX_DEFAULT_PROCESSES = 4
+#: A child that dies sooner than this after its start is restarted only after a pause.
+RESTART_PAUSE = 1.0
 
 
-def build(settings: Settings):
-    """The WSGI callable ``padu serve`` runs: Padu, its access log, and (if wanted) the worker."""
+def default_processes() -> int:
+    """One serving process per core, up to :data:`MAX_DEFAULT_PROCESSES`."""
+    return max(1, min(MAX_DEFAULT_PROCESSES, os.cpu_count() or 1))
+
+
+def build(settings: Settings, *, worker: bool | None = None, counters: SharedCounters | None = None):
+    """The WSGI callable one serving process runs: Padu, its access log, and (if wanted) the worker."""
     from .app import create_app
 
     app = create_app(settings)
-    if settings.embedded_worker:
-        from .worker import run_forever
-
-        thread = threading.Thread(target=run_forever, args=(app.extensions["padu"],), name="worker",
-                                  daemon=True)
-        thread.start()
+    runtime = app.extensions["padu"]
+    if counters is not None and not settings.redis_url:
+        runtime.cache = WithSharedCounters(runtime.cache, counters)
+    if settings.embedded_worker if worker is None else worker:
+        _start_worker(runtime)
     return AccessLog(app)
 
 
-def serve(settings: Settings, *, host: str, port: int, threads: int = 8) -> None:
-    app = build(settings)
+def _start_worker(runtime) -> threading.Thread:
+    from .worker import run_forever
+
+    thread = threading.Thread(target=run_forever, args=(runtime,), name="worker", daemon=True)
+    thread.start()
+    return thread
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """The listening socket every serving process accepts on."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(1024)
+    sock.setblocking(False)
+    return sock
+
+
+def _waitress(app, settings: Settings, sock: socket.socket, threads: int) -> None:
     waitress_serve(
         app,
-        host=host,
-        port=port,
+        sockets=[sock],
         threads=threads,
         ident="Padu",
         channel_timeout=CHANNEL_TIMEOUT,
@@ -63,3 +103,118 @@ def serve(settings: Settings, *, host: str, port: int, threads: int = 8) -> None
         # X-Forwarded-* are read by the app's ProxyFix (PADU_PROXY_COUNT), not here.
         clear_untrusted_proxy_headers=False,
     )
+
+
+def serve(settings: Settings, *, host: str, port: int, threads: int = 4, processes: int | None = None) -> None:
+    processes = processes or default_processes()
+    sock = listen(host, port)
+    if processes == 1 or not hasattr(os, "fork"):
+        _waitress(build(settings), settings, sock, threads)
+        return
+    Supervisor(settings, sock, threads, processes).run()
+
+
+class Supervisor:
+    """The parent of the serving processes: starts them, restarts the dead, stops them all."""
+
+    def __init__(self, settings: Settings, sock: socket.socket, threads: int, processes: int) -> None:
+        self.settings = settings
+        self.sock = sock
+        self.threads = threads
+        self.processes = processes
+        self.counters = SharedCounters()
+        self.children: dict[int, float] = {}  # pid -> start time
+        self.stopping = False
+
+    def run(self) -> None:
+        for _ in range(self.processes):
+            self._fork()
+        signal.signal(signal.SIGTERM, self._stop)
+        signal.signal(signal.SIGINT, self._stop)
+        log.info("padu serve: %d processes × %d request threads on %s", self.processes, self.threads,
+                 self.sock.getsockname())
+        if self.settings.embedded_worker:
+            # Forked first: the children must not inherit the worker's thread or connections.
+            from .runtime import Runtime
+
+            _start_worker(Runtime.build(self.settings))
+        try:
+            while not self.stopping:
+                try:
+                    pid, status = os.wait()
+                except ChildProcessError:
+                    break
+                except InterruptedError:
+                    continue
+                started = self.children.pop(pid, None)
+                if started is None or self.stopping:
+                    continue
+                log.error("serving process %d ended (%s); starting another", pid, _describe(status))
+                if time.monotonic() - started < RESTART_PAUSE:
+                    time.sleep(RESTART_PAUSE)
+                self._fork()
+        finally:
+            self._stop_children()
+
+    def _fork(self) -> None:
+        pid = os.fork()
+        if pid:
+            self.children[pid] = time.monotonic()
+            return
+        # The child: the parent's signal handlers are not its own.
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        code = 0
+        try:
+            _orphan_watch(os.getppid())
+            _waitress(build(self.settings, worker=False, counters=self.counters), self.settings, self.sock,
+                      self.threads)
+        except BaseException:  # noqa: BLE001 — a child must never return into the parent's loop
+            log.exception("serving process %d failed", os.getpid())
+            code = 1
+        finally:
+            sys.stderr.flush()
+            os._exit(code)
+
+    def _stop(self, _signum, _frame) -> None:
+        self.stopping = True
+        for pid in list(self.children):
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+
+    def _stop_children(self) -> None:
+        self._stop(None, None)
+        deadline = time.monotonic() + 10
+        while self.children and time.monotonic() < deadline:
+            try:
+                pid, _status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                break
+            if pid:
+                self.children.pop(pid, None)
+            else:
+                time.sleep(0.05)
+        for pid in self.children:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+
+def _orphan_watch(parent: int) -> None:
+    """End this serving process when its parent is gone (killed without passing SIGTERM on)."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="orphan-watch", daemon=True).start()
+
+
+def _describe(status: int) -> str:
+    if os.WIFSIGNALED(status):
+        return f"signal {os.WTERMSIG(status)}"
+    return f"exit code {os.waitstatus_to_exitcode(status)}"

@@ -24,7 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 
-from flask import g, request
+from flask import current_app, g, request
 from flask.sessions import SessionInterface, SessionMixin
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import update
@@ -166,12 +166,17 @@ class LaunchSessionInterface(SessionInterface):
             set_cookie(response, session.token)
 
 
-def start_session(verified: VerifiedLaunch, *, known_kinds: set[str]) -> LaunchSession:
-    """Record who launched from where, and open their launch session.
+def start_session(verified: VerifiedLaunch, *, known_kinds: set[str], data: dict | None = None) -> LaunchSession:
+    """Record who launched from where, and open their launch session with ``data``.
 
     Course, person, membership and (for a resource link) the activity are
     upserted; the session row keeps the role and the service endpoints of this
-    launch so later requests never need the id_token again.
+    launch so later requests never need the id_token again. Nothing is committed
+    here: the caller commits the launch (state, nonce, all of this) at once.
+
+    The session starts with its CSRF secret (Flask-WTF's session key), so the
+    first page, which has a form or a fetch to protect, need not write the
+    session again.
     """
     session = db()
     platform = verified.platform
@@ -198,13 +203,12 @@ def start_session(verified: VerifiedLaunch, *, known_kinds: set[str]) -> LaunchS
     # cannot outlive a relaunch as learner. Sessions with the same role stay, so
     # a learner who opened two activities of the course (two tabs, or the
     # browser's back button on a phone) keeps both.
-    session.execute(
+    session.connection().execute(  # Core: no ORM objects to keep in step with it
         update(LaunchSession)
         .where(LaunchSession.platform_id == platform.id, LaunchSession.course_id == course.id,
                LaunchSession.person_id == person.id, LaunchSession.expires_at > now,
                LaunchSession.role != role.value)
         .values(expires_at=now)
-        .execution_options(synchronize_session=False)
     )
     activity = None
     if verified.message_type != DEEP_LINKING_REQUEST:
@@ -238,11 +242,15 @@ def start_session(verified: VerifiedLaunch, *, known_kinds: set[str]) -> LaunchS
         nrps=verified.nrps,
         deep_linking=verified.deep_linking,
         return_url=verified.return_url,
-        data={},
+        data={**(data or {}), _csrf_key(): secrets.token_hex(20)},
         created_at=now,
         last_seen_at=now,
         expires_at=now + dt.timedelta(seconds=current().settings.session_lifetime),
     )
     session.add(row)
-    session.commit()
     return row
+
+
+def _csrf_key() -> str:
+    """Where Flask-WTF keeps the CSRF secret in the session (it makes one there when absent)."""
+    return str(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))

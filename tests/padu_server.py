@@ -100,10 +100,12 @@ class ServeProcess:
     """``padu serve`` as an agency starts it: its own process, on a free port, output to a file.
 
     Runs this worktree's code (``PYTHONPATH``), not whatever ``padu`` is installed.
+    ``processes`` is ``--processes`` (default: the command's own, one per core).
     ``umask`` sets the process's umask before it starts, as an operator's shell would.
     """
 
-    def __init__(self, data_dir: Path, *, umask: int | None = None, threads: int = 8, **env):
+    def __init__(self, data_dir: Path, *, umask: int | None = None, threads: int = 8, processes: int | None = None,
+                 **env):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.data_dir = data_dir
@@ -115,7 +117,8 @@ class ServeProcess:
         self._engine = None
         with open(self.log_path, "wb") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "lti_tool.cli", "serve", "--port", str(self.port), "--threads", str(threads)],
+                [sys.executable, "-m", "lti_tool.cli", "serve", "--port", str(self.port), "--threads", str(threads),
+                 *(["--processes", str(processes)] if processes else [])],
                 env=self.env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
                 preexec_fn=None if umask is None else (lambda: os.umask(umask)),
             )

@@ -6,17 +6,21 @@ or raises one of :mod:`lti_tool.lti1p3.exceptions`. Nothing after it re-checks a
 
 from __future__ import annotations
 
+import binascii
 import dataclasses
 import datetime as dt
 import json
+import secrets
 from collections.abc import Mapping
 from typing import Any
 
 import jwt
+from jwt.utils import base64url_decode
 from pylti1p3.exception import LtiException
 from pylti1p3.message_validators import get_validators
-from sqlalchemy import delete
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import delete, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from activities.db import utcnow
@@ -25,6 +29,7 @@ from config import Settings
 from ..models import LoginState, Platform, UsedNonce
 from . import exceptions as exc
 from .platform_keys import PlatformKeys
+from .registry import get_platform
 
 CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
 AGS_CLAIM = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
@@ -42,6 +47,9 @@ SUPPORTED_MESSAGES = {RESOURCE_LINK_REQUEST, DEEP_LINKING_REQUEST}
 MAX_TOKEN_BYTES = 64 * 1024
 #: A nonce is remembered at least as long as a token carrying it could still be valid.
 NONCE_MEMORY = dt.timedelta(hours=2)
+#: One launch in this many deletes the expired nonces (they only take room; the
+#: primary key, not their absence, is what refuses a replay).
+SWEEP_ONE_IN = 50
 
 
 @dataclasses.dataclass(frozen=True)
@@ -111,14 +119,11 @@ class VerifiedLaunch:
         return url if isinstance(url, str) else None  # the platform's JSON may hold anything here
 
 
-def _consume_state(session: Session, state: str) -> LoginState:
-    """Delete the login state and return it; only one request can ever get it."""
-    row = session.execute(
-        delete(LoginState)
-        .where(LoginState.state == state)
-        .returning(LoginState.nonce, LoginState.platform_id, LoginState.expires_at)
+def _read_state(session: Session, state: str) -> LoginState:
+    """The login state the launch names, read but not yet used up (see :func:`_consume_state`)."""
+    row = session.connection().execute(
+        select(LoginState.nonce, LoginState.platform_id, LoginState.expires_at).where(LoginState.state == state)
     ).first()
-    session.commit()
     if row is None:
         raise exc.StateInvalid("state is unknown or was already used")
     nonce, platform_id, expires_at = row
@@ -127,11 +132,27 @@ def _consume_state(session: Session, state: str) -> LoginState:
     return LoginState(state=state, nonce=nonce, platform_id=platform_id, expires_at=expires_at)
 
 
+def _consume_state(session: Session, state: str) -> bool:
+    """Delete the login state; True for the one request that did (the delete is committed
+    with the launch, or on its refusal: see :func:`verify_launch`)."""
+    deleted = session.connection().execute(
+        delete(LoginState).where(LoginState.state == state).returning(LoginState.state)
+    ).first()
+    return deleted is not None
+
+
 def _header(token: str) -> JsonObject:
+    # Only the header segment is read here (PyJWT's get_unverified_header checks the
+    # whole token's alphabet too, and jwt.decode does that again in _decode).
+    segments = token.split(".")
     try:
-        header = jwt.get_unverified_header(token)
-    except jwt.exceptions.DecodeError as error:
+        if len(segments) != 3:
+            raise ValueError("not three segments")
+        header = json.loads(base64url_decode(segments[0].encode("ascii")))
+    except (ValueError, binascii.Error, UnicodeError) as error:
         raise exc.TokenMalformed(f"id_token is not a JWT: {error}") from error
+    if not isinstance(header, dict):
+        raise exc.TokenMalformed("id_token header is not a JSON object")
     # Security Framework §5.1.3 step 4: RS256 only. Refusing everything else here
     # closes "alg: none" and HS256-signed-with-the-public-key tricks.
     if header.get("alg") != "RS256":
@@ -200,18 +221,31 @@ def _check_types(claims: JsonObject, platform: Platform) -> None:
 
 def _use_nonce(session: Session, platform: Platform, nonce: str) -> None:
     """Record the nonce; the primary key makes a second use fail atomically,
-    whichever process or host sees it (no check-then-insert race)."""
+    whichever process or host sees it (no check-then-insert race).
+
+    ``ON CONFLICT DO NOTHING`` reports a used nonce as no row returned rather than
+    as an error, so the transaction (with the consumed state) stays usable.
+    Expired nonces are swept by a small share of launches, not each one.
+    """
     now = utcnow()
-    session.execute(delete(UsedNonce).where(UsedNonce.expires_at < now))
-    session.add(UsedNonce(platform_id=platform.id, nonce=nonce, expires_at=now + NONCE_MEMORY))
-    try:
-        session.commit()
-    except IntegrityError as error:
-        session.rollback()
-        raise exc.NonceReused("nonce was already used") from error
+    if secrets.randbelow(SWEEP_ONE_IN) == 0:
+        session.execute(delete(UsedNonce).where(UsedNonce.expires_at < now))
+    connection = session.connection()  # Core statements: the ORM adds nothing to these
+    insert = postgresql_insert if connection.dialect.name == "postgresql" else sqlite_insert
+    inserted = connection.execute(
+        insert(UsedNonce)
+        .values(platform_id=platform.id, nonce=nonce, expires_at=now + NONCE_MEMORY)
+        .on_conflict_do_nothing()
+        .returning(UsedNonce.nonce)
+    ).first()
+    if inserted is None:
+        raise exc.NonceReused("nonce was already used")
 
 
 def verify_launch(session: Session, settings: Settings, keys: PlatformKeys, form: Mapping[str, str]) -> VerifiedLaunch:
+    """The launch, verified; the state is used up and the nonce recorded in ``session``'s
+    transaction, which the caller commits together with what the launch establishes
+    (one commit per launch). A refusal commits the used-up state before raising."""
     token = form.get("id_token") or ""
     state = form.get("state") or ""
     if not token:
@@ -221,8 +255,23 @@ def verify_launch(session: Session, settings: Settings, keys: PlatformKeys, form
     if not state:
         raise exc.StateInvalid("no state in the launch")
     header = _header(token)
-    login = _consume_state(session, state)
-    platform = session.get(Platform, login.platform_id)
+    try:
+        # Read first, used up last: the checks (and a key fetch, if the platform's keys
+        # are not cached) run before this transaction writes, which on SQLite locks
+        # out every other writer until the commit.
+        login = _read_state(session, state)
+        return _verify(session, settings, keys, token, header, login)
+    except exc.LtiError:
+        # A refused launch still uses up its state (an expired one too): nothing else
+        # was written yet, so this commits only that.
+        _consume_state(session, state)
+        session.commit()
+        raise
+
+
+def _verify(session: Session, settings: Settings, keys: PlatformKeys, token: str, header: JsonObject,
+            login: LoginState) -> VerifiedLaunch:
+    platform = get_platform(session, login.platform_id)
     if platform is None:
         raise exc.UnknownPlatform("the platform of this login was removed")
 
@@ -244,6 +293,8 @@ def verify_launch(session: Session, settings: Settings, keys: PlatformKeys, form
                 raise exc.ClaimInvalid(str(error)) from error
     if message_type == RESOURCE_LINK_REQUEST and not isinstance((claims.get(CLAIM + "resource_link") or {}).get("id"), str):
         raise exc.ClaimInvalid("resource_link id must be a string")
+    if not _consume_state(session, login.state):
+        raise exc.StateInvalid("state was already used")  # by a concurrent launch with the same state
     _use_nonce(session, platform, claims["nonce"])
     return VerifiedLaunch(platform=platform, claims=claims)
 

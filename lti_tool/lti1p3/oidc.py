@@ -24,20 +24,24 @@ from collections.abc import Mapping
 from typing import Literal, overload
 from urllib.parse import urlencode, urlparse
 
-from sqlalchemy import delete
+from sqlalchemy import delete, insert
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from activities.db import utcnow
 from config import Settings
 
 from ..models import LoginState
-from .exceptions import LoginRequestInvalid
+from .exceptions import LoginRequestInvalid, UnknownPlatform
 from .origins import same_origin
-from .registry import find_platform
+from .registry import find_platform, forget_cached_platforms
 
 #: How long the platform may take between the login redirect and the launch POST.
 STATE_LIFETIME = dt.timedelta(minutes=10)
 MAX_FIELD_LENGTH = 4096
+#: One login in this many deletes the expired states; an expired state is refused
+#: anyway, and the daily housekeeping sweeps the rest (a delete per login cost a write).
+SWEEP_ONE_IN = 50
 
 
 @overload
@@ -82,16 +86,22 @@ def begin_login(session: Session, settings: Settings, params: Mapping[str, str])
         )
 
     now = utcnow()
-    session.execute(delete(LoginState).where(LoginState.expires_at < now))
+    if secrets.randbelow(SWEEP_ONE_IN) == 0:
+        session.execute(delete(LoginState).where(LoginState.expires_at < now))
     state = secrets.token_urlsafe(32)
     nonce = secrets.token_urlsafe(32)
-    session.add(
-        LoginState(
-            state=state, nonce=nonce, platform_id=platform.id, target_link_uri=target_link_uri,
-            expires_at=now + STATE_LIFETIME,
-        )
-    )
-    session.commit()
+    platform_id = platform.id
+    try:
+        session.connection().execute(insert(LoginState).values(
+            state=state, nonce=nonce, platform_id=platform_id, target_link_uri=target_link_uri,
+            created_at=now, expires_at=now + STATE_LIFETIME,
+        ))
+        session.commit()
+    except IntegrityError as error:
+        # Removed by another process since this one cached it (registry.CACHE_SECONDS).
+        session.rollback()
+        forget_cached_platforms()
+        raise UnknownPlatform(f"platform {platform_id} was removed") from error
 
     query = {
         "scope": "openid",

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Callable
 from urllib.parse import urlparse
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import inspect, select
+from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..models import Deployment, Platform
 from .exceptions import UnknownPlatform
@@ -22,6 +26,58 @@ def _check_url(name: str, value: str) -> str:
     return value
 
 
+#: Seconds a process keeps a platform it looked up for logins and launches. Adding or
+#: removing one here forgets them all at once; another process (``padu platform add``)
+#: is seen within this time.
+CACHE_SECONDS = 30.0
+_cache: dict[tuple[str, object], tuple[float, Platform]] = {}
+_cache_lock = threading.Lock()
+
+
+def forget_cached_platforms() -> None:
+    with _cache_lock:
+        _cache.clear()
+
+
+def _cached(session: Session, key: object, load: Callable[[], Platform | None]) -> Platform | None:
+    """The platform under ``key``, from this process's cache or from ``load``, in ``session``.
+
+    Every login and launch looks its platform up (two queries with its deployments);
+    the cache holds a detached copy, and a hit becomes the session's own object
+    without a query (``merge(load=False)``).
+    """
+    cache_key = (str(session.get_bind().engine.url), key)
+    now = time.monotonic()
+    with _cache_lock:
+        hit = _cache.get(cache_key)
+    if hit is not None and hit[0] > now:
+        return session.merge(hit[1], load=False)
+    platform = load()
+    if platform is not None:
+        copy = _detached_copy(platform)
+        with _cache_lock:
+            _cache[cache_key] = (now + CACHE_SECONDS, copy)
+    return platform
+
+
+def _detached_copy(platform: Platform) -> Platform:
+    """A copy of ``platform`` and its deployments that belongs to no session and never will."""
+    deployments = []
+    for deployment in platform.deployments:
+        row = Deployment(**{a.key: getattr(deployment, a.key) for a in inspect(Deployment).column_attrs})
+        make_transient_to_detached(row)
+        deployments.append(row)
+    copy = Platform(**{a.key: getattr(platform, a.key) for a in inspect(Platform).column_attrs})
+    make_transient_to_detached(copy)
+    set_committed_value(copy, "deployments", deployments)  # loaded, not a change
+    return copy
+
+
+def get_platform(session: Session, platform_id: int) -> Platform | None:
+    """The platform with this id, or None; cached like :func:`find_platform`."""
+    return _cached(session, platform_id, lambda: session.get(Platform, platform_id))
+
+
 def find_platform(session: Session, issuer: str, client_id: str | None) -> Platform:
     """The registration for ``issuer`` and ``client_id``.
 
@@ -30,7 +86,8 @@ def find_platform(session: Session, issuer: str, client_id: str | None) -> Platf
     """
     query = select(Platform).where(Platform.issuer == issuer)
     if client_id:
-        platform = session.scalar(query.where(Platform.client_id == client_id))
+        platform = _cached(session, (issuer, client_id),
+                           lambda: session.scalar(query.where(Platform.client_id == client_id)))
         if platform is None:
             raise UnknownPlatform(f"no registration for issuer {issuer!r} and client_id {client_id!r}")
         return platform
@@ -73,6 +130,7 @@ def add_platform(
             platform.deployments.append(Deployment(deployment_id=deployment_id))
             known.add(deployment_id)
     session.flush()
+    forget_cached_platforms()
     return platform
 
 
@@ -86,4 +144,5 @@ def remove_platform(session: Session, platform_id: int) -> Platform:
         raise RegistryError(f"no platform with id {platform_id}")
     session.delete(platform)
     session.flush()
+    forget_cached_platforms()
     return platform

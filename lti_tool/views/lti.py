@@ -13,6 +13,7 @@ from activities.core import Course
 from .. import activity_types
 from ..app import csrf
 from ..lti1p3 import keys
+from ..lti1p3.exceptions import LtiError
 from ..lti1p3.launch import DEEP_LINKING_REQUEST, describe, verify_launch
 from ..lti1p3.oidc import begin_login
 from ..lti1p3.presentation import TARGET_KEY, document_target
@@ -41,11 +42,17 @@ def login():
 @bp.route("/lti/launch", methods=["POST"])
 @csrf.exempt
 def launch():
+    # One transaction: the state consumed, the nonce recorded, who launched, the session.
     verified = verify_launch(db(), current().settings, current().platform_keys, request.form)
     log.info("launch accepted: %s", describe(verified.claims))
-    row = start_session(verified, known_kinds=activity_types.known_kinds())
-    # Kept for the pages' "back to the course" link (presentation.py).
-    row.data = {**(row.data or {}), TARGET_KEY: document_target(verified.claim("launch_presentation"))}
+    try:
+        # TARGET_KEY: kept for the pages' "back to the course" link (presentation.py).
+        row = start_session(verified, known_kinds=activity_types.known_kinds(),
+                            data={TARGET_KEY: document_target(verified.claim("launch_presentation"))})
+    except LtiError:
+        # Refused (no role Padu knows) before anything was written: the state and nonce stay used.
+        db().commit()
+        raise
     # Gates open without anyone waiting on Moodle: the launch only queues a sync of the course.
     moodle_sync.after_launch(db(), current().cache, db().get(Course, row.course_id))
     db().commit()

@@ -1,0 +1,107 @@
+"""What a launch writes: one commit for the launch, nothing for its first page, nothing
+unchanged written again; and the per-process platform cache never outlives a change.
+
+Speed itself is measured by ``bench/launch.py``; these pin the behaviour it relies on.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from urllib.parse import urljoin
+
+import requests
+from sqlalchemy import event, text
+
+from lti_tool.lti1p3 import launch as launch_module
+from lti_tool.lti1p3.registry import add_platform
+
+WRITES = ("INSERT", "UPDATE", "DELETE")
+
+
+@contextlib.contextmanager
+def _recorded(engine):
+    """The statements and commits ``engine`` runs inside the block."""
+    seen: list[str] = []
+
+    def statement(_conn, _cursor, sql, _params, _context, _many):
+        seen.append(sql.split(None, 1)[0].upper())
+
+    def commit(_conn):
+        seen.append("COMMIT")
+
+    event.listen(engine, "before_cursor_execute", statement)
+    event.listen(engine, "commit", commit)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", statement)
+        event.remove(engine, "commit", commit)
+
+
+def _launch_parts(connected, user="4"):
+    browser = connected.lti_browser()
+    action, fields = browser.login_and_authorize(
+        connected.lms, connected.client_id, user, resource_link_id="1",
+        tool_login_url=connected.padu.url + "/lti/login", target_link_uri=connected.padu.url + "/lti/launch")
+    return browser, action, fields
+
+
+def test_a_launch_commits_once_and_its_first_page_writes_nothing(connected, monkeypatch):
+    monkeypatch.setattr(launch_module, "SWEEP_ONE_IN", 10**12)  # no sweep of expired nonces in this launch
+    connected.launch("4")  # the course, person, membership and activity exist now
+    engine = connected.padu.runtime.engine
+    browser, action, fields = _launch_parts(connected)
+    with _recorded(engine) as launch:
+        posted = browser.session.post(action, data=fields, allow_redirects=False)
+    assert posted.status_code == 303
+    assert launch.count("COMMIT") == 1, launch
+    # State used up, nonce kept, the session row; the course, person and membership were
+    # known and unchanged, so nothing else is written (last_launch_at moves once a minute).
+    assert [s for s in launch if s in WRITES] == ["DELETE", "INSERT", "UPDATE", "INSERT"], launch
+    with _recorded(engine) as page:
+        landing = browser.session.get(urljoin(action, posted.headers["Location"]))
+    assert landing.status_code == 200
+    assert not [s for s in page if s in WRITES or s == "COMMIT"], page
+
+
+def test_a_refused_launch_still_uses_up_its_state(connected):
+    browser, action, fields = _launch_parts(connected)
+    refused = browser.session.post(action, data={"id_token": fields["id_token"] + "x", "state": fields["state"]},
+                                   allow_redirects=False)
+    assert refused.status_code == 400
+    again = browser.session.post(action, data=fields, allow_redirects=False)
+    assert again.status_code == 400
+    assert "Moodle" in again.text
+
+
+def test_a_deployment_added_is_seen_by_the_next_login_at_once(connected):
+    url = connected.padu.url + "/lti/login"
+    fields = connected.lms.login_initiation_form(connected.client_id, "4", connected.padu.url + "/lti/launch",
+                                                 resource_link_id="1", deployment_id="7")
+    assert requests.post(url, data=fields, allow_redirects=False).status_code == 400  # the platform is cached now
+    with connected.padu.session() as db:
+        add_platform(db, issuer=connected.lms.issuer, client_id=connected.client_id,
+                     auth_login_url=connected.lms.url + "/mod/lti/auth.php",
+                     auth_token_url=connected.lms.url + "/mod/lti/token.php",
+                     key_set_url=connected.lms.url + "/mod/lti/certs.php", deployment_ids=["1", "7"])
+        db.commit()
+    assert requests.post(url, data=fields, allow_redirects=False).status_code == 302
+
+
+def test_a_platform_removed_behind_the_cache_is_refused_not_a_500(connected):
+    """Removed by another process (here: plain SQL), so this process's cache still has it."""
+    url = connected.padu.url + "/lti/login"
+
+    def fields():
+        return connected.lms.login_initiation_form(connected.client_id, "4", connected.padu.url + "/lti/launch",
+                                                   resource_link_id="1")
+
+    assert requests.post(url, data=fields(), allow_redirects=False).status_code == 302
+    with connected.padu.session() as db:
+        db.execute(text("DELETE FROM lti_deployment"))
+        db.execute(text("DELETE FROM lti_login_state"))
+        db.execute(text("DELETE FROM lti_platform"))
+        db.commit()
+    refused = requests.post(url, data=fields(), allow_redirects=False)
+    assert 400 <= refused.status_code < 500, refused.status_code
+    assert requests.post(url, data=fields(), allow_redirects=False).status_code == 400  # and forgotten

@@ -28,13 +28,15 @@ import socket
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, configure_mappers
+from sqlalchemy.orm.attributes import set_committed_value
 
 from activities import jobs
 from activities.db import utcnow
 from activities.jobs import BATCH, MAX_ATTEMPTS, JobError, Queue
 
-from . import housekeeping
+from . import heartbeat, housekeeping
 from .job_kinds import QUEUES, kind_of
 from .runtime import Runtime
 
@@ -42,6 +44,8 @@ log = logging.getLogger(__name__)
 
 #: Platforms worked for at the same time by one ``run_forever``.
 LANES = 8
+#: Grade deliveries (of different learners or columns) one lane runs at the same time.
+DELIVERY_THREADS = 16
 
 
 def worker_id() -> str:
@@ -60,7 +64,10 @@ def _finished(queue: Queue) -> dict:
 def run_job(runtime: Runtime, session: Session, queue: Queue, row_id: int, me: str) -> str:
     """Run one claimed row of ``queue``; returns the state it ended in ("retry", "skipped" or a status)."""
     row = session.get(queue.model, row_id, populate_existing=True)
-    if row is None or row.status != queue.pending or row.leased_by != me:
+    if row is None or row.leased_by != me:
+        return "skipped"
+    if row.status != queue.pending:  # replaced by a newer row since the claim
+        jobs.release(session, queue, row_id, me)
         return "skipped"
     kind = kind_of(queue, row)
     if row.attempts >= MAX_ATTEMPTS:
@@ -71,8 +78,8 @@ def run_job(runtime: Runtime, session: Session, queue: Queue, row_id: int, me: s
         return queue.failed
     if not jobs.begin_attempt(session, queue, row_id, me):
         return "skipped"
-    session.refresh(row)
-    attempts = row.attempts
+    attempts = row.attempts + 1  # what begin_attempt wrote (we hold the lease): no second read
+    set_committed_value(row, "attempts", attempts)
     try:
         values = kind.run(runtime, session, row)
     except JobError as error:
@@ -92,7 +99,36 @@ def run_job(runtime: Runtime, session: Session, queue: Queue, row_id: int, me: s
 
 
 def run_all(runtime: Runtime, me: str, queue: Queue, ids: list[int]) -> int:
-    """Run claimed rows one by one; no row's failure stops the others."""
+    """Run claimed rows, their leases renewed meanwhile (:mod:`lti_tool.heartbeat`); no row's
+    failure stops the others.
+
+    A queue with a sequence (the grade outbox) runs its sequences side by side on at
+    most ``DELIVERY_THREADS`` threads, each sequence's rows one by one in order; the
+    rows of other queues run one by one.
+    """
+    with heartbeat.kept(runtime, me, queue, ids):
+        chains = _sequences(runtime, queue, ids) if queue.sequence and len(ids) > 1 else [ids]
+        if len(chains) == 1:
+            _run_chain(runtime, me, queue, chains[0])
+        else:
+            with ThreadPoolExecutor(min(DELIVERY_THREADS, len(chains)), thread_name_prefix="delivery") as pool:
+                for _done in pool.map(lambda chain: _run_chain(runtime, me, queue, chain), chains):
+                    pass
+    return len(ids)
+
+
+def _sequences(runtime: Runtime, queue: Queue, ids: list[int]) -> list[list[int]]:
+    """``ids`` grouped by sequence (learner × column), each group oldest first."""
+    model = queue.model
+    columns = [getattr(model, name) for name in queue.sequence]
+    chains: dict[tuple, list[int]] = {}
+    with runtime.session_factory() as session:
+        for row_id, *key in session.execute(select(model.id, *columns).where(model.id.in_(ids)).order_by(model.id)):
+            chains.setdefault(tuple(key), []).append(row_id)
+    return list(chains.values())
+
+
+def _run_chain(runtime: Runtime, me: str, queue: Queue, ids: list[int]) -> None:
     with runtime.session_factory() as session:
         for row_id in ids:
             try:
@@ -101,7 +137,6 @@ def run_all(runtime: Runtime, me: str, queue: Queue, ids: list[int]) -> int:
                 log.exception("%s %s: failed inside Padu", queue.name, row_id)
                 session.rollback()
                 _after_crash(session, queue, row_id, me)
-    return len(ids)
 
 
 def _after_crash(session: Session, queue: Queue, row_id: int, me: str) -> None:
@@ -119,7 +154,7 @@ def _after_crash(session: Session, queue: Queue, row_id: int, me: str) -> None:
                     next_attempt_at=utcnow() + dt.timedelta(seconds=backoff(max(1, row.attempts))))
 
 
-def claim(session: Session, me: str, limit: int = BATCH, platform_id: int | None = None) -> list[int]:
+def claim(session: Session, me: str, limit: int | None = BATCH, platform_id: int | None = None) -> list[int]:
     """Claim due grade outbox rows (the first queue); kept for tests and tools that hold a grade back."""
     return jobs.claim(session, QUEUES[0], me, limit, platform_id)
 

@@ -27,6 +27,7 @@ import os
 import socket
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
+from queue import Empty, SimpleQueue
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, configure_mappers
@@ -76,7 +77,8 @@ def run_job(runtime: Runtime, session: Session, queue: Queue, row_id: int, me: s
                     last_error=f"{kind.title} was interrupted {row.attempts} times; Padu stopped trying")
         log.error("%s %s: %d interrupted runs, marked failed", kind.name, row_id, row.attempts)
         return queue.failed
-    if not jobs.begin_attempt(session, queue, row_id, me):
+    if not jobs.begin_attempt(session, queue, row_id, me):  # replaced a moment ago, or no longer ours
+        jobs.release(session, queue, row_id, me)
         return "skipped"
     attempts = row.attempts + 1  # what begin_attempt wrote (we hold the lease): no second read
     set_committed_value(row, "attempts", attempts)
@@ -108,12 +110,16 @@ def run_all(runtime: Runtime, me: str, queue: Queue, ids: list[int]) -> int:
     """
     with heartbeat.kept(runtime, me, queue, ids):
         chains = _sequences(runtime, queue, ids) if queue.sequence and len(ids) > 1 else [ids]
-        if len(chains) == 1:
-            _run_chain(runtime, me, queue, chains[0])
+        work: SimpleQueue[list[int]] = SimpleQueue()
+        for chain in chains:
+            work.put(chain)
+        threads = min(DELIVERY_THREADS, len(chains))
+        if threads == 1:
+            _run_chains(runtime, me, queue, work)
         else:
-            with ThreadPoolExecutor(min(DELIVERY_THREADS, len(chains)), thread_name_prefix="delivery") as pool:
-                for _done in pool.map(lambda chain: _run_chain(runtime, me, queue, chain), chains):
-                    pass
+            with ThreadPoolExecutor(threads, thread_name_prefix="delivery") as pool:
+                for running in [pool.submit(_run_chains, runtime, me, queue, work) for _ in range(threads)]:
+                    running.result()
     return len(ids)
 
 
@@ -128,15 +134,22 @@ def _sequences(runtime: Runtime, queue: Queue, ids: list[int]) -> list[list[int]
     return list(chains.values())
 
 
-def _run_chain(runtime: Runtime, me: str, queue: Queue, ids: list[int]) -> None:
+def _run_chains(runtime: Runtime, me: str, queue: Queue, work: SimpleQueue[list[int]]) -> None:
+    """Take sequences from ``work`` until none is left, each one's rows in order, on one session
+    (what the rows share — activity, course, platform — is read once)."""
     with runtime.session_factory() as session:
-        for row_id in ids:
+        while True:
             try:
-                run_job(runtime, session, queue, row_id, me)
-            except Exception:  # the outermost per-job boundary: one job must not stop the worker
-                log.exception("%s %s: failed inside Padu", queue.name, row_id)
-                session.rollback()
-                _after_crash(session, queue, row_id, me)
+                ids = work.get_nowait()
+            except Empty:
+                return
+            for row_id in ids:
+                try:
+                    run_job(runtime, session, queue, row_id, me)
+                except Exception:  # the outermost per-job boundary: one job must not stop the worker
+                    log.exception("%s %s: failed inside Padu", queue.name, row_id)
+                    session.rollback()
+                    _after_crash(session, queue, row_id, me)
 
 
 def _after_crash(session: Session, queue: Queue, row_id: int, me: str) -> None:

@@ -72,6 +72,10 @@ def test_many_learners_grades_go_out_at_once_and_each_learners_in_order(connecte
     assert lms.max_scores_in_flight > 1, "deliveries ran one after another"
     assert lms.same_pair_in_flight == 0, "two grades of one learner and column were on their way at once"
     final = {score["userId"]: score["scoreGiven"] for score in lms.scores}
+    with connected.padu.session() as db:
+        not_delivered = [(r.id, r.person_id, r.status, r.attempts, r.leased_until, r.last_error, r.score_given)
+                 for r in db.scalars(select(GradeOutbox)) if r.status not in ("delivered",)]
+    assert len(final) == LEARNERS, "\n".join(map(str, not_delivered))
     assert len(final) == LEARNERS and set(final.values()) == {20}, "the newest grade of every learner"
     applied: dict[str, list] = {}
     for score in lms.scores:

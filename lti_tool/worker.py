@@ -4,8 +4,16 @@ claim / lease / retry implementation (:mod:`activities.jobs`).
 Any number of workers may run (a thread in ``padu serve``, ``padu worker``
 processes on several hosts). A worker *claims* due rows by giving them a lease
 — on PostgreSQL with ``SELECT … FOR UPDATE SKIP LOCKED``, so two workers never
-pick the same row — then runs them outside the transaction. A worker killed
-mid-batch leaves leases that simply run out; the rows are claimed again.
+pick the same row — then runs them outside the transaction, renewing the short
+leases while the batch runs (:mod:`lti_tool.heartbeat`). A worker killed
+mid-batch leaves leases that run out within seconds; the rows are claimed again.
+
+Grades go out side by side: a lane runs its batch's learner × column sequences
+on up to ``DELIVERY_THREADS`` threads, each sequence's rows one by one, oldest
+first; a row is not even claimed while an older row of its sequence is on its
+way anywhere (:meth:`activities.jobs.Queue.due`), so a newer grade is never
+overtaken by an older one. The threads share one access token per platform
+(:mod:`lti_tool.lti1p3.access_tokens`).
 
 No platform can stop the work for the others. Each platform has its own *lane*:
 ``run_forever`` hands a platform's due jobs (of every kind) to a thread of a

@@ -85,10 +85,10 @@ def run_job(runtime: Runtime, session: Session, queue: Queue, row_id: int, me: s
                     last_error=f"{kind.title} was interrupted {row.attempts} times; Padu stopped trying")
         log.error("%s %s: %d interrupted runs, marked failed", kind.name, row_id, row.attempts)
         return queue.failed
+    attempts = row.attempts + 1  # what begin_attempt writes (we hold the lease): no second read
     if not jobs.begin_attempt(session, queue, row_id, me):  # replaced a moment ago, or no longer ours
         jobs.release(session, queue, row_id, me)
         return "skipped"
-    attempts = row.attempts + 1  # what begin_attempt wrote (we hold the lease): no second read
     set_committed_value(row, "attempts", attempts)
     try:
         values = kind.run(runtime, session, row)

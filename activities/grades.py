@@ -7,8 +7,9 @@ rows and their states. Each row is a job of the kind "AGS score" and is claimed,
 leased and retried by the one implementation in :mod:`activities.jobs` (queue
 :data:`GRADES`); why the outbox keeps its own table is said there.
 
-States: ``pending`` (to send, maybe after ``next_attempt_at``), ``delivered``,
-``superseded`` (a newer result for the same learner and column replaced it, or
+States: ``pending`` (to send, maybe after ``next_attempt_at``), ``delivered``
+(a re-send the platform refused because it had stored that very score before is
+delivered too, noted :data:`ALREADY_IN_GRADEBOOK`), ``superseded`` (a newer result for the same learner and column replaced it, or
 the platform already holds a newer one), ``failed`` (the platform refused it for
 a reason that retrying will not fix; staff may retry after fixing the cause).
 """
@@ -55,6 +56,11 @@ class OutboxStatus(str, enum.Enum):
     FAILED = "failed"
 
 
+#: The note of a delivered row whose re-send the platform refused (409) because it had stored
+#: this very score before; the staff page says "already in the gradebook" rather than "replaced".
+ALREADY_IN_GRADEBOOK = "already in the gradebook"
+
+
 class GradeOutbox(LeaseColumns, Base):
     """One result for one learner and column, and its delivery: an AGS-score job (activities.jobs)."""
 
@@ -82,6 +88,11 @@ class GradeOutbox(LeaseColumns, Base):
 
     activity: Mapped[Activity] = relationship(lazy="joined")
     person: Mapped[Person] = relationship(lazy="joined")
+
+    @property
+    def already_in_gradebook(self) -> bool:
+        """Delivered by an earlier send: a re-send found this very score in the gradebook."""
+        return self.status == OutboxStatus.DELIVERED.value and self.last_error == ALREADY_IN_GRADEBOOK
 
     def as_score(self) -> dict[str, Any]:
         """The AGS Score JSON body (LTI AGS 2.0 §3.4), without ``userId``."""
@@ -217,7 +228,12 @@ def _platform_of_row() -> ScalarSelect[int | None]:
     )
 
 
+#: Grade rows a worker claims at once: enough to keep its delivery threads busy across learners.
+BATCH = 64
+
 #: The grade outbox as a job queue: pending rows are due, delivered and superseded ones done.
+#: A learner's grades in one column are a sequence: never two on their way at once, oldest first.
 GRADES = Queue(name="grade_outbox", model=GradeOutbox, platform=_platform_of_row,
                pending=OutboxStatus.PENDING.value, failed=OutboxStatus.FAILED.value,
-               done=OutboxStatus.DELIVERED.value)
+               done=OutboxStatus.DELIVERED.value, sequence=("activity_id", "person_id"),
+               kept_when_replaced=("delivered_at",), batch=BATCH)

@@ -13,8 +13,18 @@ SKIP LOCKED``, so two workers never take the same row) by giving them a lease;
 it counts the attempt *before* running it (:func:`begin_attempt`: a worker
 killed mid-job has still used a try, so a job that keeps killing workers ends
 failed after ``MAX_ATTEMPTS`` instead of killing the next worker forever), and
-writes the outcome with :func:`settle` only while it still holds the lease. A
-dead worker's leases simply run out and the rows are claimed again.
+writes the outcome with :func:`settle` only while it still holds the lease.
+
+A lease is short (:data:`LEASE`, seconds) and the worker :func:`renew`\\ s it
+every :data:`HEARTBEAT` while its batch runs, so a live worker keeps its rows
+however slow the platform, and a dead worker's rows are claimed again within
+seconds — not after the longest a batch could take.
+
+A queue may name a *sequence* (the grade outbox: learner × column): rows of one
+sequence run one after another, in order, never two at once on any worker. A
+row is not due while another row of its sequence is leased (:meth:`Queue.due`),
+so rows of different sequences may run concurrently and the ones of one
+sequence still arrive in the order they were recorded.
 
 Two tables hold jobs, with the same lease columns (:class:`LeaseColumns`) and
 the same code below, each described by a :class:`Queue`:
@@ -54,13 +64,16 @@ from collections.abc import Callable
 from collections.abc import Set as AbstractSet
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, or_, select, text, update
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy import ForeignKey, Index, String, Text, exists, or_, select, text, update
+from sqlalchemy.orm import Mapped, Session, aliased, mapped_column
 
 from .db import Base, JsonObject, rowcount, utcnow
 
-#: How long a claim holds a row; a worker renews it before each attempt.
-LEASE = dt.timedelta(seconds=120)
+#: How long a claim holds a row unless renewed; a worker renews it before each attempt and
+#: every ``HEARTBEAT`` while the batch runs. A dead worker's rows are claimed again after this.
+LEASE = dt.timedelta(seconds=10)
+#: Seconds between lease renewals of a running batch: a few renewals fit in one lease.
+HEARTBEAT = 2.5
 #: Rows claimed at once.
 BATCH = 20
 BACKOFF_BASE = 2.0
@@ -159,15 +172,32 @@ class Queue:
     pending: str = JobStatus.PENDING.value
     failed: str = JobStatus.FAILED.value
     done: str = JobStatus.DONE.value
+    #: Columns naming a row's sequence: rows of one sequence never run at the same time (see above).
+    sequence: tuple[str, ...] = ()
+    #: Columns an outcome still writes when the row stopped being pending while it ran (a newer
+    #: row of its sequence replaced it): what happened on the platform stays known.
+    kept_when_replaced: tuple[str, ...] = ()
+    #: Rows a worker claims at once.
+    batch: int = BATCH
 
     def due(self, now: dt.datetime) -> tuple[Any, ...]:
         model = self.model
-        return (
+        conditions = (
             model.status == self.pending,
             model.next_attempt_at <= now,
             or_(model.leased_until.is_(None), model.leased_until < now),
             *self.claimable(),
         )
+        if not self.sequence:
+            return conditions
+        return (*conditions, ~self.in_flight(now))
+
+    def in_flight(self, now: dt.datetime) -> Any:
+        """Another row of the row's sequence is leased now (whatever its status: a row
+        replaced while it runs is still on its way to the platform)."""
+        model, other = self.model, aliased(self.model)
+        return exists().where(*(getattr(other, name) == getattr(model, name) for name in self.sequence),
+                              other.id != model.id, other.leased_until >= now)
 
 
 def due_platforms(session: Session, queue: Queue, skip: AbstractSet[int | None] = frozenset()) -> list[int | None]:
@@ -184,16 +214,16 @@ def due_platforms(session: Session, queue: Queue, skip: AbstractSet[int | None] 
     return platforms
 
 
-def claim(session: Session, queue: Queue, me: str, limit: int = BATCH, platform_id: int | None = None,
+def claim(session: Session, queue: Queue, me: str, limit: int | None = None, platform_id: int | None = None,
           *, any_platform: bool = True) -> list[int]:
-    """Lease up to ``limit`` due rows to worker ``me``, oldest first; returns their ids.
+    """Lease up to ``limit`` (the queue's batch) due rows to worker ``me``, oldest first; returns their ids.
 
     ``any_platform=False`` with ``platform_id`` limits the claim to one lane
     (``platform_id=None`` then means the rows of no platform).
     """
     model = queue.model
     now = utcnow()
-    query = select(model.id).where(*queue.due(now)).order_by(model.id).limit(limit)
+    query = select(model.id).where(*queue.due(now)).order_by(model.id).limit(limit or queue.batch)
     if platform_id is not None or not any_platform:
         platform = queue.platform()
         query = query.where(platform.is_(None) if platform_id is None else platform == platform_id)
@@ -225,11 +255,46 @@ def begin_attempt(session: Session, queue: Queue, row_id: int, me: str) -> bool:
 
 def settle(session: Session, queue: Queue, row_id: int, me: str, **values: Any) -> bool:
     """Write an outcome and end the lease, only if ``me`` still holds it and the row
-    is still pending (a newer grade may have superseded it meanwhile)."""
+    is still pending (a newer grade may have superseded it meanwhile).
+
+    A row replaced while it ran keeps its new state; its lease still ends (the next
+    row of its sequence may go) and the queue's ``kept_when_replaced`` values are
+    written (a grade's ``delivered_at``: when the platform stored it)."""
     values.setdefault("leased_until", None)
-    written = rowcount(session.execute(update(queue.model).where(*_held(queue, row_id, me)).values(**values)))
+    model = queue.model
+    written = rowcount(session.execute(update(model).where(*_held(queue, row_id, me)).values(**values)))
+    if not written:
+        kept = {name: values[name] for name in queue.kept_when_replaced if name in values}
+        session.execute(update(model).where(model.id == row_id, model.leased_by == me)
+                        .values(leased_until=None, **kept))
     session.commit()
     return bool(written)
+
+
+def release(session: Session, queue: Queue, row_id: int, me: str) -> None:
+    """End ``me``'s lease on a row it will not run (replaced since the claim): the next row of
+    its sequence need not wait for the lease to run out."""
+    model = queue.model
+    session.execute(update(model).where(model.id == row_id, model.leased_by == me).values(leased_until=None))
+    session.commit()
+
+
+def renew(session: Session, queue: Queue, ids: list[int], me: str) -> int:
+    """The heartbeat: extend ``me``'s unexpired leases on ``ids`` by a whole :data:`LEASE`.
+
+    An expired lease is not revived: another worker may hold the row by now.
+    Returns how many leases were renewed.
+    """
+    if not ids:
+        return 0
+    model = queue.model
+    now = utcnow()
+    renewed = rowcount(session.execute(
+        update(model).where(model.id.in_(ids), model.leased_by == me, model.leased_until >= now)
+        .values(leased_until=now + LEASE)
+    ))
+    session.commit()
+    return renewed
 
 
 def backoff(attempts: int) -> float:

@@ -2,9 +2,15 @@
 
 The worker (:mod:`lti_tool.worker`) claims, leases, counts and retries the row
 like every job (:mod:`activities.jobs`); this module only knows what sending a
-grade means. A re-send of a score Moodle already stored gets a 409 (same
-timestamp), which is recorded as superseded: nothing is applied twice, and
-never out of order, because timestamps only grow per learner and column.
+grade means. Moodle answers 409 to a score whose timestamp is not newer than the
+one it holds, so nothing is applied twice, and never out of order, because
+timestamps only grow per learner and column. A 409 means one of two things:
+
+* the row was sent before (a retry, or a worker that died after sending) and no
+  newer grade of the learner and column has been delivered since: Moodle holds
+  *this very score*. The row is delivered, labelled "already in the gradebook"
+  (:data:`activities.grades.ALREADY_IN_GRADEBOOK`);
+* otherwise the gradebook holds a newer result: the row is superseded.
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ from sqlalchemy.orm import Session
 from activities import registry
 from activities.core import Activity
 from activities.db import utcnow
-from activities.grades import GradeOutbox, OutboxStatus
+from activities.grades import ALREADY_IN_GRADEBOOK, GradeOutbox, OutboxStatus
 from activities.jobs import JobError
 
 from .lti1p3.exceptions import ServiceError
@@ -59,7 +65,7 @@ def _find_lineitem_url(runtime: Runtime, session: Session, platform: Platform, a
     return url
 
 
-def _stamp_for_sending(session: Session, row: GradeOutbox) -> None:
+def _stamp_for_sending(session: Session, row: GradeOutbox) -> bool:
     """Fix the score's timestamp once, just before its first send.
 
     Moodle refuses (409) a score whose timestamp is not later, to the second,
@@ -71,9 +77,10 @@ def _stamp_for_sending(session: Session, row: GradeOutbox) -> None:
 
     A re-send (retry, or a worker that died after sending) keeps the stamp: if
     the platform already stored it, it answers 409 and nothing is applied twice.
+    Returns False for a re-send, True when the row was stamped now.
     """
     if row.stamped_at is not None:
-        return
+        return False
     previous = session.execute(
         select(func.max(GradeOutbox.delivered_at), func.max(GradeOutbox.timestamp)).where(
             GradeOutbox.activity_id == row.activity_id,
@@ -90,6 +97,19 @@ def _stamp_for_sending(session: Session, row: GradeOutbox) -> None:
     row.timestamp = stamp
     row.stamped_at = now
     session.commit()
+    return True
+
+
+def _delivered_after(session: Session, row: GradeOutbox) -> bool:
+    """Whether a newer grade of the row's learner and column reached the gradebook."""
+    return session.scalar(
+        select(func.count()).where(
+            GradeOutbox.activity_id == row.activity_id,
+            GradeOutbox.person_id == row.person_id,
+            GradeOutbox.id > row.id,
+            GradeOutbox.delivered_at.is_not(None),
+        )
+    ) != 0
 
 
 def send_score(runtime: Runtime, session: Session, row: GradeOutbox) -> dict:
@@ -107,13 +127,18 @@ def send_score(runtime: Runtime, session: Session, row: GradeOutbox) -> dict:
         url = _lineitem_url(runtime, session, platform, activity)
         if url is None:
             raise JobError(NO_GRADEBOOK, retryable=False)
-        _stamp_for_sending(session, row)
-        runtime.ags.post_score(platform, url, row.person.sub, row.as_score())
+        resend = not _stamp_for_sending(session, row)
+        user_id, score = row.person.sub, row.as_score()
+        session.commit()  # no transaction (nor pooled connection) held while the platform answers
+        runtime.ags.post_score(platform, url, user_id, score)
     except ServiceError as error:
         if error.status == 409:
-            # Moodle: "Refusing score with an earlier timestamp" — it already
-            # holds this result or a newer one.
+            # Moodle: "Refusing score with an earlier timestamp" — it holds this very
+            # score (a re-send) or a newer one.
+            if resend and not _delivered_after(session, row):
+                return {"status": OutboxStatus.DELIVERED.value, "last_error": ALREADY_IN_GRADEBOOK,
+                        "delivered_at": utcnow()}
             return {"status": OutboxStatus.SUPERSEDED.value,
-                    "last_error": "the gradebook already holds this or a newer result", "delivered_at": utcnow()}
+                    "last_error": "the gradebook already holds a newer result", "delivered_at": utcnow()}
         raise JobError(error.reason, retryable=error.retryable, retry_after=error.retry_after) from error
     return {"status": OutboxStatus.DELIVERED.value, "last_error": None, "delivered_at": utcnow()}

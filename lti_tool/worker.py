@@ -4,8 +4,16 @@ claim / lease / retry implementation (:mod:`activities.jobs`).
 Any number of workers may run (a thread in ``padu serve``, ``padu worker``
 processes on several hosts). A worker *claims* due rows by giving them a lease
 — on PostgreSQL with ``SELECT … FOR UPDATE SKIP LOCKED``, so two workers never
-pick the same row — then runs them outside the transaction. A worker killed
-mid-batch leaves leases that simply run out; the rows are claimed again.
+pick the same row — then runs them outside the transaction, renewing the short
+leases while the batch runs (:mod:`lti_tool.heartbeat`). A worker killed
+mid-batch leaves leases that run out within seconds; the rows are claimed again.
+
+Grades go out side by side: a lane runs its batch's learner × column sequences
+on up to ``DELIVERY_THREADS`` threads, each sequence's rows one by one, oldest
+first; a row is not even claimed while an older row of its sequence is on its
+way anywhere (:meth:`activities.jobs.Queue.due`), so a newer grade is never
+overtaken by an older one. The threads share one access token per platform
+(:mod:`lti_tool.lti1p3.access_tokens`).
 
 No platform can stop the work for the others. Each platform has its own *lane*:
 ``run_forever`` hands a platform's due jobs (of every kind) to a thread of a
@@ -28,14 +36,17 @@ import socket
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
+from queue import Empty, SimpleQueue
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, configure_mappers
+from sqlalchemy.orm.attributes import set_committed_value
 
 from activities import jobs
 from activities.db import utcnow
 from activities.jobs import BATCH, MAX_ATTEMPTS, JobError, Queue
 
-from . import housekeeping
+from . import heartbeat, housekeeping
 from .job_kinds import QUEUES, kind_of
 from .moodle import messages as moodle_messages
 from .moodle import sync as moodle_sync
@@ -48,6 +59,8 @@ LANES = 8
 #: Seconds between a worker's looks at the Moodle syncs and messages due (they are shared across
 #: workers by the housekeeping claim, so this only bounds the delay).
 MOODLE_CHECK = 20.0
+#: Grade deliveries (of different learners or columns) one lane runs at the same time.
+DELIVERY_THREADS = 16
 
 
 def worker_id() -> str:
@@ -66,7 +79,10 @@ def _finished(queue: Queue) -> dict:
 def run_job(runtime: Runtime, session: Session, queue: Queue, row_id: int, me: str) -> str:
     """Run one claimed row of ``queue``; returns the state it ended in ("retry", "skipped" or a status)."""
     row = session.get(queue.model, row_id, populate_existing=True)
-    if row is None or row.status != queue.pending or row.leased_by != me:
+    if row is None or row.leased_by != me:
+        return "skipped"
+    if row.status != queue.pending:  # replaced by a newer row since the claim
+        jobs.release(session, queue, row_id, me)
         return "skipped"
     kind = kind_of(queue, row)
     if row.attempts >= MAX_ATTEMPTS:
@@ -75,10 +91,11 @@ def run_job(runtime: Runtime, session: Session, queue: Queue, row_id: int, me: s
                     last_error=f"{kind.title} was interrupted {row.attempts} times; Padu stopped trying")
         log.error("%s %s: %d interrupted runs, marked failed", kind.name, row_id, row.attempts)
         return queue.failed
-    if not jobs.begin_attempt(session, queue, row_id, me):
+    attempts = row.attempts + 1  # what begin_attempt writes (we hold the lease): no second read
+    if not jobs.begin_attempt(session, queue, row_id, me):  # replaced a moment ago, or no longer ours
+        jobs.release(session, queue, row_id, me)
         return "skipped"
-    session.refresh(row)
-    attempts = row.attempts
+    set_committed_value(row, "attempts", attempts)
     try:
         values = kind.run(runtime, session, row)
     except JobError as error:
@@ -98,16 +115,55 @@ def run_job(runtime: Runtime, session: Session, queue: Queue, row_id: int, me: s
 
 
 def run_all(runtime: Runtime, me: str, queue: Queue, ids: list[int]) -> int:
-    """Run claimed rows one by one; no row's failure stops the others."""
-    with runtime.session_factory() as session:
-        for row_id in ids:
-            try:
-                run_job(runtime, session, queue, row_id, me)
-            except Exception:  # the outermost per-job boundary: one job must not stop the worker
-                log.exception("%s %s: failed inside Padu", queue.name, row_id)
-                session.rollback()
-                _after_crash(session, queue, row_id, me)
+    """Run claimed rows, their leases renewed meanwhile (:mod:`lti_tool.heartbeat`); no row's
+    failure stops the others.
+
+    A queue with a sequence (the grade outbox) runs its sequences side by side on at
+    most ``DELIVERY_THREADS`` threads, each sequence's rows one by one in order; the
+    rows of other queues run one by one.
+    """
+    with heartbeat.kept(runtime, me, queue, ids):
+        chains = _sequences(runtime, queue, ids) if queue.sequence and len(ids) > 1 else [ids]
+        work: SimpleQueue[list[int]] = SimpleQueue()
+        for chain in chains:
+            work.put(chain)
+        threads = min(DELIVERY_THREADS, len(chains))
+        if threads == 1:
+            _run_chains(runtime, me, queue, work)
+        else:
+            with ThreadPoolExecutor(threads, thread_name_prefix="delivery") as pool:
+                for running in [pool.submit(_run_chains, runtime, me, queue, work) for _ in range(threads)]:
+                    running.result()
     return len(ids)
+
+
+def _sequences(runtime: Runtime, queue: Queue, ids: list[int]) -> list[list[int]]:
+    """``ids`` grouped by sequence (learner × column), each group oldest first."""
+    model = queue.model
+    columns = [getattr(model, name) for name in queue.sequence]
+    chains: dict[tuple, list[int]] = {}
+    with runtime.session_factory() as session:
+        for row_id, *key in session.execute(select(model.id, *columns).where(model.id.in_(ids)).order_by(model.id)):
+            chains.setdefault(tuple(key), []).append(row_id)
+    return list(chains.values())
+
+
+def _run_chains(runtime: Runtime, me: str, queue: Queue, work: SimpleQueue[list[int]]) -> None:
+    """Take sequences from ``work`` until none is left, each one's rows in order, on one session
+    (what the rows share — activity, course, platform — is read once)."""
+    with runtime.session_factory() as session:
+        while True:
+            try:
+                ids = work.get_nowait()
+            except Empty:
+                return
+            for row_id in ids:
+                try:
+                    run_job(runtime, session, queue, row_id, me)
+                except Exception:  # the outermost per-job boundary: one job must not stop the worker
+                    log.exception("%s %s: failed inside Padu", queue.name, row_id)
+                    session.rollback()
+                    _after_crash(session, queue, row_id, me)
 
 
 def _after_crash(session: Session, queue: Queue, row_id: int, me: str) -> None:
@@ -125,7 +181,7 @@ def _after_crash(session: Session, queue: Queue, row_id: int, me: str) -> None:
                     next_attempt_at=utcnow() + dt.timedelta(seconds=backoff(max(1, row.attempts))))
 
 
-def claim(session: Session, me: str, limit: int = BATCH, platform_id: int | None = None) -> list[int]:
+def claim(session: Session, me: str, limit: int | None = BATCH, platform_id: int | None = None) -> list[int]:
     """Claim due grade outbox rows (the first queue); kept for tests and tools that hold a grade back."""
     return jobs.claim(session, QUEUES[0], me, limit, platform_id)
 

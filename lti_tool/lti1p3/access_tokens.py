@@ -3,7 +3,10 @@
 Padu asks the platform's token endpoint with the client_credentials grant and a
 JWT client assertion signed by its own key (RFC 7523). A token is cached per
 (platform, scopes) until shortly before ``expires_in`` runs out — in Redis when
-there is one, so every worker shares it.
+there is one, so every worker shares it. One token request per platform and
+scopes at a time: the delivery threads that find no token wait for the one
+fetching it (a lock in the process, and a short claim in the shared cache
+across processes) instead of each asking the platform for its own.
 
 Moodle's token.php takes form encoding only and answers JSON labelled
 ``text/html``: the body is parsed whatever the Content-Type says.
@@ -19,6 +22,8 @@ import datetime as dt
 import logging
 import math
 import secrets
+import threading
+import time
 from email.utils import parsedate_to_datetime
 from typing import Any, TypeGuard
 
@@ -52,23 +57,62 @@ def _cache_key(platform: Platform, scopes: tuple[str, ...]) -> str:
     return f"token:{platform.id}:{' '.join(sorted(scopes))}"
 
 
+#: How often a process waiting for another process's token request looks in the cache (seconds).
+WAIT_STEP = 0.05
+
+
 class AccessTokens:
     def __init__(self, settings: Settings, cache: Cache, http: GuardedSession, session_factory: sessionmaker[Session]):
         self._settings = settings
         self._cache = cache
         self._http = http
         self._session_factory = session_factory
+        self._locks: dict[str, threading.Lock] = {}
+        self._locks_guard = threading.Lock()
+
+    def _cached(self, key: str) -> str | None:
+        cached = self._cache.get(key)
+        return cached if isinstance(cached, str) and cached else None  # what set() below put there
 
     def get(self, platform: Platform, scopes: tuple[str, ...]) -> str:
-        cached = self._cache.get(_cache_key(platform, scopes))
-        if isinstance(cached, str) and cached:  # the cache holds what set() below put there
+        key = _cache_key(platform, scopes)
+        cached = self._cached(key)
+        if cached is not None:
             return cached
-        token, lifetime = self._request(platform, scopes)
-        self._cache.set(_cache_key(platform, scopes), token, lifetime - min(EXPIRY_MARGIN, lifetime / 2))
-        return token
+        with self._lock(key):  # one thread of this process asks; the others find its token
+            cached = self._cached(key) or self._await_other_process(key)
+            if cached is not None:
+                return cached
+            try:
+                token, lifetime = self._request(platform, scopes)
+                self._cache.set(key, token, lifetime - min(EXPIRY_MARGIN, lifetime / 2))
+            finally:
+                self._cache.delete(key + ":asking")
+            return token
 
-    def invalidate(self, platform: Platform, scopes: tuple[str, ...]) -> None:
-        self._cache.delete(_cache_key(platform, scopes))
+    def _lock(self, key: str) -> threading.Lock:
+        with self._locks_guard:
+            return self._locks.setdefault(key, threading.Lock())
+
+    def _await_other_process(self, key: str) -> str | None:
+        """Claim the request for this process, or wait (one call's deadline at most) for the
+        process that claimed it to cache its token. None: ask the platform ourselves."""
+        deadline = time.monotonic() + self._settings.http_timeout
+        while not self._cache.add(key + ":asking", 1, self._settings.http_timeout):
+            time.sleep(WAIT_STEP)
+            cached = self._cached(key)
+            if cached is not None:
+                return cached
+            if time.monotonic() > deadline:
+                return None
+        return None
+
+    def invalidate(self, platform: Platform, scopes: tuple[str, ...], token: str | None = None) -> None:
+        """Forget the cached token — only if it is still ``token`` (the one the platform refused):
+        a thread that saw a 401 must not throw away the fresh token another thread just fetched."""
+        key = _cache_key(platform, scopes)
+        if token is None or self._cached(key) == token:
+            self._cache.delete(key)
 
     def _assertion(self, platform: Platform) -> str:
         now = utcnow()

@@ -101,7 +101,7 @@ class ServiceClient:
                                    retryable=True) from error
             kwargs["headers"] = {k: v for k, v in headers.items() if k != "Authorization"}
             if response.status_code == 401 and attempt == 1:
-                self._tokens.invalidate(platform, scopes)
+                self._tokens.invalidate(platform, scopes, token)
                 continue
             break
         status = response.status_code

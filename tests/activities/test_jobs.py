@@ -84,3 +84,42 @@ def test_a_platforms_retry_after_counts_for_an_hour_at_most():
     assert jobs.retry_delay(1, 10**9) == jobs.BACKOFF_CAP
     assert jobs.retry_delay(1, -5) == 0.0
     assert jobs.retry_delay(3, None, backoff=lambda attempts: attempts * 10.0) == 30.0
+
+
+def test_a_lease_is_seconds_and_a_heartbeat_renews_only_the_workers_unexpired_leases(db, platform):
+    assert jobs.LEASE <= dt.timedelta(seconds=15) and jobs.HEARTBEAT * 3 <= jobs.LEASE.total_seconds()
+    mine, lapsed = (enqueue(db, "nrps.roster", platform_id=platform.id) for _ in range(2))
+    db.commit()
+    assert jobs.claim(db, JOBS, "me") == [mine.id, lapsed.id]
+    db.execute(update(Job).where(Job.id == lapsed.id).values(leased_until=utcnow() - dt.timedelta(seconds=1)))
+    db.commit()
+    before = db.scalar(select(Job.leased_until).where(Job.id == mine.id))
+    assert jobs.renew(db, JOBS, [mine.id, lapsed.id], "someone-else") == 0
+    assert jobs.renew(db, JOBS, [mine.id, lapsed.id], "me") == 1  # a lapsed lease may be someone else's now
+    assert db.scalar(select(Job.leased_until).where(Job.id == mine.id)) > before
+
+
+def test_a_grade_is_not_due_while_an_older_one_of_its_learner_and_column_is_leased(db, make_activity, make_person):
+    from activities.grades import GRADES, ActivityProgress, GradeOutbox, GradingProgress, OutboxStatus, record_grade
+
+    activity = make_activity("readiness")
+    budi, dewi = make_person("Budi"), make_person("Dewi")
+
+    def grade(person, score):
+        return record_grade(db, activity, person, score_given=score, activity_progress=ActivityProgress.COMPLETED,
+                            grading_progress=GradingProgress.FULLY_GRADED).id
+
+    older = grade(budi, 10)
+    db.commit()
+    assert jobs.claim(db, GRADES, "first") == [older]
+    newer, other = grade(budi, 20), grade(dewi, 30)  # the older one is replaced while on its way
+    db.commit()
+    assert jobs.claim(db, GRADES, "second") == [other]  # Budi's newer grade waits for the older one
+    # The older one's send ends: not pending any more, so its outcome is not written — but its lease
+    # ends and when the platform stored it is kept (the newer one is stamped after that).
+    delivered_at = utcnow()
+    assert not jobs.settle(db, GRADES, older, "first", status=OutboxStatus.DELIVERED.value, delivered_at=delivered_at)
+    row = db.get(GradeOutbox, older)
+    db.refresh(row)
+    assert (row.status, row.leased_until, row.delivered_at) == (OutboxStatus.SUPERSEDED.value, None, delivered_at)
+    assert jobs.claim(db, GRADES, "second") == [newer]

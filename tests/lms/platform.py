@@ -91,6 +91,11 @@ class TestPlatform:
         self.registrations: list[dict] = []
         self.deep_link_responses: list[dict] = []
         self.request_counts: collections.Counter = collections.Counter()
+        #: Score POSTs being answered now, per (line item, user); the most at once overall, and how
+        #: often one learner's scores for one column overlapped (a tool must never send those at once).
+        self._scores_in_flight: collections.Counter = collections.Counter()
+        self.max_scores_in_flight = 0
+        self.same_pair_in_flight = 0
         self.injections: dict[str, collections.deque] = collections.defaultdict(collections.deque)
         #: Answers given to *every* request of a kind (``fault("scores", (429, {...}, ""))``), after injections.
         self.faults: dict[str, tuple] = {}
@@ -482,6 +487,21 @@ class TestPlatform:
 
         @app.post("/mod/lti/services.php/<course_id>/lineitems/<int:item_id>/lineitem/scores")
         def scores(course_id, item_id):
+            peek = request.get_json(force=True, silent=True)
+            pair = (item_id, str(peek.get("userId", "")) if isinstance(peek, dict) else "")
+            with self._lock:
+                self._scores_in_flight[pair] += 1
+                in_flight = sum(self._scores_in_flight.values())
+                self.max_scores_in_flight = max(self.max_scores_in_flight, in_flight)
+                if self._scores_in_flight[pair] > 1:
+                    self.same_pair_in_flight += 1
+            try:
+                return score(course_id, item_id)
+            finally:
+                with self._lock:
+                    self._scores_in_flight[pair] -= 1
+
+        def score(course_id, item_id):
             if self.response_delay:
                 time.sleep(self.response_delay)
             injected = self._injected("scores")

@@ -7,6 +7,8 @@ inject 500s, 429s and expired tokens.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -115,7 +117,9 @@ def test_a_learner_who_is_not_gradable_ends_failed_with_the_reason(connected):
     assert row.attempts == 1
 
 
-def test_a_stale_timestamp_409_counts_as_superseded(connected):
+def test_a_resent_score_the_gradebook_already_stored_is_already_in_the_gradebook(connected):
+    """Moodle answers 409 to a re-send of the very score it stored: that grade *is* in the
+    gradebook — delivered, labelled so, not "superseded"."""
     activity_id = _activity_after_launch(connected)
     row_id = grade(connected, activity_id, "4", 60)
     drain(connected)
@@ -123,8 +127,26 @@ def test_a_stale_timestamp_409_counts_as_superseded(connected):
         db.get(GradeOutbox, row_id).status = OutboxStatus.PENDING.value
         db.commit()
     drain(connected)
-    assert outbox(connected, row_id).status == OutboxStatus.SUPERSEDED.value
+    row = outbox(connected, row_id)
+    assert (row.status, row.already_in_gradebook) == (OutboxStatus.DELIVERED.value, True)
     assert [s["scoreGiven"] for s in connected.lms.scores] == [60]
+    browser, landing = connected.launch("3")  # the teacher's grade page says so, in Indonesian first
+    token = re.search(r"[?&]s=([^&\"]+)", landing.url).group(1)
+    page = browser.session.get(f"{connected.padu.url}/a/{activity_id}/grades", params={"s": token})
+    assert "Sudah ada di buku nilai" in page.text.split("<tbody>")[1]
+
+
+def test_a_first_send_refused_409_because_the_gradebook_holds_a_newer_score_is_superseded(connected):
+    activity_id = _activity_after_launch(connected)
+    row_id = grade(connected, activity_id, "4", 60)
+    with connected.padu.session() as db:  # something newer is in the gradebook already
+        row = db.get(GradeOutbox, row_id)
+        connected.lms.results[(1, "4")] = {"timestamp": (row.timestamp.replace(year=row.timestamp.year + 1))
+                                           .isoformat(), "saved_at": 0, "scoreGiven": 99}
+    drain(connected)
+    row = outbox(connected, row_id)
+    assert (row.status, row.already_in_gradebook) == (OutboxStatus.SUPERSEDED.value, False)
+    assert row.last_error == "the gradebook already holds a newer result"
 
 
 def test_two_results_within_one_second_both_arrive_in_order(connected):

@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from activities.core import Activity, Person
 from activities.db import make_engine, make_session_factory
 from activities.grades import ActivityProgress, GradeOutbox, GradingProgress, OutboxStatus, record_grade
+from activities.jobs import LEASE
 from config import load_settings
 from lti_tool.migrations import upgrade
 from tests.lti_tool.conftest import Connected, populate
@@ -87,13 +88,13 @@ def test_launches_succeed_across_two_gunicorn_workers(tmp_path, lms):
         padu.stop()
 
 
-def _queue_grades(padu, activity_id: int, subs: list[str], per_learner: int) -> None:
+def _queue_grades(padu, activity_id: int, subs: list[str], per_learner: int, first_score: int = 10) -> None:
     with padu.session() as db:
         activity = db.get(Activity, activity_id)
         for round_ in range(per_learner):
             for sub in subs:
                 person = db.scalars(select(Person).where(Person.sub == sub)).one()
-                record_grade(db, activity, person, score_given=10 * (round_ + 1),
+                record_grade(db, activity, person, score_given=first_score + 10 * round_,
                              activity_progress=ActivityProgress.COMPLETED,
                              grading_progress=GradingProgress.FULLY_GRADED)
             db.commit()
@@ -157,24 +158,63 @@ def test_a_killed_worker_loses_no_grade_and_applies_none_out_of_order(tmp_path, 
         first.send_signal(signal.SIGKILL)
         first.wait()
         assert len(lms.scores) < 30, "the worker finished before it was killed; the test proves nothing"
-        _queue_grades(padu, activity_id, subs[:5], per_learner=1)  # newer results for some learners
-        with padu.session() as db:  # the killed worker's leases would run out; make that now
-            db.execute(GradeOutbox.__table__.update().values(leased_until=None))
-            db.commit()
+        killed_at = time.monotonic()
+        _queue_grades(padu, activity_id, subs[:5], per_learner=1, first_score=20)  # newer results for some
+        with padu.session() as db:
+            held = db.scalar(select(func.count()).where(GradeOutbox.leased_until.is_not(None),
+                                                        GradeOutbox.status == OutboxStatus.PENDING.value))
+        assert held, "the killed worker held no rows; the test proves nothing"
         second = _worker(padu.env)
         try:
-            _wait_until_settled(padu)
+            # The dead worker's rows come back when its short lease (no heartbeat renews it) runs
+            # out: seconds, where a 120 s lease held them two minutes.
+            _wait_until_settled(padu, timeout=LEASE.total_seconds() + 40)
         finally:
             second.terminate()
             second.wait(10)
+        assert time.monotonic() - killed_at < 60
         final = _final_scores(lms)
         assert set(final) == set(subs)
-        assert all(final[sub] == 10 for sub in subs[5:])
+        assert all(final[sub] == 10 for sub in subs[5:]) and all(final[sub] == 20 for sub in subs[:5])
+        assert lms.same_pair_in_flight == 0
         # Per learner, the gradebook saw timestamps only grow.
         seen: dict[str, str] = {}
         for score in lms.scores:
             assert seen.get(score["userId"], "") < score["timestamp"]
             seen[score["userId"]] = score["timestamp"]
+    finally:
+        padu.stop()
+
+
+def test_the_gradebook_down_for_a_while_then_back_holds_every_grade_and_drains(tmp_path, lms):
+    """An AGS outage (minutes in production, seconds here): the grades wait, none fails, and
+    once the platform answers again every learner's newest grade arrives, in order."""
+    padu = ProcessPadu(tmp_path, workers=1)
+    try:
+        activity_id, subs = _prepare(lms, padu, learners=20)
+        lms.fault("scores", (503, {}, ""))
+        _queue_grades(padu, activity_id, subs, per_learner=1)
+        worker = _worker(padu.env)
+        try:
+            deadline = time.monotonic() + 30
+            while lms.request_counts["scores"] < 2 * len(subs) and time.monotonic() < deadline:
+                time.sleep(0.1)  # every grade tried, and tried again, while the platform is down
+            assert lms.request_counts["scores"] >= 2 * len(subs)
+            _queue_grades(padu, activity_id, subs[:5], per_learner=1, first_score=20)  # newer results meanwhile
+            time.sleep(2)
+            with padu.session() as db:
+                states = dict(db.execute(select(GradeOutbox.status, func.count()).group_by(GradeOutbox.status)).all())
+            assert states == {OutboxStatus.PENDING.value: 20, OutboxStatus.SUPERSEDED.value: 5}, states
+            assert lms.scores == []
+            lms.fault("scores", None)  # the platform is back
+            _wait_until_settled(padu, timeout=60)
+        finally:
+            worker.terminate()
+            worker.wait(10)
+        final = _final_scores(lms)
+        assert final == {sub: 20 if sub in subs[:5] else 10 for sub in subs}
+        assert len(lms.scores) == len(subs), "each learner's newest grade, once"
+        assert lms.same_pair_in_flight == 0
     finally:
         padu.stop()
 
@@ -196,6 +236,7 @@ def test_two_workers_on_postgres_never_deliver_a_row_twice(tmp_path, lms, postgr
         delivered = [score["userId"] for score in lms.scores]
         assert sorted(delivered) == sorted(subs), "every grade exactly once"
         assert len(lms.scores) == 40
+        assert lms.same_pair_in_flight == 0
     finally:
         padu.stop()
 

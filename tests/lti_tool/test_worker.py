@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 from sqlalchemy import select, update
 
@@ -10,7 +11,7 @@ from activities import jobs
 from activities.core import Course
 from activities.db import utcnow
 from activities.jobs import JOBS, Job, JobStatus, enqueue
-from lti_tool import job_kinds, worker
+from lti_tool import heartbeat, job_kinds, worker
 from lti_tool.lti1p3.nrps import JOB_KIND
 
 
@@ -67,3 +68,14 @@ def test_a_job_of_a_kind_this_worker_does_not_know_waits_for_one_that_does(conne
     assert worker.run_once(connected.padu.runtime) == 0
     job = _job(connected, job_id)
     assert (job.status, job.attempts, job.leased_by) == (JobStatus.PENDING.value, 0, None)
+
+
+def test_a_running_batch_renews_its_leases(connected):
+    """A slow batch keeps its rows however long it runs; only a dead worker's leases run out."""
+    job_id = _roster_job(connected)
+    with connected.padu.session() as db:
+        assert jobs.claim(db, JOBS, "me") == [job_id]
+    first = _job(connected, job_id).leased_until
+    with heartbeat.kept(connected.padu.runtime, "me", JOBS, [job_id], interval=0.05):
+        time.sleep(0.5)
+    assert _job(connected, job_id).leased_until > first

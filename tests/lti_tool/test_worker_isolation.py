@@ -165,9 +165,9 @@ def test_an_error_inside_padu_costs_one_attempt_and_the_next_grade_still_goes(co
     real = runtime.ags.post_score
     calls = []
 
-    def broken_once(platform, url, user_id, score):
+    def broken_once(platform, url, user_id, score):  # for the first learner's grade (grades go out side by side)
         calls.append(user_id)
-        if len(calls) == 1:
+        if calls.count("4") == 1 and user_id == "4":
             raise RuntimeError("a bug in Padu")
         return real(platform, url, user_id, score)
 

@@ -2,6 +2,7 @@
 course fact and the pages share.
 
 A meeting is *for* a learner when it has no group or the learner is in it.
+A cancelled meeting is for no one (its marks stay, but count nowhere).
 *Attended* is present or late, and excused too when ``excused_counts`` says so
 (an excused absence then neither helps nor hurts less than being there;
 without it, it counts as missed). Two statements however many learners: the
@@ -58,7 +59,8 @@ def tallies(session: Session, course_id: int, learner_ids: Collection[int], *, p
     meeting for the learner. Two statements.
     """
     ids = list(dict.fromkeys(learner_ids))
-    query = select(Meeting.id, Meeting.learner_ids, Meeting.ends_at).where(Meeting.course_id == course_id)
+    query = select(Meeting.id, Meeting.learner_ids, Meeting.ends_at).where(Meeting.course_id == course_id,
+                                                                          Meeting.cancelled_at.is_(None))
     if phase_id is not None:
         query = query.where(Meeting.phase_id == phase_id)
     meetings = session.execute(query).all()

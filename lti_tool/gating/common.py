@@ -96,6 +96,7 @@ ACTIONS = {
     "sign_off_revoked": _l("Sign-off revoked"),
     "meeting_added": _l("Meeting added"),
     "meeting_edited": _l("Meeting edited"),
+    "meeting_cancelled": _l("Meeting cancelled"),
     "attendance_marked": _l("Attendance marked"),
     "attendance_check_in": _l("Checked in to a meeting"),
 }

@@ -23,6 +23,10 @@ def test_a_check_in_with_the_shown_code_opens_the_next_phase_and_its_gate_grade_
     wrong = budi.submit_form(journey, "/check-in", {"code": "AAAAAA", "back": "journey"})
     assert wrong.status_code == 400 and 'role="alert"' in wrong.text and f'id="code-{mid}-error"' in wrong.text
     assert "Itu bukan kode yang sedang ditampilkan" in wrong.text and "<title>Galat:" in wrong.text
+    # Refused from the journey page: answered on the journey page, next to the box the code was typed in.
+    assert "Perjalanan belajar Anda" in wrong.text and 'name="back" value="journey"' in wrong.text
+    from_meetings = budi.post(meeting_course.meetings(f"/{mid}/check-in"), {"code": "AAAAAA"})
+    assert from_meetings.status_code == 400 and "Pertemuan Anda" in from_meetings.text
     old_minute = codes.minute_of(dt.datetime.now(dt.UTC)) - 2
     expired = budi.submit_form(journey, "/check-in", {"code": codes.code_for(meeting_course.secret(), old_minute)})
     assert expired.status_code == 400

@@ -116,7 +116,10 @@ def create(activity_id: int):
 @requires(*FACILITATORS)
 def edit(activity_id: int, meeting_id: int):
     activity, program = load(activity_id)
-    return form_page(activity, program, service.meeting_of(db(), program, meeting_id))
+    found = service.meeting_of(db(), program, meeting_id)
+    if found.cancelled:  # saving would be refused: say so before the form is filled in
+        raise exceptions.Cancelled(f"meeting {found.id} is cancelled")
+    return form_page(activity, program, found)
 
 
 @bp.post("/<int:meeting_id>/edit")

@@ -123,5 +123,10 @@ def test_staff_cancel_a_meeting_after_confirming_and_learners_see_it_cancelled(m
     assert refused.status_code == 409 and "dibatalkan" in refused.text
     again = rahmat.post(meeting_course.meetings(f"/{mid}/cancel"), {"confirm": "yes"})
     assert again.status_code == 409
+    for rest in ("/cancel", "/edit"):
+        assert rahmat.get(meeting_course.meetings(f"/{mid}{rest}")).status_code == 409
+    marked = rahmat.post(meeting_course.meetings(f"/{mid}/mark"), {"learner_id": str(gated.person_id(DEWI)),
+                                                                   "status": "present"})
+    assert marked.status_code == 409
     audit = text_of(gated.user(TEACHER, "mandiri").get(gated.gating("/audit")))
     assert "Pertemuan dibatalkan" in audit and "Libur nasional" in audit

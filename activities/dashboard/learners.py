@@ -2,15 +2,18 @@
 
 Learners who never opened Padu are rows too (their membership came from the
 Moodle roster, NRPS). Each column comes from one fact provider asked once for
-the whole roster; the phase comes from gating's stored states (recomputed on
-every fact change), not recomputed here.
+the whole roster; the roster and the phases are the cohort grid of phase
+gating (:func:`activities.gating.cohort.grid`: the stored states and the clock),
+so the dashboard and the gating staff page always agree. Attendance "under the
+requirement" is each attendance requirement of the program, asked of the
+attendance course fact with that requirement's phase, percent and excused rule.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -18,16 +21,18 @@ from sqlalchemy.orm import Session
 from .. import registry
 from ..core import Activity, Membership, Person, Role
 from ..course.models import CoachAssignment
-from ..facts import Fact, Status, Step
-from ..gating.engine import PhasePlan, ProgramPlan
+from ..facts import Fact, FactProvider, Status, Step
+from ..gating.cohort import Grid, grid
+from ..gating.engine import PhasePlan, ProgramPlan, current_phase
 from ..gating.models import State
-from ..gating.store import plan_of, program_of, stored_states
+from ..gating.store import program_of
 
 READINESS = "readiness"
 COACHING = "coaching"
 GATING = "gating"
-#: The course fact provider the meetings package registers: ``Fact.value`` is the attendance percent,
-#: ``Fact.progress.complete`` whether it meets the course's requirement.
+#: The course fact provider the meetings package registers (and the requirement kind of the same name):
+#: ``Fact.value`` is the attendance percent so far; asked with a requirement's ``phase_id``, ``percent`` and
+#: ``excused_counts``, ``Fact.progress.complete`` says whether the learner is at that percent so far.
 ATTENDANCE = "attendance"
 
 
@@ -59,6 +64,8 @@ class LearnerRow:
     coaching: str | None
     #: Attendance percent, None without attendance data (or without the attendance provider).
     attendance: float | None
+    #: Whether the learner is at the percent of every attendance requirement of their open phase,
+    #: counting the meetings so far; None when no such requirement has a meeting counted for them yet.
     attendance_met: bool | None
     #: Work waiting for review past its target, and all work waiting.
     reviews_overdue: int
@@ -80,6 +87,8 @@ class Course:
     has_attendance: bool
     #: Activity id → title, for the places to act.
     titles: Mapping[int, str]
+    #: The gating cohort grid the rows' phases come from (None without a program).
+    grid: Grid | None = None
 
     @property
     def starts_at(self) -> dt.datetime | None:
@@ -120,17 +129,20 @@ def coach_by_learner(session: Session, course_id: int) -> dict[int, int]:
 
 
 def learner_rows(session: Session, course_id: int, now: dt.datetime) -> tuple[Course, list[LearnerRow]]:
-    """Every roster learner's row; a fixed number of queries for any number of learners."""
-    people = roster(session, course_id)
-    ids = [p[0] for p in people]
+    """Every roster learner's row; a fixed number of queries for any number of learners (two more per
+    attendance requirement of the program)."""
     activities, titles = course_activities(session, course_id)
     program = program_of(session, course_id)
-    plan = plan_of(program) if program is not None else None
+    cohort = grid(session, program, now) if program is not None else None
+    plan = cohort.plan if cohort is not None else None
+    people = ([(r.learner_id, r.name, r.email, r.launched, r.last_launch) for r in cohort.rows]
+              if cohort is not None else roster(session, course_id))
+    ids = [p[0] for p in people]
     course_facts = registry.course_facts()
     attendance_provider = course_facts.get(ATTENDANCE)
-    course = Course(plan, activities, attendance_provider is not None, titles)
+    course = Course(plan, activities, attendance_provider is not None, titles, cohort)
 
-    phases = _phases(session, plan, ids)
+    phases = _phases(cohort)
     readiness = _readiness(session, course_id, activities.get(READINESS, ()), ids)
     coaching_kind = registry.get(COACHING)
     has_tasks = bool(activities.get(COACHING)) and coaching_kind is not None
@@ -142,7 +154,9 @@ def learner_rows(session: Session, course_id: int, now: dt.datetime) -> tuple[Co
         waiting = coaching_kind.facts["reviews_waiting"](now=now).facts(session, course_id, ids)
         times = coaching_kind.facts["review_time"]().facts(session, course_id, ids)
     sessions = course_facts["coaching_sessions_held"]().facts(session, course_id, ids)
-    attendance = attendance_provider().facts(session, course_id, ids) if attendance_provider else {}
+    attendance = attendance_provider(now=now).facts(session, course_id, ids) if attendance_provider else {}
+    attendance_met = (_attendance_met(session, course_id, plan, attendance_provider, phases, ids, now)
+                      if attendance_provider is not None and plan is not None else {})
     coaches = coach_by_learner(session, course_id)
 
     rows = []
@@ -156,8 +170,7 @@ def learner_rows(session: Session, course_id: int, now: dt.datetime) -> tuple[Co
             phase_states=states,
             readiness_band=ready.band if ready is not None else None, readiness=ready,
             coaching=_coaching(tasks.get(learner_id)) if has_tasks else None,
-            attendance=_percent(present), attendance_met=present.progress.complete if present is not None
-            and present.status is not Status.NOT_STARTED else None,
+            attendance=_percent(present), attendance_met=attendance_met.get(learner_id),
             reviews_overdue=int(wait.value or 0) if wait is not None else 0,
             reviews_waiting=wait.progress.needed if wait is not None else 0,
             review_task_id=wait.next_step.activity_id if wait is not None and wait.next_step else None,
@@ -171,20 +184,40 @@ def learner_rows(session: Session, course_id: int, now: dt.datetime) -> tuple[Co
 _PhaseCell = tuple[PhasePlan | None, State | None, bool, tuple[State, ...]]
 
 
-def _phases(session: Session, plan: ProgramPlan | None, ids: list[int]) -> dict[int, _PhaseCell]:
-    """By learner: the first phase not passed, its stored state, whether every phase is passed, and
-    every phase's stored state. A phase with no stored state yet (never recomputed) counts as locked."""
-    if plan is None or not plan.phases:
+def _phases(cohort: Grid | None) -> dict[int, _PhaseCell]:
+    """By learner, from the cohort grid: the first phase not passed, its state, whether every phase is
+    passed, and every phase's state."""
+    if cohort is None or not cohort.plan.phases:
         return {}
-    # The whole roster: every stored state of the program, rather than binding thousands of ids.
-    stored = stored_states(session, plan, None)
     found: dict[int, _PhaseCell] = {}
-    for learner_id in ids:
-        states = tuple(State(row.state) if (row := stored.get((phase.id, learner_id))) is not None
-                       else State.LOCKED for phase in plan.phases)
-        current = next((i for i, state in enumerate(states) if not state.passed), None)
-        found[learner_id] = ((plan.phases[current], states[current], False, states) if current is not None
-                             else (None, None, True, states))
+    for row in cohort.rows:
+        states = tuple(standing.state for standing in row.phases)
+        current = current_phase(row.phases)
+        found[row.learner_id] = ((current.phase, current.state, False, states) if current is not None
+                                 else (None, None, True, states))
+    return found
+
+
+def _attendance_met(session: Session, course_id: int, plan: ProgramPlan, provider: Callable[..., FactProvider],
+                    phases: Mapping[int, _PhaseCell], ids: list[int], now: dt.datetime) -> dict[int, bool]:
+    """By learner: at the percent of every attendance requirement of the phase they are in (open: a passed
+    phase's requirement no longer matters, a locked one's is not theirs yet), over that requirement's
+    meetings so far and excused as it says. A requirement without a meeting counted for the learner yet
+    says nothing about them."""
+    found: dict[int, bool] = {}
+    for index, phase in enumerate(plan.phases):
+        for requirement in phase.requirements:
+            if requirement.kind != ATTENDANCE:
+                continue
+            params = requirement.params
+            facts = provider(phase_id=params["phase_id"], at_least_percent=float(params["percent"]),
+                             excused_counts=bool(params.get("excused_counts", True)), now=now
+                             ).facts(session, course_id, ids)
+            for learner_id, fact in facts.items():
+                cell = phases.get(learner_id)
+                if fact.status is Status.NOT_STARTED or cell is None or cell[3][index] is not State.OPEN:
+                    continue
+                found[learner_id] = found.get(learner_id, True) and fact.progress.complete
     return found
 
 

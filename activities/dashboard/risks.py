@@ -24,14 +24,15 @@ class Reason(str, enum.Enum):
     PAST_CLOSE = "past_close"  # still in a phase whose window has closed
     REVIEW_OVERDUE = "review_overdue"  # work waiting for the coach's review past the review target
     GRADE_FAILED = "grade_failed"  # a grade that Moodle refused
-    ATTENDANCE_LOW = "attendance_low"  # attendance under the course's requirement
+    ATTENDANCE_LOW = "attendance_low"  # attendance so far under a phase's attendance requirement
     NOT_READY = "not_ready"  # readiness band *Belum siap*, the course starts within a week
     READINESS_NOT_TAKEN = "readiness_not_taken"  # no readiness result, the course starts within a week
 
 
 @dataclasses.dataclass(frozen=True)
 class Place:
-    """Where to act: an activity of ``kind`` (its id), or the attendance of the course (no id)."""
+    """Where to act: an activity of ``kind`` (its id); ``attendance`` is the learner's attendance record
+    under the gating activity ``activity_id``."""
 
     kind: str
     activity_id: int | None
@@ -92,10 +93,13 @@ def grade_failed(row: LearnerRow, context: Context) -> Risk | None:
 
 
 def attendance_low(row: LearnerRow, context: Context) -> Risk | None:
-    """Attendance under the course's requirement (only where the attendance provider exists)."""
+    """Attendance so far under the percent of an attendance requirement of a phase the learner has not
+    passed (only where the attendance provider exists); act on the learner's attendance record, which the
+    meetings pages keep under the course's gating activity."""
     if not context.course.has_attendance or row.attendance_met is not False:
         return None
-    return Risk(row.learner_id, row.name, Reason.ATTENDANCE_LOW, Place("attendance", None))
+    gate = _first(context, GATING)
+    return Risk(row.learner_id, row.name, Reason.ATTENDANCE_LOW, Place("attendance", gate) if gate else None)
 
 
 def _readiness_due(context: Context) -> bool:

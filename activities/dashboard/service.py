@@ -22,8 +22,7 @@ from ..core import Person, Role
 from ..course.access import role_in_course
 from ..csv_export import csv_text
 from ..db import utcnow
-from ..gating.cohort import FunnelStep, Grid, GridRow, funnel
-from ..gating.engine import PhaseStatus
+from ..gating.cohort import FunnelStep, funnel
 from . import KIND as KIND  # re-exported for the web layer
 from .grade_sync import ActivitySync as ActivitySync
 from .grade_sync import GradeSync as GradeSync
@@ -71,15 +70,7 @@ def dashboard(session: Session, course_id: int, now: dt.datetime | None = None) 
     risks = at_risk(rows, Context(course, now, grades.failed_by_learner))
     coach_ids = {row.coach_id for row in rows if row.coach_id is not None}
     names = _names(session, coach_ids)
-    steps: tuple[FunnelStep, ...] = ()
-    if course.plan is not None:
-        plan = course.plan
-        grid = Grid(plan, tuple(
-            GridRow(row.learner_id, row.name, row.email, row.launched,
-                    tuple(PhaseStatus(phase, state, ()) for phase, state in zip(plan.phases, row.phase_states,
-                                                                                strict=True)))
-            for row in rows), now)
-        steps = tuple(funnel(grid))
+    steps = tuple(funnel(course.grid)) if course.grid is not None else ()
     return Dashboard(course, now, tuple(rows), tuple(risks), steps, tuple(workload(rows, names)), grades)
 
 

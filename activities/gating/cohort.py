@@ -36,6 +36,8 @@ class GridRow:
     launched: bool
     #: States only: the requirement details are on the learner's own page.
     phases: tuple[PhaseStanding, ...]
+    #: Last launch of any Padu activity of the course (the course dashboard shows it).
+    last_launch: dt.datetime | None = None
 
     @property
     def current(self) -> PhaseStanding | None:
@@ -51,17 +53,19 @@ class Grid:
 
 def grid(session: Session, program: Program, now: dt.datetime | None = None) -> Grid:
     """Every roster learner (by name, as :func:`activities.core.members` orders them) × every phase.
-    Plain rows, not ORM objects: a cohort has thousands."""
+    Plain rows, not ORM objects: a cohort has thousands. The course dashboard reads its phases from here
+    too (:mod:`activities.dashboard.learners`), so both pages say the same."""
     now = now or utcnow()
     plan = plan_of(program)
     roster = session.execute(
-        select(Membership.person_id, Person.name, Person.username, Person.email, Person.sub, Membership.source)
+        select(Membership.person_id, Person.name, Person.username, Person.email, Person.sub, Membership.source,
+               Membership.last_launch_at)
         .join(Person, Person.id == Membership.person_id)
         .where(Membership.course_id == program.course_id, Membership.role == Role.LEARNER.value)
         .order_by(Person.name, Person.sub)).all()
     states = standings_for(session, plan, [m.person_id for m in roster], now)
     rows = tuple(GridRow(m.person_id, display_name(m.name, m.username, m.email, m.sub), m.email,
-                         m.source == "launch", tuple(states[m.person_id])) for m in roster)
+                         m.source == "launch", tuple(states[m.person_id]), m.last_launch_at) for m in roster)
     return Grid(plan, rows, now)
 
 

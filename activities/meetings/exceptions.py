@@ -51,3 +51,7 @@ class TooManyTries(MeetingError):
 
 class AlreadyRecorded(MeetingError):
     """The learner's attendance at this meeting is already recorded (a second check-in)."""
+
+
+class Cancelled(MeetingError):
+    """The meeting is cancelled: no check-in, no marks, no edits, no second cancel."""

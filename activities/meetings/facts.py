@@ -2,6 +2,7 @@
 course fact and the pages share.
 
 A meeting is *for* a learner when it has no group or the learner is in it.
+A cancelled meeting is for no one (its marks stay, but count nowhere).
 *Attended* is present or late, and excused too when ``excused_counts`` says so
 (an excused absence then neither helps nor hurts less than being there;
 without it, it counts as missed). Two statements however many learners: the
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import math
 from collections.abc import Collection
 from typing import NamedTuple
 
@@ -57,7 +59,8 @@ def tallies(session: Session, course_id: int, learner_ids: Collection[int], *, p
     meeting for the learner. Two statements.
     """
     ids = list(dict.fromkeys(learner_ids))
-    query = select(Meeting.id, Meeting.learner_ids, Meeting.ends_at).where(Meeting.course_id == course_id)
+    query = select(Meeting.id, Meeting.learner_ids, Meeting.ends_at).where(Meeting.course_id == course_id,
+                                                                          Meeting.cancelled_at.is_(None))
     if phase_id is not None:
         query = query.where(Meeting.phase_id == phase_id)
     meetings = session.execute(query).all()
@@ -93,29 +96,40 @@ def percent(tally: Tally) -> float | None:
     return round(100 * tally.attended / tally.counted, 1) if tally.counted else None
 
 
+def needed(total: int, at_least_percent: float) -> int:
+    """Meetings to attend out of ``total`` for ``at_least_percent`` (rounded up: 80 % of 3 is 3)."""
+    return math.ceil(round(total * at_least_percent / 100, 9))
+
+
 @dataclasses.dataclass(frozen=True)
 class CourseAttendance:
     """The course fact ``attendance``: per learner, the percent of the course's meetings so far attended.
 
     ``value`` is that percent (None before any meeting ended); the progress is "attended of so far".
+    Asked for one attendance requirement (``phase_id``, ``at_least_percent``, ``excused_counts`` as its
+    params say), it counts that phase's meetings so far and the progress is "attended of needed so far":
+    ``progress.complete`` is "at the requirement's percent today" (the course dashboard's risk).
     ``now`` is for tests; the clock otherwise.
     """
 
     excused_counts: bool = True
     now: dt.datetime | None = None
+    phase_id: int | None = None
+    at_least_percent: float | None = None
     key: str = COURSE_KEY
 
     def facts(self, session: Session, course_id: int, learner_ids: Collection[int]) -> dict[int, Fact]:
-        found = tallies(session, course_id, learner_ids, so_far=self.now or utcnow(),
+        found = tallies(session, course_id, learner_ids, phase_id=self.phase_id, so_far=self.now or utcnow(),
                         excused_counts=self.excused_counts)
-        return {learner_id: _fact(tally) for learner_id, tally in found.items()}
+        return {learner_id: _fact(tally, self.at_least_percent) for learner_id, tally in found.items()}
 
 
-def _fact(tally: Tally) -> Fact:
+def _fact(tally: Tally, at_least_percent: float | None = None) -> Fact:
     if tally.counted == 0:
         status = Status.NOT_STARTED
     elif tally.counted == tally.total:
         status = Status.DONE
     else:
         status = Status.IN_PROGRESS
-    return Fact(status=status, value=percent(tally), progress=Progress(tally.attended, tally.counted, COURSE_KEY))
+    need = tally.counted if at_least_percent is None else needed(tally.counted, at_least_percent)
+    return Fact(status=status, value=percent(tally), progress=Progress(tally.attended, need, COURSE_KEY))

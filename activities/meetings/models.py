@@ -74,6 +74,13 @@ class Meeting(Base):
     created_by: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"), nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    #: When staff cancelled it (None: it takes place). A cancelled meeting stays listed, as cancelled, and
+    #: counts for no one's attendance; who cancelled it and why are in the gating audit trail.
+    cancelled_at: Mapped[dt.datetime | None] = mapped_column(nullable=True, default=None)
+
+    @property
+    def cancelled(self) -> bool:
+        return self.cancelled_at is not None
 
     def expects(self, learner_id: int) -> bool:
         """The meeting is for this learner (every learner when it has no group)."""

@@ -12,7 +12,6 @@ for everyone).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -31,14 +30,9 @@ from ..gating.requirements import (
     _percent,
     _unknown_keys,
 )
-from .facts import NONE_SCHEDULED_KEY, PHASE_KEY, Tally, tallies
+from .facts import NONE_SCHEDULED_KEY, PHASE_KEY, Tally, needed, tallies
 
 KIND = "attendance"
-
-
-def needed(total: int, at_least_percent: float) -> int:
-    """Meetings to attend out of ``total`` for ``at_least_percent`` (rounded up: 80 % of 3 is 3)."""
-    return math.ceil(round(total * at_least_percent / 100, 9))
 
 
 def check(tally: Tally, at_least_percent: float) -> Check:

@@ -31,6 +31,7 @@ from ..gating.service import audit
 from . import codes, policy
 from .exceptions import (
     AlreadyRecorded,
+    Cancelled,
     CheckInClosed,
     MeetingInvalid,
     NotAllowed,
@@ -138,11 +139,17 @@ def _ids(session: Session, course_id: int, chosen: Sequence[int], roles: Collect
     return picked
 
 
+def _not_cancelled(meeting: Meeting) -> None:
+    if meeting.cancelled:
+        raise Cancelled(f"meeting {meeting.id} is cancelled")
+
+
 def _describe(meeting: Meeting) -> JsonObject:
     return {"meeting_id": meeting.id, "title": meeting.title, "kind": meeting.kind,
             "starts_at": meeting.starts_at.isoformat(), "ends_at": meeting.ends_at.isoformat(),
             "link": meeting.link, "place": meeting.place, "facilitator_ids": list(meeting.facilitator_ids),
-            "learner_ids": list(meeting.learner_ids) if meeting.learner_ids is not None else None}
+            "learner_ids": list(meeting.learner_ids) if meeting.learner_ids is not None else None,
+            "cancelled_at": meeting.cancelled_at.isoformat() if meeting.cancelled_at else None}
 
 
 # ---- reading ----------------------------------------------------------------------------------
@@ -165,7 +172,7 @@ def meeting_of(session: Session, program: Program, meeting_id: int) -> Meeting:
 
 
 def when(meeting: Meeting, now: dt.datetime, rules: Policy = DEFAULT_POLICY) -> When:
-    if policy.check_in_open(meeting, now, rules):
+    if policy.check_in_open(meeting, now, rules) and not meeting.cancelled:
         return When.NOW
     return When.UPCOMING if now < meeting.starts_at else When.PAST
 
@@ -206,7 +213,7 @@ def live(meeting: Meeting, now: dt.datetime | None = None, rules: Policy = DEFAU
     """The code to show now, the seconds until it changes, and whether check-in is open."""
     now = now or utcnow()
     return LiveCode(codes.current_code(meeting.secret, now), codes.seconds_left(now),
-                    policy.check_in_open(meeting, now, rules))
+                    policy.check_in_open(meeting, now, rules) and not meeting.cancelled)
 
 
 def learner_record(session: Session, program: Program, learner_id: int,
@@ -239,6 +246,8 @@ def save_meeting(session: Session, program: Program, actor: Person, role: Role, 
     _facilitator(role)
     now = now or utcnow()
     meeting = meeting_of(session, program, meeting_id) if meeting_id is not None else None
+    if meeting is not None:
+        _not_cancelled(meeting)
     phase = _program_phase(program, phase_id)
     title = _text(title, "title", MAX_TITLE, required=True)
     if kind not in KINDS:
@@ -265,6 +274,28 @@ def save_meeting(session: Session, program: Program, actor: Person, role: Role, 
     audit(session, program, actor, "meeting_added" if before is None else "meeting_edited", phase_id=phase.id,
           reason=title, before=before, after=_describe(meeting), now=now)
     events.fact_changed(session, program.course_id, _learner_ids(session, program.course_id))
+    return meeting
+
+
+def cancel_meeting(session: Session, program: Program, meeting: Meeting, actor: Person, role: Role, *,
+                   reason: str = "", now: dt.datetime | None = None) -> Meeting:
+    """Cancel a meeting (staff and facilitators; a meeting is never deleted). It stays listed, as cancelled,
+    so learners are not left wondering where it went; its marks stay for the record but count for no one's
+    attendance from now on. Audited with the reason, and the phase states of the learners it was for are
+    recomputed in the same transaction (their attendance percent changes)."""
+    _facilitator(role)
+    now = now or utcnow()
+    reason = _text(reason, "reason", MAX_NOTE, required=False)
+    _not_cancelled(meeting)
+    before = _describe(meeting)
+    meeting.cancelled_at = now
+    meeting.updated_at = now
+    session.flush()
+    audit(session, program, actor, "meeting_cancelled", phase_id=meeting.phase_id, reason=reason or meeting.title,
+          before=before, after=_describe(meeting), now=now)
+    learners = _learner_ids(session, program.course_id)
+    events.fact_changed(session, program.course_id,
+                        learners if meeting.learner_ids is None else [i for i in learners if meeting.expects(i)])
     return meeting
 
 
@@ -310,6 +341,7 @@ def mark(session: Session, program: Program, meeting: Meeting, actor: Person, ro
     except ValueError:
         raise MeetingInvalid("status", "present, late, excused or absent") from None
     note = _text(note, "note", MAX_NOTE, required=False)
+    _not_cancelled(meeting)
     _expected_learner(session, program, meeting, learner_id)
     existing = _existing(session, meeting, learner_id)
     if existing is not None and existing.status == chosen.value and existing.note == note:
@@ -325,6 +357,7 @@ def mark_all_present(session: Session, program: Program, meeting: Meeting, actor
     """Everyone the meeting is for who has no mark yet is marked present (marks already made stay);
     returns how many were marked."""
     _facilitator(role)
+    _not_cancelled(meeting)
     now = now or utcnow()
     marked = [p.id for p, record in roster(session, program, meeting) if record is None]
     for learner_id in marked:
@@ -345,6 +378,7 @@ def check_in(session: Session, program: Program, meeting: Meeting, learner: Pers
     if Role(role) is not Role.LEARNER:
         raise NotAllowed("only learners check in, each for themself")
     now = now or utcnow()
+    _not_cancelled(meeting)
     _expected_learner(session, program, meeting, learner.id)
     if _existing(session, meeting, learner.id) is not None:
         raise AlreadyRecorded(f"learner {learner.id} is already recorded at meeting {meeting.id}")

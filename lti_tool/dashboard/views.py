@@ -90,6 +90,8 @@ def _place_url(risk: service.Risk) -> str | None:
         return url_for("gating.learner", activity_id=place.activity_id, learner_id=risk.learner_id)
     if place.kind == "coaching":
         return url_for("coaching.learner", activity_id=place.activity_id, learner_id=risk.learner_id)
+    if place.kind == "attendance":
+        return url_for("meetings.learner", activity_id=place.activity_id, learner_id=risk.learner_id)
     if place.kind == "readiness":
         return url_for("readiness.cohort", activity_id=place.activity_id)
     if place.kind == "grades" and staff:

@@ -98,6 +98,7 @@ ACTIONS = {
     "sign_off_revoked": _l("Sign-off revoked"),
     "meeting_added": _l("Meeting added"),
     "meeting_edited": _l("Meeting edited"),
+    "meeting_cancelled": _l("Meeting cancelled"),
     "attendance_marked": _l("Attendance marked"),
     "attendance_check_in": _l("Checked in to a meeting"),
 }
@@ -164,5 +165,11 @@ def when_in(value: dt.datetime | None, zone: ZoneInfo) -> str:
 
 @bp.context_processor
 def _words():
+    return words()
+
+
+def words() -> dict:
+    """The gating pages' words; also for a gating page rendered by another blueprint (a check-in refused
+    from the journey page is answered by the meetings package with the journey)."""
     return {"STATE_LABELS": STATE_LABELS, "REQUIREMENT_KINDS": REQUIREMENT_KINDS, "ACTIONS": ACTIONS,
             "PHASE_KINDS": dict(PHASE_KINDS), "when_in": when_in}

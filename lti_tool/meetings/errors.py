@@ -20,6 +20,8 @@ _FIELDS = {
     "learner_ids": lambda: _("Choose learners of this course."),
     "status": lambda: _("Choose present, late, excused or absent."),
     "note": lambda: _("The note is too long: at most 500 characters."),
+    "reason": lambda: _("The reason is too long: at most 500 characters."),
+    "confirm": lambda: _("Tick the box to confirm that the meeting is cancelled."),
 }
 
 
@@ -43,6 +45,8 @@ PROBLEMS: Table = table(
     answer(ex.TooManyTries, lambda e: Problem(
         429, _("Too many tries. Wait %(minutes)d minute(s), or ask the facilitator to mark you present.",
                minutes=max(1, (e.retry_after + 59) // 60)), "code")),
+    answer(ex.Cancelled, lambda e: Problem(
+        409, _("This meeting is cancelled: no one can check in, and its attendance can no longer be changed."))),
     answer(ex.AlreadyRecorded, lambda e: Problem(
         409, _("Your attendance at this meeting is already recorded."), "code")),
 )

@@ -11,6 +11,7 @@ from activities.gating import service as gating
 from activities.meetings import service
 
 from ..auth import current_person, current_role, requires
+from ..gating.learner import journey_page
 from ..runtime import current, db
 from ..web import Problem, form_action
 from .common import STATUS_LABELS, bp, load, rules
@@ -40,12 +41,19 @@ def home(activity_id: int):
 def check_in(activity_id: int, meeting_id: int):
     activity, program = load(activity_id)
     meeting = service.meeting_of(db(), program, meeting_id)
-    back = url_for("gating.home", activity_id=activity.id) if request.form.get("back") == "journey" \
-        else url_for(".home", activity_id=activity.id)
+    from_journey = request.form.get("back") == "journey"
+    back = url_for("gating.home", activity_id=activity.id) if from_journey else url_for(".home", activity_id=activity.id)
+
+    def again(problem: Problem):
+        """A refusal comes back where the code was typed: the journey page, or the meetings page."""
+        if from_journey:
+            return journey_page(activity, program, problem=problem, meeting_id=meeting.id)
+        return learner_page(activity, program, problem=problem, meeting_id=meeting.id)
+
     return form_action(
         lambda: service.check_in(db(), program, meeting, current_person(), current_role(),
                                  request.form.get("code", ""), tries=current().cache, rules=rules()),
-        again=lambda problem: learner_page(activity, program, problem=problem, meeting_id=meeting.id),
+        again=again,
         to=back + f"#meeting-{meeting.id}",
         message=lambda record: _("Your attendance is recorded: %(status)s.",
                                  status=STATUS_LABELS[record.status][0]),

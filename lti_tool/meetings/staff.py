@@ -116,7 +116,10 @@ def create(activity_id: int):
 @requires(*FACILITATORS)
 def edit(activity_id: int, meeting_id: int):
     activity, program = load(activity_id)
-    return form_page(activity, program, service.meeting_of(db(), program, meeting_id))
+    found = service.meeting_of(db(), program, meeting_id)
+    if found.cancelled:  # saving would be refused: say so before the form is filled in
+        raise exceptions.Cancelled(f"meeting {found.id} is cancelled")
+    return form_page(activity, program, found)
 
 
 @bp.post("/<int:meeting_id>/edit")
@@ -124,6 +127,43 @@ def edit(activity_id: int, meeting_id: int):
 def update(activity_id: int, meeting_id: int):
     activity, program = load(activity_id)
     return _save(activity, program, meeting_id)
+
+
+# ---- cancelling ------------------------------------------------------------------------------------
+
+
+def cancel_page(activity: Activity, program: gating.Program, meeting, *, problem: Problem | None = None):
+    marks = sum(1 for _person, record in service.roster(db(), program, meeting) if record is not None)
+    return render_template("meetings/cancel.html", activity=activity, program=program, meeting=meeting, marks=marks,
+                           problem=problem, reason=request.form.get("reason", "")), problem.status if problem else 200
+
+
+@bp.get("/<int:meeting_id>/cancel")
+@requires(*FACILITATORS)
+def cancel(activity_id: int, meeting_id: int):
+    """The confirmation: what cancelling does, a reason for the audit log, and a box to tick."""
+    activity, program = load(activity_id)
+    found = service.meeting_of(db(), program, meeting_id)
+    if found.cancelled:
+        raise exceptions.Cancelled(f"meeting {found.id} is cancelled")
+    return cancel_page(activity, program, found)
+
+
+@bp.post("/<int:meeting_id>/cancel")
+@requires(*FACILITATORS)
+def cancel_confirmed(activity_id: int, meeting_id: int):
+    activity, program = load(activity_id)
+    found = service.meeting_of(db(), program, meeting_id)
+
+    def work():
+        if request.form.get("confirm") != "yes":
+            raise exceptions.MeetingInvalid("confirm", "tick the box to confirm")
+        return service.cancel_meeting(db(), program, found, current_person(), current_role(),
+                                      reason=request.form.get("reason", ""))
+
+    return form_action(work, again=lambda problem: cancel_page(activity, program, found, problem=problem),
+                       to=url_for(".home", activity_id=activity.id) + f"#meeting-{found.id}",
+                       message=lambda cancelled: _("The meeting “%(title)s” is cancelled.", title=cancelled.title))
 
 
 # ---- attendance -----------------------------------------------------------------------------------

@@ -79,6 +79,7 @@ ENDPOINTS: dict[str, tuple[str, str, str]] = {
     "/a/<int:activity_id>/meetings/<int:meeting_id>/mark": (M + "/{meeting}/mark", STAFF, GATING),
     "/a/<int:activity_id>/meetings/<int:meeting_id>/all-present": (M + "/{meeting}/all-present", STAFF, GATING),
     "/a/<int:activity_id>/gating/program/moodle": (G + "/program/moodle", STAFF, GATING),
+    "/a/<int:activity_id>/meetings/<int:meeting_id>/cancel": (M + "/{meeting}/cancel", STAFF, GATING),
     # Last: the first valid body removes the requirement; the rest are about one that is gone.
     "/a/<int:activity_id>/gating/program/requirements/<int:requirement_id>/remove": (
         G + "/program/requirements/{requirement}/remove", STAFF, GATING),
@@ -145,6 +146,7 @@ def _bases(world) -> dict[str, dict]:
         "/a/<int:activity_id>/meetings/<int:meeting_id>/mark": {
             "learner_id": str(ids["budi"]), "status": "late", "note": "Sinyal lemah"},
         "/a/<int:activity_id>/meetings/<int:meeting_id>/all-present": {},
+        "/a/<int:activity_id>/meetings/<int:meeting_id>/cancel": {"reason": "Libur nasional", "confirm": "yes"},
     }
 
 

@@ -214,6 +214,11 @@ ROUTES: dict[str, dict[str, Case]] = {
         "POST": case(M + "/{meeting}/mark", GATING, 400, 403, 400, 400, 403, 404)},
     "/a/<int:activity_id>/meetings/<int:meeting_id>/all-present": {
         "POST": case(M + "/{meeting}/all-present", GATING, 400, 403, 303, 303, 403, 404)},
+    # Cancelling asks for confirmation first: the empty POST lacks the ticked box (400), so the shared
+    # meeting is not cancelled here.
+    "/a/<int:activity_id>/meetings/<int:meeting_id>/cancel": {
+        "GET": case(M + "/{meeting}/cancel", GATING, 401, 403, 200, 200, 403, 404),
+        "POST": case(M + "/{meeting}/cancel", GATING, 400, 403, 400, 400, 403, 404)},
     "/a/<int:activity_id>/meetings/<int:meeting_id>/live": {
         "GET": case(M + "/{meeting}/live", GATING, 401, 403, 200, 200, 403, 404)},
     "/a/<int:activity_id>/meetings/learners/<int:learner_id>": {

@@ -4,19 +4,18 @@ a fixed number of statements whatever the roster."""
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 
 import pytest
 
-from activities import registry
 from activities.coaching.models import Review, Submission, SubmissionVersion
 from activities.core import Role
 from activities.course.models import CoachingSession
 from activities.dashboard import service
-from activities.facts import Fact, Progress, Status
 from activities.gating.models import Phase, PhaseState, Program, Requirement
 from activities.grades import ActivityProgress, GradeOutbox, GradingProgress, OutboxStatus, record_grade
+from activities.meetings.models import Attendance as MeetingAttendance
+from activities.meetings.models import Meeting
 
 from ..statements import counted_statements
 from .conftest import DAY, NOW, result, roster_only
@@ -39,8 +38,11 @@ def program(db, course):
 
 
 def states(db, program, person, *values):
+    """Stored states as a recompute leaves them (with whether the requirements were met): the dashboard
+    reads them through the gating cohort grid, which adds the clock."""
     for phase, value in zip(program.phases, values, strict=True):
-        db.add(PhaseState(phase_id=phase.id, learner_id=person.id, state=value))
+        db.add(PhaseState(phase_id=phase.id, learner_id=person.id, state=value,
+                          requirements_met=value == "complete"))
     db.flush()
 
 
@@ -53,23 +55,6 @@ def waiting(db, task, person, since, status="submitted"):
     db.add(version)
     db.flush()
     return version
-
-
-@dataclasses.dataclass(frozen=True)
-class Attendance:
-    """A tiny attendance provider, as the meetings package registers one: value the percent."""
-
-    percents: dict
-    key: str = "attendance.percent"
-
-    def facts(self, session, course_id, learner_ids):
-        found = {}
-        for learner_id in learner_ids:
-            percent = self.percents.get(learner_id)
-            found[learner_id] = Fact(
-                status=Status.NOT_STARTED if percent is None else Status.IN_PROGRESS, value=percent,
-                progress=Progress(done=int(percent or 0), needed=75, key="attendance.percent"))
-        return found
 
 
 @pytest.fixture
@@ -104,11 +89,30 @@ def scene(db, platform, course, people, check, task, program):
 
 
 @pytest.fixture
-def attendance(scene, monkeypatch):
-    registry.course_facts()  # loaded first, so the patch is not overwritten
-    provider = Attendance({scene.fajar.id: 50.0, scene.ani.id: 100.0, scene.budi.id: 90.0})
-    monkeypatch.setitem(registry._COURSE_FACTS, "attendance", lambda: provider)
-    return provider
+def attendance(db, course, scene, program):
+    """Real meetings and marks: Jarak Jauh asks for 75 % of its meetings, excused counting. Two of its
+    meetings are over, one is next week (not counted yet). Fajar came to one of the two (50 %); Citra
+    came to one and was excused from the other (100 %: excused counts); Budi, Dewi and Eka came to both;
+    Ani is still in Mandiri and came to none (Jarak Jauh is not hers yet)."""
+    jarak_jauh = program.phases[1]
+    db.add(Requirement(phase_id=jarak_jauh.id, kind="attendance",
+                       params={"phase_id": jarak_jauh.id, "percent": 75, "excused_counts": True}))
+    held = [Meeting(course_id=course.id, phase_id=jarak_jauh.id, title=f"Pertemuan {n}", link="https://x.test/m",
+                    starts_at=NOW - hours, ends_at=NOW - hours + dt.timedelta(hours=2))
+            for n, hours in ((1, dt.timedelta(hours=20)), (2, dt.timedelta(hours=4)))]
+    coming = Meeting(course_id=course.id, phase_id=jarak_jauh.id, title="Pertemuan 3", link="https://x.test/m",
+                     starts_at=NOW + 6 * DAY, ends_at=NOW + 6 * DAY + dt.timedelta(hours=2))
+    db.add_all([*held, coming])
+    db.flush()
+    marks = {scene.fajar: ("present", "absent"), scene.citra: ("present", "excused"),
+             scene.budi: ("present", "late"), scene.dewi: ("present", "present"), scene.eka: ("late", "present")}
+    for person, statuses in marks.items():
+        for meeting, status in zip(held, statuses, strict=True):
+            db.add(MeetingAttendance(meeting_id=meeting.id, learner_id=person.id, status=status, how="grid",
+                                     recorded_by=scene.coach.id))
+    db.flush()
+    db.expire_all()
+    return held
 
 
 def found(board):
@@ -128,17 +132,42 @@ def test_each_rule_fires_on_its_learner_and_no_other(db, course, scene, check, t
     assert places[Reason.GRADE_FAILED] == service.Place("grades", check.id)
     assert places[Reason.NOT_READY] == service.Place("readiness", check.id)
     assert board.risks[0].phase_title == "Mandiri"
-    assert board.course.has_attendance is False
 
 
-def test_attendance_under_the_requirement_fires_only_with_the_attendance_provider(db, course, scene, attendance):
+def test_attendance_under_the_requirement_fires_on_the_right_learner(db, course, scene, attendance, make_activity):
     board = service.dashboard(db, course.id, NOW)
     assert board.course.has_attendance
     assert {name for name, reason in found(board) if reason is Reason.ATTENDANCE_LOW} == {"Fajar"}
     rows = {row.name: row for row in board.rows}
-    assert rows["Fajar"].attendance == 50.0 and rows["Ani"].attendance == 100.0
-    # No meeting yet for Citra: no percent, and not at risk for it.
-    assert rows["Citra"].attendance is None and rows["Citra"].attendance_met is None
+    # The column: the course's meetings so far, excused counting.
+    assert rows["Fajar"].attendance == 50.0 and rows["Citra"].attendance == 100.0
+    assert rows["Fajar"].attendance_met is False and rows["Citra"].attendance_met is True
+    # Ani is in Mandiri: Jarak Jauh's requirement is not hers yet.
+    assert rows["Ani"].attendance_met is None
+    # Without a gating activity there is nowhere to act; with one, the learner's record under it.
+    assert next(r for r in board.risks if r.reason is Reason.ATTENDANCE_LOW).place is None
+    gate = make_activity("gating", {}, title="Alur Latsar")
+    board = service.dashboard(db, course.id, NOW)
+    assert next(r for r in board.risks if r.reason is Reason.ATTENDANCE_LOW).place == service.Place("attendance",
+                                                                                                    gate.id)
+
+
+def test_attendance_counts_excused_as_the_requirement_says(db, course, scene, attendance, program):
+    requirement = next(r for r in program.phases[1].requirements if r.kind == "attendance")
+    requirement.params = {**requirement.params, "excused_counts": False}
+    db.flush()
+    board = service.dashboard(db, course.id, NOW)
+    assert {name for name, reason in found(board) if reason is Reason.ATTENDANCE_LOW} == {"Citra", "Fajar"}
+
+
+def test_a_passed_phase_or_meetings_yet_to_come_raise_no_attendance_risk(db, course, scene, attendance, program):
+    fajar = db.query(PhaseState).filter_by(learner_id=scene.fajar.id, phase_id=program.phases[1].id).one()
+    fajar.state, fajar.requirements_met = "overridden", False
+    db.flush()
+    assert not any(r.reason is Reason.ATTENDANCE_LOW for r in service.dashboard(db, course.id, NOW).risks)
+    # Before the first meeting ended nobody's attendance is counted.
+    early = service.dashboard(db, course.id, NOW - DAY + dt.timedelta(hours=1))
+    assert not any(r.reason is Reason.ATTENDANCE_LOW for r in early.risks)
 
 
 def test_the_readiness_rules_wait_until_a_week_before_the_course_starts(db, course, scene, program):
@@ -220,11 +249,13 @@ def test_the_csv_has_a_row_per_learner_and_defuses_formulas(db, platform, course
                for line in lines)
 
 
-def test_the_statements_do_not_grow_with_the_roster(db, engine, platform, course, scene, attendance):
+def test_the_statements_do_not_grow_with_the_roster(db, engine, platform, course, scene, attendance, program):
+    service.dashboard(db, course.id, NOW)  # the program and course loaded once, as in both counts below
     with counted_statements(engine) as few:
         service.dashboard(db, course.id, NOW)
     for n in range(30):
         person = roster_only(db, platform, course, f"Peserta {n}")
+        states(db, program, person, "complete", "open")  # as the recompute of a roster refresh leaves them
         db.add(CoachingSession(course_id=course.id, coach_id=scene.coach.id, learner_id=person.id,
                                held_on=dt.date(2026, 3, 9), mode="online"))
     db.flush()

@@ -19,6 +19,7 @@ from activities.grades import GradeOutbox
 from activities.meetings import codes, service
 from activities.meetings.exceptions import (
     AlreadyRecorded,
+    Cancelled,
     CheckInClosed,
     MeetingInvalid,
     NotAllowed,
@@ -168,6 +169,47 @@ def test_without_meetings_the_requirement_is_not_met(db, program, people):
     found = next(r for r in gating.journey(db, program, people.budi.id)[0].requirements
                  if r.requirement.id == requirement.id)
     assert not found.met and found.check.progress.key == "meetings.none_scheduled"
+
+
+def test_cancelling_a_meeting_stops_its_marks_counting_and_recomputes_in_the_same_transaction(
+        db, program, people, meeting, tries):
+    mandiri = program.phases[0]
+    gating.add_requirement(db, program, people.staff, Role.STAFF, mandiri.id, "attendance",
+                           {"phase_id": mandiri.id, "percent": 100}, title="Hadir di pertemuan")
+    gating.remove_requirement(db, program, people.staff, Role.STAFF, mandiri.requirements[0].id)
+    second = plan(db, program, people, start=START + dt.timedelta(days=1), end=END + dt.timedelta(days=1),
+                  title="Pertemuan 2")
+    check_in(db, program, meeting, people.budi, code_at(meeting, DURING), tries)
+    service.mark(db, program, second, people.coach, Role.FACILITATOR, people.budi.id, "absent")
+    service.mark(db, program, second, people.coach, Role.FACILITATOR, people.dewi.id, "present")
+    after = END + dt.timedelta(days=2)
+
+    def mandiri_state(person):
+        return db.scalar(select(PhaseState.state).where(PhaseState.learner_id == person.id,
+                                                        PhaseState.phase_id == mandiri.id))
+
+    assert mandiri_state(people.budi) == "open"  # one of two
+    with pytest.raises(NotAllowed):
+        service.cancel_meeting(db, program, second, people.budi, Role.LEARNER)
+    service.cancel_meeting(db, program, second, people.coach, Role.FACILITATOR, reason="Libur nasional", now=after)
+    # Budi's absence no longer counts: the one meeting left was attended, and Mandiri completes at once.
+    assert mandiri_state(people.budi) == "complete"
+    tallies = service.course_tallies(db, program, [people.budi.id, people.dewi.id], now=after)
+    assert tallies[people.budi.id] == Tally(1, 1, 1) and tallies[people.dewi.id] == Tally(0, 1, 1)
+    entry = db.scalars(select(AuditEntry).where(AuditEntry.action == "meeting_cancelled")).one()
+    assert (entry.actor_id, entry.reason, entry.before["cancelled_at"]) == (people.coach.id, "Libur nasional", None)
+    assert entry.after["cancelled_at"] == after.isoformat()
+    # Learners still see it, as cancelled, and nothing can be recorded at it any more.
+    items = service.learner_meetings(db, program, people.dewi.id, now=second.starts_at)
+    cancelled = next(i for i in items if i.meeting.id == second.id)
+    assert cancelled.meeting.cancelled and cancelled.when is not service.When.NOW
+    with pytest.raises(Cancelled):
+        check_in(db, program, second, people.dewi, code_at(second, second.starts_at), tries, now=second.starts_at)
+    with pytest.raises(Cancelled):
+        service.mark(db, program, second, people.coach, Role.FACILITATOR, people.dewi.id, "late")
+    with pytest.raises(Cancelled):
+        service.cancel_meeting(db, program, second, people.coach, Role.FACILITATOR)
+    assert not service.live(second, second.starts_at).open
 
 
 MARKS = st.sampled_from([None, "present", "late", "excused", "absent"])

@@ -18,6 +18,8 @@ from tests.lti_tool.coaching.conftest import text_of
 from tests.lti_tool.conftest import INSTRUCTOR
 
 from ..gating.conftest import BUDI, DEWI, RAHMAT, TEACHER, complete_attempt
+from ..meetings.conftest import plan_meeting, require_attendance
+from ..readiness.helpers import form_with
 from .conftest import DASHBOARD_LINK
 
 
@@ -157,3 +159,26 @@ def test_staff_send_the_failed_grades_of_the_course_again(course):
     with course.connected.padu.session() as db:
         statuses = set(db.scalars(select(GradeOutbox.status).where(GradeOutbox.person_id == budi)))
     assert OutboxStatus.FAILED.value not in statuses
+
+
+def test_attendance_under_the_requirement_links_to_the_learners_attendance_record(course):
+    require_attendance(course)  # Mandiri: every one of its meetings (excused counting)
+    meeting_id = plan_meeting(course)  # under way now
+    rahmat = course.user(RAHMAT, "mandiri")
+    grid = rahmat.get(f"/a/{course.ids['mandiri']}/meetings/{meeting_id}")
+    budi_id, dewi_id = course.person_id(BUDI), course.person_id(DEWI)
+    form = form_with(grid, "/mark")  # one tap on the roster grid, for each of them
+    for learner_id, status in ((budi_id, "absent"), (dewi_id, "present")):
+        marked = rahmat.browser.session.post(form["action"], data={**form["fields"], "learner_id": str(learner_id),
+                                                                   "status": status})
+        assert marked.status_code == 200, marked.text[:1000]
+    teacher = course.user(TEACHER, "mandiri")
+    board = teacher.get(f"/c/{course_id(course)}/dashboard?fresh=1")
+    risks = board.text.split('class="risks"', 1)[1].split("</ol>", 1)[0]
+    low = [item for item in risks.split("<li>") if "Kehadiran di bawah syarat" in item]
+    # Budi missed the meeting so far; Dewi came (and so completed Mandiri): only Budi.
+    assert len(low) == 1 and "Budi Santoso" in low[0], risks
+    link = f"/a/{course.ids['mandiri']}/meetings/learners/{budi_id}"
+    assert link in low[0]
+    record = teacher.get(re.search(r'href="([^"]+)"', low[0]).group(1).replace("&amp;", "&"))
+    assert record.status_code == 200 and "Budi Santoso" in text_of(record)

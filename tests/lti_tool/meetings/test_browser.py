@@ -62,3 +62,27 @@ def test_a_learner_checks_in_on_a_phone_and_the_facilitator_marks_the_grid(meeti
     assert serious_violations(grid) == []
     screen.reload()
     assert "dari" in screen.locator(".live-count").inner_text()
+
+
+def test_cancelling_a_meeting_on_a_phone_asks_for_confirmation_and_learners_see_it_cancelled(meeting_course,
+                                                                                            chromium_context):
+    gated, mid = meeting_course.gated, meeting_course.meeting_id
+    rahmat = gated.user(RAHMAT, "mandiri")
+    page = chromium_context.new_page()
+    page.set_viewport_size(PHONE)
+    page.goto(rahmat.url(meeting_course.meetings(f"/{mid}/cancel")) + f"?s={rahmat.token}")
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    assert serious_violations(page) == []
+    page.get_by_label("Alasan (tampil di log audit)").fill("Libur nasional")
+    page.get_by_label("Ya, batalkan pertemuan ini").check()
+    with page.expect_navigation(timeout=TIMEOUT):
+        page.get_by_role("button", name="Batalkan pertemuan").click()
+    assert "dibatalkan" in page.content()
+    assert serious_violations(page) == []
+
+    phone = chromium_context.new_page()
+    phone.set_viewport_size(PHONE)
+    phone.goto(gated.user(BUDI, "mandiri").landing.url)
+    card = phone.locator(f"#meeting-{mid}")
+    assert "Dibatalkan" in card.inner_text() and phone.locator(f"#code-{mid}").count() == 0
+    assert serious_violations(phone) == []

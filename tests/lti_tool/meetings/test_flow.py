@@ -23,6 +23,10 @@ def test_a_check_in_with_the_shown_code_opens_the_next_phase_and_its_gate_grade_
     wrong = budi.submit_form(journey, "/check-in", {"code": "AAAAAA", "back": "journey"})
     assert wrong.status_code == 400 and 'role="alert"' in wrong.text and f'id="code-{mid}-error"' in wrong.text
     assert "Itu bukan kode yang sedang ditampilkan" in wrong.text and "<title>Galat:" in wrong.text
+    # Refused from the journey page: answered on the journey page, next to the box the code was typed in.
+    assert "Perjalanan belajar Anda" in wrong.text and 'name="back" value="journey"' in wrong.text
+    from_meetings = budi.post(meeting_course.meetings(f"/{mid}/check-in"), {"code": "AAAAAA"})
+    assert from_meetings.status_code == 400 and "Pertemuan Anda" in from_meetings.text
     old_minute = codes.minute_of(dt.datetime.now(dt.UTC)) - 2
     expired = budi.submit_form(journey, "/check-in", {"code": codes.code_for(meeting_course.secret(), old_minute)})
     assert expired.status_code == 400
@@ -91,3 +95,38 @@ def test_a_long_meeting_gets_a_warning_and_a_bad_link_a_clear_refusal(meeting_co
         "phase_id": str(gated.phase_ids()[0]), "title": "X", "kind": "online", "link": "javascript:alert(1)",
         "starts_at": "2026-12-10T09:00", "ends_at": "2026-12-10T10:00"})
     assert refused.status_code == 400 and 'id="link-error"' in refused.text and "<title>Galat:" in refused.text
+
+
+def test_staff_cancel_a_meeting_after_confirming_and_learners_see_it_cancelled(meeting_course):
+    gated, mid = meeting_course.gated, meeting_course.meeting_id
+    budi = gated.user(BUDI, "mandiri")
+    assert budi.get(meeting_course.meetings(f"/{mid}/cancel")).status_code == 403
+    assert budi.post(meeting_course.meetings(f"/{mid}/cancel"), {"confirm": "yes"}).status_code == 403
+    rahmat = gated.user(RAHMAT, "mandiri")
+    listing = rahmat.get(meeting_course.meetings("/"))
+    assert f"/meetings/{mid}/cancel" in listing.text
+    page = rahmat.get(meeting_course.meetings(f"/{mid}/cancel"))
+    assert page.status_code == 200 and "Batalkan pertemuan" in page.text
+    unconfirmed = rahmat.submit_form(page, f"/{mid}/cancel", {"reason": "Libur nasional"})
+    assert unconfirmed.status_code == 400 and 'id="confirm-error"' in unconfirmed.text
+    assert "Centang kotak" in unconfirmed.text and 'value="Libur nasional"' in unconfirmed.text
+    done = rahmat.submit_form(page, f"/{mid}/cancel", {"reason": "Libur nasional", "confirm": "yes"})
+    assert done.status_code == 200 and "Pertemuan “Pertemuan daring 1” dibatalkan." in text_of(done)
+    assert f"/meetings/{mid}/cancel" not in done.text and "Dibatalkan" in done.text
+    # The learner still sees it, as cancelled, without a check-in box; a check-in is refused.
+    mine = budi.get(meeting_course.meetings("/"))
+    assert "Pertemuan daring 1" in mine.text and "Dibatalkan" in mine.text and "/check-in" not in mine.text
+    live = rahmat.get(meeting_course.meetings(f"/{mid}/live"))
+    assert "live-code" not in live.text and "Pertemuan ini dibatalkan" in live.text
+    code = codes.current_code(meeting_course.secret(), dt.datetime.now(dt.UTC))
+    refused = budi.post(meeting_course.meetings(f"/{mid}/check-in"), {"code": code})
+    assert refused.status_code == 409 and "dibatalkan" in refused.text
+    again = rahmat.post(meeting_course.meetings(f"/{mid}/cancel"), {"confirm": "yes"})
+    assert again.status_code == 409
+    for rest in ("/cancel", "/edit"):
+        assert rahmat.get(meeting_course.meetings(f"/{mid}{rest}")).status_code == 409
+    marked = rahmat.post(meeting_course.meetings(f"/{mid}/mark"), {"learner_id": str(gated.person_id(DEWI)),
+                                                                   "status": "present"})
+    assert marked.status_code == 409
+    audit = text_of(gated.user(TEACHER, "mandiri").get(gated.gating("/audit")))
+    assert "Pertemuan dibatalkan" in audit and "Libur nasional" in audit

@@ -64,7 +64,7 @@ from collections.abc import Callable
 from collections.abc import Set as AbstractSet
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, exists, or_, select, text, update
+from sqlalchemy import ForeignKey, Index, String, Text, bindparam, exists, or_, select, text, update
 from sqlalchemy.orm import Mapped, Session, aliased, mapped_column
 
 from .db import Base, JsonObject, rowcount, utcnow
@@ -277,6 +277,61 @@ def release(session: Session, queue: Queue, row_id: int, me: str) -> None:
     model = queue.model
     session.execute(update(model).where(model.id == row_id, model.leased_by == me).values(leased_until=None))
     session.commit()
+
+
+# -- the same, for a whole wave of rows at once (a few statements per wave, not per row) -------
+
+
+def begin_attempts(session: Session, queue: Queue, ids: list[int], me: str) -> list[int]:
+    """:func:`begin_attempt` for many rows in one statement, *without* committing: the caller
+    commits before the work starts (with whatever else it prepares for the work). Returns the
+    ids still ours and pending, whose attempt is now counted."""
+    if not ids:
+        return []
+    model = queue.model
+    held = (model.id.in_(ids), model.leased_by == me, model.status == queue.pending)
+    statement = (update(model).where(*held).values(attempts=model.attempts + 1, leased_until=utcnow() + LEASE)
+                 .execution_options(synchronize_session=False))
+    if session.get_bind().dialect.update_returning:
+        return list(session.scalars(statement.returning(model.id)))
+    session.execute(statement)  # an old SQLite: what is ours is read back inside the same write transaction
+    return list(session.scalars(select(model.id).where(*held)))
+
+
+def settle_many(session: Session, queue: Queue, me: str, outcomes: dict[int, dict[str, Any]]) -> None:
+    """:func:`settle` for many rows: one executemany per shape of outcome, then the leases end; one commit.
+
+    Like :func:`settle`, an outcome is written only on rows ``me`` still holds that are still
+    pending; a row replaced while it ran keeps its new state and gets only the queue's
+    ``kept_when_replaced`` values; every lease of ``me`` on these rows ends."""
+    if not outcomes:
+        return
+    table = queue.model.__table__
+    shapes: dict[tuple[str, ...], list[int]] = {}
+    for row_id, values in outcomes.items():
+        shapes.setdefault(tuple(sorted(values)), []).append(row_id)
+    for names, ids in shapes.items():
+        kept = [name for name in names if name in queue.kept_when_replaced]
+        written = [name for name in names if name not in kept and name != "leased_until"]
+        for columns, conditions in ((written, (table.c.status == queue.pending,)), (kept, ())):
+            if not columns:
+                continue
+            statement = (update(table)
+                         .where(table.c.id == bindparam("row_id"), table.c.leased_by == me, *conditions)
+                         .values({name: bindparam("new_" + name) for name in columns}))
+            session.execute(statement, [{"row_id": row_id, **{"new_" + name: outcomes[row_id][name]
+                                                              for name in columns}} for row_id in ids])
+    session.execute(update(table).where(table.c.id.in_(list(outcomes)), table.c.leased_by == me)
+                    .values(leased_until=None))
+    session.commit()
+
+
+def release_many(session: Session, queue: Queue, ids: list[int], me: str) -> None:
+    """:func:`release` for many rows, in the caller's transaction (no commit)."""
+    if ids:
+        model = queue.model
+        session.execute(update(model).where(model.id.in_(ids), model.leased_by == me).values(leased_until=None)
+                        .execution_options(synchronize_session=False))
 
 
 def renew(session: Session, queue: Queue, ids: list[int], me: str) -> int:

@@ -49,7 +49,7 @@ FOREIGN_GRADEBOOK = ("the launch named a gradebook address outside the platform'
 NO_GRADEBOOK = "the platform gave no gradebook endpoint (AGS) for this activity"
 NO_PLATFORM = "the course's platform is no longer registered in Padu"
 #: Score POSTs one worker process has on their way at once, across its lanes.
-SENDING_THREADS = 16
+SENDING_THREADS = 64
 
 _pool: ThreadPoolExecutor | None = None
 _pool_lock = threading.Lock()

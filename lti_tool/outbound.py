@@ -63,7 +63,7 @@ CHUNK = 8192  # small reads bound what one gzip chunk can inflate to
 #: KeepAliveTimeout is 5 s by default: a server may close it any moment after that).
 IDLE_SECONDS = 4.0
 #: Idle connections kept per scheme, host and port.
-MAX_IDLE_PER_HOST = 32
+MAX_IDLE_PER_HOST = 64
 HOSTS_SETTING = "PADU_OUTBOUND_ALLOW_HOSTS"
 PORTS_SETTING = "PADU_OUTBOUND_ALLOW_PORTS"
 

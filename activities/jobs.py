@@ -280,22 +280,52 @@ def release(session: Session, queue: Queue, row_id: int, me: str) -> None:
 
 
 # -- the same, for a whole wave of rows at once (a few statements per wave, not per row) -------
+#
+# A statement that updates many rows must never wait for a row lock: on PostgreSQL it holds the
+# rows it has already updated while it waits, and a transaction that supersedes grades of
+# several learners at once (or the heartbeat) may wait for one of those — a deadlock, and one of
+# the two transactions killed. So the wave functions first lock, without waiting (``SKIP
+# LOCKED``), the rows nobody else holds, write those in bulk, commit, and then handle the few
+# busy rows one by one, each in its own transaction holding nothing else (what the per-row
+# functions above always did).
+
+
+def lock_free(session: Session, queue: Queue, ids: list[int]) -> tuple[list[int], list[int]]:
+    """Lock, without waiting, those of ``ids`` no other transaction holds; returns (locked, busy).
+    Without row locks (SQLite: one writer at a time) every row is "locked"."""
+    if session.get_bind().dialect.name != "postgresql" or not ids:
+        return list(ids), []
+    model = queue.model
+    locked = set(session.scalars(select(model.id).where(model.id.in_(ids)).order_by(model.id)
+                                 .with_for_update(skip_locked=True)))
+    return [i for i in ids if i in locked], [i for i in ids if i not in locked]
 
 
 def begin_attempts(session: Session, queue: Queue, ids: list[int], me: str) -> list[int]:
-    """:func:`begin_attempt` for many rows in one statement, *without* committing: the caller
-    commits before the work starts (with whatever else it prepares for the work). Returns the
-    ids still ours and pending, whose attempt is now counted."""
+    """:func:`begin_attempt` for many rows in a few statements and one commit; the rows no longer
+    ours or no longer pending are released. Returns the ids whose attempt is now counted."""
     if not ids:
         return []
     model = queue.model
-    held = (model.id.in_(ids), model.leased_by == me, model.status == queue.pending)
-    statement = (update(model).where(*held).values(attempts=model.attempts + 1, leased_until=utcnow() + LEASE)
-                 .execution_options(synchronize_session=False))
-    if session.get_bind().dialect.update_returning:
-        return list(session.scalars(statement.returning(model.id)))
-    session.execute(statement)  # an old SQLite: what is ours is read back inside the same write transaction
-    return list(session.scalars(select(model.id).where(*held)))
+    locked, busy = lock_free(session, queue, ids)
+    started: list[int] = []
+    if locked:
+        held = (model.id.in_(locked), model.leased_by == me, model.status == queue.pending)
+        statement = (update(model).where(*held).values(attempts=model.attempts + 1, leased_until=utcnow() + LEASE)
+                     .execution_options(synchronize_session=False))
+        if session.get_bind().dialect.update_returning:
+            started = list(session.scalars(statement.returning(model.id)))
+        else:  # an old SQLite: what is ours is read back inside the same write transaction
+            session.execute(statement)
+            started = list(session.scalars(select(model.id).where(*held)))
+        _release(session, queue, [i for i in locked if i not in set(started)], me)
+    session.commit()
+    for row_id in busy:
+        if begin_attempt(session, queue, row_id, me):
+            started.append(row_id)
+        else:
+            release(session, queue, row_id, me)
+    return started
 
 
 def settle_many(session: Session, queue: Queue, me: str, outcomes: dict[int, dict[str, Any]]) -> None:
@@ -306,10 +336,11 @@ def settle_many(session: Session, queue: Queue, me: str, outcomes: dict[int, dic
     ``kept_when_replaced`` values; every lease of ``me`` on these rows ends."""
     if not outcomes:
         return
+    locked, busy = lock_free(session, queue, list(outcomes))
     table = queue.model.__table__
     shapes: dict[tuple[str, ...], list[int]] = {}
-    for row_id, values in outcomes.items():
-        shapes.setdefault(tuple(sorted(values)), []).append(row_id)
+    for row_id in locked:
+        shapes.setdefault(tuple(sorted(outcomes[row_id])), []).append(row_id)
     for names, ids in shapes.items():
         kept = [name for name in names if name in queue.kept_when_replaced]
         written = [name for name in names if name not in kept and name != "leased_until"]
@@ -321,13 +352,14 @@ def settle_many(session: Session, queue: Queue, me: str, outcomes: dict[int, dic
                          .values({name: bindparam("new_" + name) for name in columns}))
             session.execute(statement, [{"row_id": row_id, **{"new_" + name: outcomes[row_id][name]
                                                               for name in columns}} for row_id in ids])
-    session.execute(update(table).where(table.c.id.in_(list(outcomes)), table.c.leased_by == me)
-                    .values(leased_until=None))
+    _release(session, queue, locked, me)
     session.commit()
+    for row_id in busy:
+        settle(session, queue, row_id, me, **outcomes[row_id])
 
 
-def release_many(session: Session, queue: Queue, ids: list[int], me: str) -> None:
-    """:func:`release` for many rows, in the caller's transaction (no commit)."""
+def _release(session: Session, queue: Queue, ids: list[int], me: str) -> None:
+    """End ``me``'s leases on ``ids`` (rows this transaction has locked), without committing."""
     if ids:
         model = queue.model
         session.execute(update(model).where(model.id.in_(ids), model.leased_by == me).values(leased_until=None)
@@ -344,9 +376,14 @@ def renew(session: Session, queue: Queue, ids: list[int], me: str) -> int:
         return 0
     model = queue.model
     now = utcnow()
+    mine = select(model.id).where(model.id.in_(ids), model.leased_by == me, model.leased_until >= now)
+    if session.get_bind().dialect.name == "postgresql":
+        # Never wait for a row being settled or superseded (see the wave functions above): it is
+        # renewed by the next beat, well within the lease, or it needs no lease any more.
+        mine = mine.with_for_update(skip_locked=True)
     renewed = rowcount(session.execute(
-        update(model).where(model.id.in_(ids), model.leased_by == me, model.leased_until >= now)
-        .values(leased_until=now + LEASE)
+        update(model).where(model.id.in_(mine)).values(leased_until=now + LEASE)
+        .execution_options(synchronize_session=False)
     ))
     session.commit()
     return renewed

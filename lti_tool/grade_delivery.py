@@ -33,8 +33,15 @@ from sqlalchemy.orm import Session
 from activities import registry
 from activities.core import Activity
 from activities.db import utcnow
-from activities.grades import ALREADY_IN_GRADEBOOK, GradeOutbox, OutboxStatus, delivered_after, stamp_for_sending
-from activities.jobs import JobError
+from activities.grades import (
+    ALREADY_IN_GRADEBOOK,
+    GRADES,
+    GradeOutbox,
+    OutboxStatus,
+    delivered_after,
+    stamp_for_sending,
+)
+from activities.jobs import JobError, lock_free
 
 from .lti1p3.exceptions import ServiceError
 from .lti1p3.service_http import belongs_to
@@ -126,14 +133,28 @@ def send_scores(runtime: Runtime, session: Session, rows: list[GradeOutbox]) -> 
             outcomes[row.id] = target
         else:
             ready.append((row, *target))
-    stamped = stamp_for_sending(session, [row for row, _platform, _url in ready])
+    stamped = _stamp(session, [row for row, _platform, _url in ready])
     posts = [(row, platform, url, row.person.sub, row.as_score()) for row, platform, url in ready]
-    session.commit()  # the stamps are stored before any score leaves; no transaction held meanwhile
     post_score = runtime.ags.post_score
     sent = _sending_pool().map(_post(post_score), [post[1:] for post in posts])
     for (row, *_rest), result in zip(posts, sent, strict=True):
         outcomes[row.id] = _outcome(session, row, resend=row.id not in stamped, error=result)
     return outcomes
+
+
+def _stamp(session: Session, rows: list[GradeOutbox]) -> set[int]:
+    """Stamp and commit (before any score leaves; no transaction held while the platform answers).
+
+    Rows another transaction holds (one superseding them) are stamped one by one after the
+    others: a bulk write must not wait for a row lock (see :mod:`activities.jobs`)."""
+    by_id = {row.id: row for row in rows}
+    locked, busy = lock_free(session, GRADES, list(by_id))
+    stamped = stamp_for_sending(session, [by_id[row_id] for row_id in locked])
+    session.commit()
+    for row_id in busy:
+        stamped |= stamp_for_sending(session, [by_id[row_id]])
+        session.commit()
+    return stamped
 
 
 def _post(post_score: Callable[..., None]) -> Callable[[tuple[Any, ...]], BaseException | None]:

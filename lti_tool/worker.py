@@ -173,13 +173,10 @@ def _run_wave(runtime: Runtime, session: Session, queue: Queue, me: str, wave: l
                         last_error=f"{kind.title} was interrupted {row.attempts} times; Padu stopped trying")
             log.error("%s %s: %d interrupted runs, marked failed", kind.name, row.id, row.attempts)
     candidates = [row.id for row in wave if row.attempts < MAX_ATTEMPTS]
+    # Counted and committed before the handler runs (a worker that dies mid-send has used the try);
+    # the rows replaced by a newer one since the claim, or no longer ours, are released.
     started = set(jobs.begin_attempts(session, queue, candidates, me))
-    # Replaced by a newer row since the claim, or no longer ours: the next row of its sequence may go.
-    jobs.release_many(session, queue, [row_id for row_id in candidates if row_id not in started], me)
     rows = [row for row in wave if row.id in started]
-    # Committed before the handler runs: it may call the platform (find a column), and no write
-    # transaction may be held meanwhile; and a worker that dies mid-send has used the try.
-    session.commit()
     for row in rows:  # what begin_attempts wrote (we hold the leases): no second read
         set_committed_value(row, "attempts", row.attempts + 1)
     if not rows:

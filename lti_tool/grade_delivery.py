@@ -198,7 +198,7 @@ def send_score(runtime: Runtime, session: Session, row: GradeOutbox) -> dict:
         runtime.ags.post_score(platform, url, user_id, score)
     except ServiceError as error:
         outcome = _outcome(session, row, resend=resend, error=error)
-        if isinstance(outcome, JobError):
+        if not isinstance(outcome, dict):  # a JobError with Padu's reason
             raise outcome from error
-        return dict(outcome)
+        return outcome
     return {"status": OutboxStatus.DELIVERED.value, "last_error": None, "delivered_at": utcnow()}

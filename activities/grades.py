@@ -218,6 +218,60 @@ def latest_status(session: Session, activity_id: int, person_id: int) -> GradeOu
     )
 
 
+def stamp_for_sending(session: Session, rows: list[GradeOutbox]) -> set[int]:
+    """Fix the score timestamps of rows about to be sent for the first time; returns their ids
+    (the others are re-sends, which keep their stamp). Rows of distinct learner × column pairs;
+    one query for all of them. The caller commits.
+
+    Moodle refuses (409) a score whose timestamp is not later, to the second, than the time it
+    *saved* the previous one — not the previous score's own timestamp. So the stamp is at least
+    one second past the moment the previous delivery of this learner and column was confirmed
+    (which is after Moodle saved it). A result recorded while an earlier one was still on its
+    way would otherwise be refused and the gradebook keep the older grade.
+
+    A re-send (retry, or a worker that died after sending) keeps the stamp: if the platform
+    already stored it, it answers 409 and nothing is applied twice.
+    """
+    fresh = [row for row in rows if row.stamped_at is None]
+    if not fresh:
+        return set()
+    # Pairs among the rows' activities × people (a superset of the rows' pairs, narrowed below);
+    # none of the rows themselves has a delivered_at yet.
+    previous = {
+        (activity_id, person_id): (delivered_at, timestamp)
+        for activity_id, person_id, delivered_at, timestamp in session.execute(
+            select(GradeOutbox.activity_id, GradeOutbox.person_id,
+                   func.max(GradeOutbox.delivered_at), func.max(GradeOutbox.timestamp))
+            .where(GradeOutbox.activity_id.in_({row.activity_id for row in fresh}),
+                   GradeOutbox.person_id.in_({row.person_id for row in fresh}),
+                   GradeOutbox.id.not_in([row.id for row in fresh]),
+                   GradeOutbox.delivered_at.is_not(None))
+            .group_by(GradeOutbox.activity_id, GradeOutbox.person_id)
+        )
+    }
+    now = utcnow()
+    for row in fresh:
+        stamp = max(now.replace(microsecond=0), row.timestamp)
+        for moment in previous.get((row.activity_id, row.person_id), ()):
+            if moment is not None:
+                stamp = max(stamp, moment.replace(microsecond=0) + dt.timedelta(seconds=1))
+        row.timestamp = stamp
+        row.stamped_at = now
+    return {row.id for row in fresh}
+
+
+def delivered_after(session: Session, row: GradeOutbox) -> bool:
+    """Whether a newer grade of the row's learner and column reached the gradebook."""
+    return session.scalar(
+        select(func.count()).where(
+            GradeOutbox.activity_id == row.activity_id,
+            GradeOutbox.person_id == row.person_id,
+            GradeOutbox.id > row.id,
+            GradeOutbox.delivered_at.is_not(None),
+        )
+    ) != 0
+
+
 def _platform_of_row() -> ScalarSelect[int | None]:
     """A row's platform (its delivery lane), through its activity's course."""
     return (

@@ -64,7 +64,7 @@ from collections.abc import Callable
 from collections.abc import Set as AbstractSet
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, exists, or_, select, text, update
+from sqlalchemy import ForeignKey, Index, String, Text, bindparam, exists, or_, select, text, update
 from sqlalchemy.orm import Mapped, Session, aliased, mapped_column
 
 from .db import Base, JsonObject, rowcount, utcnow
@@ -279,6 +279,93 @@ def release(session: Session, queue: Queue, row_id: int, me: str) -> None:
     session.commit()
 
 
+# -- the same, for a whole wave of rows at once (a few statements per wave, not per row) -------
+#
+# A statement that updates many rows must never wait for a row lock: on PostgreSQL it holds the
+# rows it has already updated while it waits, and a transaction that supersedes grades of
+# several learners at once (or the heartbeat) may wait for one of those — a deadlock, and one of
+# the two transactions killed. So the wave functions first lock, without waiting (``SKIP
+# LOCKED``), the rows nobody else holds, write those in bulk, commit, and then handle the few
+# busy rows one by one, each in its own transaction holding nothing else (what the per-row
+# functions above always did).
+
+
+def lock_free(session: Session, queue: Queue, ids: list[int]) -> tuple[list[int], list[int]]:
+    """Lock, without waiting, those of ``ids`` no other transaction holds; returns (locked, busy).
+    Without row locks (SQLite: one writer at a time) every row is "locked"."""
+    if session.get_bind().dialect.name != "postgresql" or not ids:
+        return list(ids), []
+    model = queue.model
+    locked = set(session.scalars(select(model.id).where(model.id.in_(ids)).order_by(model.id)
+                                 .with_for_update(skip_locked=True)))
+    return [i for i in ids if i in locked], [i for i in ids if i not in locked]
+
+
+def begin_attempts(session: Session, queue: Queue, ids: list[int], me: str) -> list[int]:
+    """:func:`begin_attempt` for many rows in a few statements and one commit; the rows no longer
+    ours or no longer pending are released. Returns the ids whose attempt is now counted."""
+    if not ids:
+        return []
+    model = queue.model
+    locked, busy = lock_free(session, queue, ids)
+    started: list[int] = []
+    if locked:
+        held = (model.id.in_(locked), model.leased_by == me, model.status == queue.pending)
+        statement = (update(model).where(*held).values(attempts=model.attempts + 1, leased_until=utcnow() + LEASE)
+                     .execution_options(synchronize_session=False))
+        if session.get_bind().dialect.update_returning:
+            started = list(session.scalars(statement.returning(model.id)))
+        else:  # an old SQLite: what is ours is read back inside the same write transaction
+            session.execute(statement)
+            started = list(session.scalars(select(model.id).where(*held)))
+        _release(session, queue, [i for i in locked if i not in set(started)], me)
+    session.commit()
+    for row_id in busy:
+        if begin_attempt(session, queue, row_id, me):
+            started.append(row_id)
+        else:
+            release(session, queue, row_id, me)
+    return started
+
+
+def settle_many(session: Session, queue: Queue, me: str, outcomes: dict[int, dict[str, Any]]) -> None:
+    """:func:`settle` for many rows: one executemany per shape of outcome, then the leases end; one commit.
+
+    Like :func:`settle`, an outcome is written only on rows ``me`` still holds that are still
+    pending; a row replaced while it ran keeps its new state and gets only the queue's
+    ``kept_when_replaced`` values; every lease of ``me`` on these rows ends."""
+    if not outcomes:
+        return
+    locked, busy = lock_free(session, queue, list(outcomes))
+    table = queue.model.__table__
+    shapes: dict[tuple[str, ...], list[int]] = {}
+    for row_id in locked:
+        shapes.setdefault(tuple(sorted(outcomes[row_id])), []).append(row_id)
+    for names, ids in shapes.items():
+        kept = [name for name in names if name in queue.kept_when_replaced]
+        written = [name for name in names if name not in kept and name != "leased_until"]
+        for columns, conditions in ((written, (table.c.status == queue.pending,)), (kept, ())):
+            if not columns:
+                continue
+            statement = (update(table)
+                         .where(table.c.id == bindparam("row_id"), table.c.leased_by == me, *conditions)
+                         .values({name: bindparam("new_" + name) for name in columns}))
+            session.execute(statement, [{"row_id": row_id, **{"new_" + name: outcomes[row_id][name]
+                                                              for name in columns}} for row_id in ids])
+    _release(session, queue, locked, me)
+    session.commit()
+    for row_id in busy:
+        settle(session, queue, row_id, me, **outcomes[row_id])
+
+
+def _release(session: Session, queue: Queue, ids: list[int], me: str) -> None:
+    """End ``me``'s leases on ``ids`` (rows this transaction has locked), without committing."""
+    if ids:
+        model = queue.model
+        session.execute(update(model).where(model.id.in_(ids), model.leased_by == me).values(leased_until=None)
+                        .execution_options(synchronize_session=False))
+
+
 def renew(session: Session, queue: Queue, ids: list[int], me: str) -> int:
     """The heartbeat: extend ``me``'s unexpired leases on ``ids`` by a whole :data:`LEASE`.
 
@@ -289,9 +376,14 @@ def renew(session: Session, queue: Queue, ids: list[int], me: str) -> int:
         return 0
     model = queue.model
     now = utcnow()
+    mine = select(model.id).where(model.id.in_(ids), model.leased_by == me, model.leased_until >= now)
+    if session.get_bind().dialect.name == "postgresql":
+        # Never wait for a row being settled or superseded (see the wave functions above): it is
+        # renewed by the next beat, well within the lease, or it needs no lease any more.
+        mine = mine.with_for_update(skip_locked=True)
     renewed = rowcount(session.execute(
-        update(model).where(model.id.in_(ids), model.leased_by == me, model.leased_until >= now)
-        .values(leased_until=now + LEASE)
+        update(model).where(model.id.in_(mine)).values(leased_until=now + LEASE)
+        .execution_options(synchronize_session=False)
     ))
     session.commit()
     return renewed

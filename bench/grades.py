@@ -106,6 +106,16 @@ def record_second_scores(factory, pairs: list[tuple[int, int]], stop: threading.
                 time.sleep(0.02)
 
 
+def forget_cached_tokens(url: str) -> None:
+    """A fresh database numbers its platform 1 again: an access token an earlier run cached in
+    Redis for platform 1 would be taken for this run's, and the token requests read 0."""
+    import redis
+
+    client = redis.Redis.from_url(url)
+    for key in client.scan_iter(match="padu:token:*"):
+        client.delete(key)
+
+
 def start_workers(count: int, env: dict, log_dir: str) -> list[subprocess.Popen]:
     """``padu worker`` processes; their log goes to a file (a pipe nobody reads would block them)."""
     workers = []
@@ -159,6 +169,7 @@ def run(args: argparse.Namespace, database_url: str) -> None:
             env["PADU_DATABASE_URL"] = database_url
         if args.redis:
             env["PADU_REDIS_URL"] = redis_url()
+            forget_cached_tokens(redis_url())
         settings = load_settings(environ=env)
         upgrade(settings)
         engine = make_engine(settings.sqlalchemy_url)

@@ -11,21 +11,37 @@ timestamps only grow per learner and column. A 409 means one of two things:
   *this very score*. The row is delivered, labelled "already in the gradebook"
   (:data:`activities.grades.ALREADY_IN_GRADEBOOK`);
 * otherwise the gradebook holds a newer result: the row is superseded.
+
+The worker sends a *wave* of rows at once (:func:`send_scores`: one row per learner ×
+column, so no two of one sequence): the stamps are fixed in one query and one commit, the
+POSTs go out side by side on a pool of threads that touch no database, and the worker
+settles the whole wave in a few statements (:func:`activities.jobs.settle_many`).
+:func:`send_score` is the same for one row.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from activities import registry
 from activities.core import Activity
 from activities.db import utcnow
-from activities.grades import ALREADY_IN_GRADEBOOK, GradeOutbox, OutboxStatus
-from activities.jobs import JobError
+from activities.grades import (
+    ALREADY_IN_GRADEBOOK,
+    GRADES,
+    GradeOutbox,
+    OutboxStatus,
+    delivered_after,
+    stamp_for_sending,
+)
+from activities.jobs import JobError, lock_free
 
 from .lti1p3.exceptions import ServiceError
 from .lti1p3.service_http import belongs_to
@@ -39,6 +55,20 @@ FOREIGN_GRADEBOOK = ("the launch named a gradebook address outside the platform'
                      "Padu does not send grades there")
 NO_GRADEBOOK = "the platform gave no gradebook endpoint (AGS) for this activity"
 NO_PLATFORM = "the course's platform is no longer registered in Padu"
+#: Score POSTs one worker process has on their way at once, across its lanes.
+SENDING_THREADS = 64
+
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def _sending_pool() -> ThreadPoolExecutor:
+    """One pool per process, started once: no thread start per wave."""
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(SENDING_THREADS, thread_name_prefix="score-send")
+        return _pool
 
 
 def _lineitem_url(runtime: Runtime, session: Session, platform: Platform, activity: Activity) -> str | None:
@@ -65,80 +95,110 @@ def _find_lineitem_url(runtime: Runtime, session: Session, platform: Platform, a
     return url
 
 
-def _stamp_for_sending(session: Session, row: GradeOutbox) -> bool:
-    """Fix the score's timestamp once, just before its first send.
-
-    Moodle refuses (409) a score whose timestamp is not later, to the second,
-    than the time it *saved* the previous one — not the previous score's own
-    timestamp. So the stamp is at least one second past the moment the previous
-    delivery of this learner and column was confirmed (which is after Moodle
-    saved it). A result recorded while an earlier one was still on its way
-    would otherwise be refused and the gradebook keep the older grade.
-
-    A re-send (retry, or a worker that died after sending) keeps the stamp: if
-    the platform already stored it, it answers 409 and nothing is applied twice.
-    Returns False for a re-send, True when the row was stamped now.
-    """
-    if row.stamped_at is not None:
-        return False
-    previous = session.execute(
-        select(func.max(GradeOutbox.delivered_at), func.max(GradeOutbox.timestamp)).where(
-            GradeOutbox.activity_id == row.activity_id,
-            GradeOutbox.person_id == row.person_id,
-            GradeOutbox.id != row.id,
-            GradeOutbox.delivered_at.is_not(None),
-        )
-    ).one()
-    now = utcnow()
-    stamp = max(now.replace(microsecond=0), row.timestamp)
-    for moment in previous:
-        if moment is not None:
-            stamp = max(stamp, moment.replace(microsecond=0) + dt.timedelta(seconds=1))
-    row.timestamp = stamp
-    row.stamped_at = now
-    session.commit()
-    return True
-
-
-def _delivered_after(session: Session, row: GradeOutbox) -> bool:
-    """Whether a newer grade of the row's learner and column reached the gradebook."""
-    return session.scalar(
-        select(func.count()).where(
-            GradeOutbox.activity_id == row.activity_id,
-            GradeOutbox.person_id == row.person_id,
-            GradeOutbox.id > row.id,
-            GradeOutbox.delivered_at.is_not(None),
-        )
-    ) != 0
-
-
-def send_score(runtime: Runtime, session: Session, row: GradeOutbox) -> dict:
-    """The AGS-score job's handler: POST the row's score (LTI AGS 2.0 §3.4).
-
-    Returns the values the row settles with; raises :class:`JobError` with
-    Padu's reason (``ServiceError`` reasons are Padu's words, never the
-    platform's answer) when the send failed.
-    """
-    activity = row.activity
+def _target(runtime: Runtime, session: Session, activity: Activity) -> tuple[Platform, str]:
+    """Where an activity's scores go: its platform and line item (found or made once)."""
     platform = session.get(Platform, activity.course.platform_id)
     if platform is None:  # unregistered since the grade was queued
         raise JobError(NO_PLATFORM, retryable=False)
     try:
         url = _lineitem_url(runtime, session, platform, activity)
-        if url is None:
-            raise JobError(NO_GRADEBOOK, retryable=False)
-        resend = not _stamp_for_sending(session, row)
-        user_id, score = row.person.sub, row.as_score()
-        session.commit()  # no transaction (nor pooled connection) held while the platform answers
+    except ServiceError as error:
+        raise JobError(error.reason, retryable=error.retryable, retry_after=error.retry_after) from error
+    if url is None:
+        raise JobError(NO_GRADEBOOK, retryable=False)
+    return platform, url
+
+
+#: What a wave's row ended in: the values it settles with, a JobError, or an error inside Padu.
+Outcome = dict | JobError | Exception
+
+
+def send_scores(runtime: Runtime, session: Session, rows: list[GradeOutbox]) -> dict[int, Outcome]:
+    """The AGS-score job for a wave of rows (each of another learner × column), their attempts
+    already counted: find each activity's column, stamp, commit, POST side by side.
+
+    Returns each row's outcome; nothing here settles a row."""
+    outcomes: dict[int, Outcome] = {}
+    targets: dict[int, tuple[Platform, str] | JobError] = {}
+    ready: list[tuple[GradeOutbox, Platform, str]] = []
+    for row in rows:
+        activity = row.activity
+        if activity.id not in targets:
+            try:
+                targets[activity.id] = _target(runtime, session, activity)
+            except JobError as error:
+                targets[activity.id] = error
+        target = targets[activity.id]
+        if isinstance(target, JobError):
+            outcomes[row.id] = target
+        else:
+            ready.append((row, *target))
+    stamped = _stamp(session, [row for row, _platform, _url in ready])
+    posts = [(row, platform, url, row.person.sub, row.as_score()) for row, platform, url in ready]
+    post_score = runtime.ags.post_score
+    sent = _sending_pool().map(_post(post_score), [post[1:] for post in posts])
+    for (row, *_rest), result in zip(posts, sent, strict=True):
+        outcomes[row.id] = _outcome(session, row, resend=row.id not in stamped, error=result)
+    return outcomes
+
+
+def _stamp(session: Session, rows: list[GradeOutbox]) -> set[int]:
+    """Stamp and commit (before any score leaves; no transaction held while the platform answers).
+
+    Rows another transaction holds (one superseding them) are stamped one by one after the
+    others: a bulk write must not wait for a row lock (see :mod:`activities.jobs`)."""
+    by_id = {row.id: row for row in rows}
+    locked, busy = lock_free(session, GRADES, list(by_id))
+    stamped = stamp_for_sending(session, [by_id[row_id] for row_id in locked])
+    session.commit()
+    for row_id in busy:
+        stamped |= stamp_for_sending(session, [by_id[row_id]])
+        session.commit()
+    return stamped
+
+
+def _post(post_score: Callable[..., None]) -> Callable[[tuple[Any, ...]], BaseException | None]:
+    def post(arguments: tuple[Any, ...]) -> BaseException | None:
+        try:
+            post_score(*arguments)
+        except Exception as error:  # handed back to the worker: a ServiceError, or an error inside Padu
+            return error
+        return None
+    return post
+
+
+def _outcome(session: Session, row: GradeOutbox, *, resend: bool, error: BaseException | None) -> Outcome:
+    if error is None:
+        return {"status": OutboxStatus.DELIVERED.value, "last_error": None, "delivered_at": utcnow()}
+    if not isinstance(error, ServiceError):
+        return error if isinstance(error, Exception) else RuntimeError(repr(error))
+    if error.status == 409:
+        # Moodle: "Refusing score with an earlier timestamp" — it holds this very score (a
+        # re-send) or a newer one.
+        if resend and not delivered_after(session, row):
+            return {"status": OutboxStatus.DELIVERED.value, "last_error": ALREADY_IN_GRADEBOOK,
+                    "delivered_at": utcnow()}
+        return {"status": OutboxStatus.SUPERSEDED.value,
+                "last_error": "the gradebook already holds a newer result", "delivered_at": utcnow()}
+    return JobError(error.reason, retryable=error.retryable, retry_after=error.retry_after)
+
+
+def send_score(runtime: Runtime, session: Session, row: GradeOutbox) -> dict:
+    """The AGS-score job's handler for one row: POST its score (LTI AGS 2.0 §3.4).
+
+    Returns the values the row settles with; raises :class:`JobError` with
+    Padu's reason (``ServiceError`` reasons are Padu's words, never the
+    platform's answer) when the send failed.
+    """
+    platform, url = _target(runtime, session, row.activity)
+    resend = not stamp_for_sending(session, [row])
+    user_id, score = row.person.sub, row.as_score()
+    session.commit()  # no transaction (nor pooled connection) held while the platform answers
+    try:
         runtime.ags.post_score(platform, url, user_id, score)
     except ServiceError as error:
-        if error.status == 409:
-            # Moodle: "Refusing score with an earlier timestamp" — it holds this very
-            # score (a re-send) or a newer one.
-            if resend and not _delivered_after(session, row):
-                return {"status": OutboxStatus.DELIVERED.value, "last_error": ALREADY_IN_GRADEBOOK,
-                        "delivered_at": utcnow()}
-            return {"status": OutboxStatus.SUPERSEDED.value,
-                    "last_error": "the gradebook already holds a newer result", "delivered_at": utcnow()}
-        raise JobError(error.reason, retryable=error.retryable, retry_after=error.retry_after) from error
+        outcome = _outcome(session, row, resend=resend, error=error)
+        if not isinstance(outcome, dict):  # a JobError with Padu's reason
+            raise outcome from error
+        return outcome
     return {"status": OutboxStatus.DELIVERED.value, "last_error": None, "delivered_at": utcnow()}

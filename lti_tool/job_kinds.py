@@ -41,6 +41,10 @@ class Kind:
     title: str
     #: "Padu could not <doing> (an error inside Padu …)".
     doing: str
+    #: Runs a *wave* of claimed rows at once (each of another sequence), their attempts counted and
+    #: committed; returns each row's outcome (values, JobError or an error
+    #: inside Padu). None: the worker runs the rows one by one with ``run``.
+    run_wave: Callable[[Runtime, Session, list[Any]], dict[int, Any]] | None = None
 
 
 def refresh_roster(runtime: Runtime, session: Session, job: Job) -> dict:
@@ -55,7 +59,8 @@ def refresh_roster(runtime: Runtime, session: Session, job: Job) -> dict:
     return {}
 
 
-AGS_SCORE = Kind("ags.score", grade_delivery.send_score, title="delivery", doing="send this grade")
+AGS_SCORE = Kind("ags.score", grade_delivery.send_score, title="delivery", doing="send this grade",
+                 run_wave=grade_delivery.send_scores)
 ROSTER_REFRESH = Kind(nrps.JOB_KIND, refresh_roster, title="the roster refresh",
                       doing="refresh the course roster")
 MOODLE_SYNC = Kind(moodle_sync.JOB_KIND, moodle_sync.run_job, title="the Moodle sync",
@@ -75,3 +80,8 @@ QUEUES: tuple[Queue, ...] = (
 
 def kind_of(queue: Queue, row: Any) -> Kind:
     return AGS_SCORE if queue.model is GRADES.model else KINDS[row.kind]
+
+
+def wave_kind(queue: Queue) -> Kind | None:
+    """The kind that runs ``queue``'s rows in waves, if its rows are all of one such kind."""
+    return AGS_SCORE if queue.model is GRADES.model else None

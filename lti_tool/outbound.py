@@ -16,17 +16,28 @@ registered itself may name anything, so every call here:
   slowly the platform drips its answer;
 - reads the body as a stream and stops at a per-call size cap.
 
-A fresh connection serves each call, so the deadline can close exactly the
-socket of that call. The errors are ``requests.RequestException`` subclasses:
-code that handles a failed call keeps working, and can tell them apart.
+Connections are kept alive and reused per scheme, host and port (and policy):
+a grade delivery would otherwise pay a TCP (and TLS) handshake per score. A
+pooled connection goes to the address that was checked when it was opened, with
+the certificate checked then for the host name; an idle one is dropped after
+:data:`IDLE_SECONDS` or when the server has closed it. A call holds its
+connection alone, so the deadline still closes exactly the socket of that call,
+and a connection whose call did not end cleanly (deadline, size cap, any error,
+``Connection: close``) is closed, never pooled. The deadlines of all calls are
+watched by one thread per process (no thread started per call). The errors are
+``requests.RequestException`` subclasses: code that handles a failed call keeps
+working, and can tell them apart.
 
 Flask-free: ``moodle_client`` uses it too.
 """
 
 from __future__ import annotations
 
+import heapq
 import http.client
 import ipaddress
+import itertools
+import os
 import socket
 import ssl
 import threading
@@ -48,6 +59,11 @@ DEFAULT_PORTS = frozenset({80, 443})
 DEFAULT_TIMEOUT = 10.0
 DEFAULT_MAX_BYTES = 1024 * 1024
 CHUNK = 8192  # small reads bound what one gzip chunk can inflate to
+#: A kept-alive connection idle longer than this is closed rather than reused (Apache's
+#: KeepAliveTimeout is 5 s by default: a server may close it any moment after that).
+IDLE_SECONDS = 4.0
+#: Idle connections kept per scheme, host and port.
+MAX_IDLE_PER_HOST = 64
 HOSTS_SETTING = "PADU_OUTBOUND_ALLOW_HOSTS"
 PORTS_SETTING = "PADU_OUTBOUND_ALLOW_PORTS"
 
@@ -182,16 +198,61 @@ class Policy:
         return infos
 
 
+class _Watchdog:
+    """One thread per process that expires the calls' deadlines (a timer thread per call cost
+    more than the call itself on a kept-alive connection)."""
+
+    def __init__(self) -> None:
+        self._pid = -1
+        self._start()
+
+    def _start(self) -> None:
+        self._pid = os.getpid()
+        self._condition = threading.Condition(threading.Lock())
+        self._heap: list[tuple[float, int, _Deadline]] = []
+        self._order = itertools.count()
+        self._thread: threading.Thread | None = None
+
+    def add(self, deadline: _Deadline) -> None:
+        if self._pid != os.getpid():  # forked: the parent's thread and lock are not ours
+            self._start()
+        with self._condition:
+            heapq.heappush(self._heap, (deadline.at, next(self._order), deadline))
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, daemon=True, name="padu-outbound-deadlines")
+                self._thread.start()
+            if self._heap[0][2] is deadline:
+                self._condition.notify()
+
+    def _run(self) -> None:
+        while True:
+            with self._condition:
+                while self._heap and self._heap[0][2].cancelled:
+                    heapq.heappop(self._heap)
+                if not self._heap:
+                    self._condition.wait()
+                    continue
+                wait = self._heap[0][0] - time.monotonic()
+                if wait > 0:
+                    self._condition.wait(wait)
+                    continue
+                due = heapq.heappop(self._heap)[2]
+            due.expire()
+
+
+_WATCHDOG = _Watchdog()
+
+
 class _Deadline:
     """Shuts the call's socket down when its time is up, whatever it is blocked in."""
 
     def __init__(self, seconds: float):
         self.at = time.monotonic() + seconds
         self.expired = threading.Event()
+        self.cancelled = False
+        self._lock = threading.Lock()
         self._connection: HTTPConnection | None = None
-        self._timer = threading.Timer(seconds, self._expire)
-        self._timer.daemon = True
-        self._timer.start()
+        _WATCHDOG.add(self)
 
     def left(self) -> float:
         return max(0.001, self.at - time.monotonic())
@@ -199,20 +260,27 @@ class _Deadline:
     def watch(self, connection: HTTPConnection) -> None:
         self._connection = connection
 
-    def _expire(self) -> None:
-        self.expired.set()
-        sock = getattr(self._connection, "sock", None)
-        if sock is not None:
-            try:
-                socket.socket.shutdown(sock, socket.SHUT_RDWR)  # the raw socket, under any TLS layer
-            except OSError:
-                pass
+    def expire(self) -> None:
+        with self._lock:
+            if self.cancelled:
+                return
+            self.expired.set()
+            sock = getattr(self._connection, "sock", None)
+            if sock is not None:
+                try:
+                    socket.socket.shutdown(sock, socket.SHUT_RDWR)  # the raw socket, under any TLS layer
+                except OSError:
+                    pass
 
-    def cancel(self) -> None:
-        self._timer.cancel()
+    def cancel(self) -> bool:
+        """Stop watching; True if the deadline had already passed (the socket may be shut down).
+        After this returns False, the socket is certainly left alone: it may be pooled."""
+        with self._lock:
+            self.cancelled = True
+            return self.expired.is_set()
 
     def passed(self, error: BaseException | None = None) -> bool:
-        """True if the call failed for time: the timer fired, or a socket timeout
+        """True if the call failed for time: the deadline fired, or a socket timeout
         (never set longer than what was left) beat it by a hair."""
         if self.expired.is_set():
             return True
@@ -239,6 +307,9 @@ class GuardedSession(requests.Session):
         self.headers["Accept-Encoding"] = "identity"
         if user_agent:
             self.headers["User-Agent"] = user_agent
+        self._idle: dict[tuple[Any, ...], list[tuple[HTTPConnection, float]]] = {}
+        self._idle_lock = threading.Lock()
+        self._idle_pid = os.getpid()
 
     def request(self, method, url, params=None, data=None, headers=None, cookies=None, files=None, auth=None,
                 timeout=None, allow_redirects=False, proxies=None, hooks=None, stream=None, verify=None, cert=None,
@@ -274,16 +345,62 @@ class GuardedSession(requests.Session):
         except ValueError as error:
             raise OutboundRefused("the URL has an invalid port") from error
         host = parts.hostname
+        # The policy and the CA file are part of the key: a connection is reused only under
+        # the rules it was checked by.
+        key = (scheme, host.lower(), port, self.policy, self.ca_certs)
         deadline = _Deadline(total)
+        connection: HTTPConnection | None = None
+        reusable = False
         try:
-            addresses = self.policy.addresses(host, port, timeout=deadline.left())
-            connection = self._connect(scheme, host, port, addresses, deadline)
-            try:
-                return self._exchange(connection, prepared, scheme, host, port, parts, deadline, max_bytes)
-            finally:
-                connection.close()
+            connection = self._checkout(key)
+            if connection is None:
+                addresses = self.policy.addresses(host, port, timeout=deadline.left())
+                connection = self._connect(scheme, host, port, addresses, deadline)
+            else:
+                deadline.watch(connection)
+                connection.timeout = deadline.left()  # applied to the socket by request() and getresponse()
+                if connection.sock is not None:
+                    connection.sock.settimeout(connection.timeout)
+            response, reusable = self._exchange(connection, prepared, scheme, host, port, parts, deadline, max_bytes)
+            return response
         finally:
-            deadline.cancel()
+            fired = deadline.cancel()
+            if connection is not None:
+                if reusable and not fired:
+                    self._checkin(key, connection)
+                else:
+                    connection.close()
+
+    def _checkout(self, key: tuple[Any, ...]) -> HTTPConnection | None:
+        """An idle kept-alive connection for ``key`` that the server has not closed, or None."""
+        now = time.monotonic()
+        with self._idle_lock:
+            if self._idle_pid != os.getpid():  # forked: the parent's sockets are not ours to use
+                self._idle, self._idle_pid = {}, os.getpid()
+            idle = self._idle.get(key)
+            while idle:
+                connection, since = idle.pop()
+                if now - since < IDLE_SECONDS and connection.is_connected:
+                    return connection
+                connection.close()
+        return None
+
+    def _checkin(self, key: tuple[Any, ...], connection: HTTPConnection) -> None:
+        with self._idle_lock:
+            idle = self._idle.setdefault(key, [])
+            if len(idle) < MAX_IDLE_PER_HOST and self._idle_pid == os.getpid():
+                idle.append((connection, time.monotonic()))
+                return
+        connection.close()
+
+    def close(self) -> None:
+        """Close the idle connections too (``requests.Session.close`` closes only its adapters)."""
+        with self._idle_lock:
+            idle, self._idle = self._idle, {}
+        for connections in idle.values():
+            for connection, _since in connections:
+                connection.close()
+        super().close()
 
     def _connect(self, scheme, host, port, addresses, deadline: _Deadline) -> HTTPConnection:
         last_error: Exception | None = None
@@ -312,7 +429,9 @@ class GuardedSession(requests.Session):
                     raise ConnectTimedOut(f"connecting to {host} took longer than the deadline") from error
         raise CannotConnect(f"cannot connect to {host} port {port}") from last_error
 
-    def _exchange(self, connection, prepared, scheme, host, port, parts, deadline: _Deadline, max_bytes: int):
+    def _exchange(self, connection, prepared, scheme, host, port, parts, deadline: _Deadline,
+                  max_bytes: int) -> tuple[requests.Response, bool]:
+        """The request and its answer, and whether the connection may serve another call."""
         headers = dict(prepared.headers)
         default_port = 443 if scheme == "https" else 80
         name = f"[{host}]" if ":" in host else host
@@ -349,4 +468,7 @@ class GuardedSession(requests.Session):
         response.request = prepared
         response._content = bytes(body)
         response._content_consumed = True  # type: ignore[attr-defined]  # requests' own flag, not in its stubs
-        return response
+        # Reusable only when the whole answer was read and the server keeps the connection open
+        # (http.client drops the socket on "Connection: close" or an HTTP/1.0 answer).
+        reusable = raw.isclosed() and connection.sock is not None
+        return response, reusable

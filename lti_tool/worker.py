@@ -8,12 +8,16 @@ pick the same row — then runs them outside the transaction, renewing the short
 leases while the batch runs (:mod:`lti_tool.heartbeat`). A worker killed
 mid-batch leaves leases that run out within seconds; the rows are claimed again.
 
-Grades go out side by side: a lane runs its batch's learner × column sequences
-on up to ``DELIVERY_THREADS`` threads, each sequence's rows one by one, oldest
-first; a row is not even claimed while an older row of its sequence is on its
-way anywhere (:meth:`activities.jobs.Queue.due`), so a newer grade is never
-overtaken by an older one. The threads share one access token per platform
-(:mod:`lti_tool.lti1p3.access_tokens`).
+Grades go out side by side, in *waves*: a batch's rows are grouped by learner ×
+column sequence, and wave *k* holds the *k*-th row of every sequence (nearly
+always a batch is one wave). A wave's attempts are counted and its scores stamped
+in one transaction, its POSTs go out together on a pool of threads
+(:func:`lti_tool.grade_delivery.send_scores`), and its outcomes are settled in a
+few statements (:func:`activities.jobs.settle_many`) before the next wave: a few
+statements per batch, not per grade. A row is not even claimed while an older row
+of its sequence is on its way anywhere (:meth:`activities.jobs.Queue.due`), so a
+newer grade is never overtaken by an older one. The threads share one access
+token per platform (:mod:`lti_tool.lti1p3.access_tokens`).
 
 No platform can stop the work for the others. Each platform has its own *lane*:
 ``run_forever`` hands a platform's due jobs (of every kind) to a thread of a
@@ -47,7 +51,7 @@ from activities.db import utcnow
 from activities.jobs import BATCH, MAX_ATTEMPTS, JobError, Queue
 
 from . import heartbeat, housekeeping
-from .job_kinds import QUEUES, kind_of
+from .job_kinds import QUEUES, Kind, kind_of, wave_kind
 from .moodle import messages as moodle_messages
 from .moodle import sync as moodle_sync
 from .runtime import Runtime
@@ -122,7 +126,11 @@ def run_all(runtime: Runtime, me: str, queue: Queue, ids: list[int]) -> int:
     most ``DELIVERY_THREADS`` threads, each sequence's rows one by one in order; the
     rows of other queues run one by one.
     """
+    waves = wave_kind(queue)
     with heartbeat.kept(runtime, me, queue, ids):
+        if waves is not None and ids:
+            _run_waves(runtime, me, queue, ids, waves)
+            return len(ids)
         chains = _sequences(runtime, queue, ids) if queue.sequence and len(ids) > 1 else [ids]
         work: SimpleQueue[list[int]] = SimpleQueue()
         for chain in chains:
@@ -135,6 +143,74 @@ def run_all(runtime: Runtime, me: str, queue: Queue, ids: list[int]) -> int:
                 for running in [pool.submit(_run_chains, runtime, me, queue, work) for _ in range(threads)]:
                     running.result()
     return len(ids)
+
+
+def _run_waves(runtime: Runtime, me: str, queue: Queue, ids: list[int], kind: Kind) -> None:
+    """Run claimed rows wave by wave: wave *k* is the *k*-th row (oldest first) of each sequence."""
+    model = queue.model
+    with runtime.session_factory() as session:
+        chains: dict[tuple, list] = {}
+        for row in session.scalars(select(model).where(model.id.in_(ids)).order_by(model.id)):
+            chains.setdefault(tuple(getattr(row, name) for name in queue.sequence), []).append(row)
+        session.commit()
+        for depth in range(max((len(chain) for chain in chains.values()), default=0)):
+            wave = [chain[depth] for chain in chains.values() if len(chain) > depth]
+            try:
+                _run_wave(runtime, session, queue, me, wave, kind)
+            except Exception:  # the outermost per-wave boundary: the rows' attempts may be counted
+                log.exception("%s: a wave of %d rows failed inside Padu", queue.name, len(wave))
+                session.rollback()
+                for row in wave:
+                    _after_crash_logged(session, queue, row.id, me)
+
+
+def _run_wave(runtime: Runtime, session: Session, queue: Queue, me: str, wave: list, kind: Kind) -> None:
+    """One wave: count the attempts (one statement, one commit), run the kind's wave handler, settle (a few)."""
+    assert kind.run_wave is not None
+    for row in wave:
+        if row.attempts >= MAX_ATTEMPTS:  # the earlier tries never settled: each one ended with its worker
+            jobs.settle(session, queue, row.id, me, status=queue.failed, **_finished(queue),
+                        last_error=f"{kind.title} was interrupted {row.attempts} times; Padu stopped trying")
+            log.error("%s %s: %d interrupted runs, marked failed", kind.name, row.id, row.attempts)
+    candidates = [row.id for row in wave if row.attempts < MAX_ATTEMPTS]
+    # Counted and committed before the handler runs (a worker that dies mid-send has used the try);
+    # the rows replaced by a newer one since the claim, or no longer ours, are released.
+    started = set(jobs.begin_attempts(session, queue, candidates, me))
+    rows = [row for row in wave if row.id in started]
+    for row in rows:  # what begin_attempts wrote (we hold the leases): no second read
+        set_committed_value(row, "attempts", row.attempts + 1)
+    if not rows:
+        return
+    outcomes = kind.run_wave(runtime, session, rows)
+    settled: dict[int, dict] = {}
+    crashed = []
+    for row in rows:
+        outcome = outcomes[row.id]
+        if isinstance(outcome, JobError):
+            if outcome.retryable and row.attempts < MAX_ATTEMPTS:
+                delay = jobs.retry_delay(row.attempts, outcome.retry_after, backoff=backoff)
+                settled[row.id] = {"last_error": outcome.reason[:2000],
+                                   "next_attempt_at": utcnow() + dt.timedelta(seconds=delay)}
+                log.info("%s %s: will retry in %.1fs (%s)", kind.name, row.id, delay, outcome.reason)
+            else:
+                settled[row.id] = {"status": queue.failed, "last_error": outcome.reason[:2000], **_finished(queue)}
+                log.warning("%s %s failed: %s", kind.name, row.id, outcome.reason)
+        elif isinstance(outcome, Exception):
+            log.error("%s %s: failed inside Padu", queue.name, row.id, exc_info=outcome)
+            crashed.append(row.id)
+        else:
+            settled[row.id] = {"status": queue.done, "last_error": None, **_finished(queue), **outcome}
+    jobs.settle_many(session, queue, me, settled)
+    for row_id in crashed:
+        _after_crash_logged(session, queue, row_id, me)
+
+
+def _after_crash_logged(session: Session, queue: Queue, row_id: int, me: str) -> None:
+    try:
+        _after_crash(session, queue, row_id, me)
+    except Exception:  # the database went away too: the lease runs out and the row is claimed again
+        log.exception("%s %s: could not schedule the row again", queue.name, row_id)
+        session.rollback()
 
 
 def _sequences(runtime: Runtime, queue: Queue, ids: list[int]) -> list[list[int]]:

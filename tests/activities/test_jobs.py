@@ -123,3 +123,69 @@ def test_a_grade_is_not_due_while_an_older_one_of_its_learner_and_column_is_leas
     db.refresh(row)
     assert (row.status, row.leased_until, row.delivered_at) == (OutboxStatus.SUPERSEDED.value, None, delivered_at)
     assert jobs.claim(db, GRADES, "second") == [newer]
+
+
+def test_a_wave_counts_attempts_and_settles_in_bulk_like_one_row_at_a_time(db, platform):
+    ours, replaced, theirs = (enqueue(db, "nrps.roster", platform_id=platform.id) for _ in range(3))
+    db.commit()
+    assert jobs.claim(db, JOBS, "me") == [ours.id, replaced.id, theirs.id]
+    db.execute(update(Job).where(Job.id == replaced.id).values(status=JobStatus.FAILED.value))
+    db.execute(update(Job).where(Job.id == theirs.id).values(leased_by="someone-else"))
+    db.commit()
+    assert jobs.begin_attempts(db, JOBS, [ours.id, replaced.id, theirs.id], "me") == [ours.id]
+    rows = {row.id: row for row in db.scalars(select(Job).execution_options(populate_existing=True))}
+    assert (rows[ours.id].attempts, rows[replaced.id].attempts, rows[theirs.id].attempts) == (1, 0, 0)
+    assert rows[replaced.id].leased_until is None  # released: not ours to run any more
+    finished = utcnow()
+    jobs.settle_many(db, JOBS, "me", {
+        ours.id: {"status": JobStatus.DONE.value, "finished_at": finished},
+        replaced.id: {"status": JobStatus.DONE.value, "finished_at": finished},
+        theirs.id: {"status": JobStatus.DONE.value, "finished_at": finished},
+    })
+    rows = {row.id: row for row in db.scalars(select(Job).execution_options(populate_existing=True))}
+    assert (rows[ours.id].status, rows[ours.id].leased_until) == (JobStatus.DONE.value, None)
+    assert rows[replaced.id].status == JobStatus.FAILED.value  # its new state is kept
+    assert rows[theirs.id].status == JobStatus.PENDING.value and rows[theirs.id].leased_until is not None
+
+
+def test_a_wave_never_waits_for_a_row_lock_while_holding_others_on_postgresql(postgres_sessions):
+    """A transaction superseding several rows (locking one, then wanting another) and a worker
+    settling a wave must not deadlock: the wave writes the free rows and commits before it
+    waits for the busy one."""
+    import threading
+
+    with postgres_sessions() as db:
+        ids = [enqueue(db, "nrps.roster", platform_id=None).id for _ in range(3)]
+        db.commit()
+        assert jobs.claim(db, JOBS, "me") == ids
+    other = postgres_sessions()
+    other.execute(update(Job).where(Job.id == ids[1]).values(last_error="held"))  # locks the middle row
+    failures: list[BaseException] = []
+
+    def settle_wave():
+        try:
+            with postgres_sessions() as worker:
+                jobs.settle_many(worker, JOBS, "me", {row_id: {"status": JobStatus.DONE.value} for row_id in ids})
+        except BaseException as error:  # noqa: BLE001 - handed to the test
+            failures.append(error)
+
+    wave = threading.Thread(target=settle_wave)
+    wave.start()
+    try:
+        deadline = utcnow() + dt.timedelta(seconds=10)
+        with postgres_sessions() as look:
+            while utcnow() < deadline:
+                states = {row_id: status for row_id, status in look.execute(select(Job.id, Job.status))}
+                look.rollback()
+                if states[ids[0]] == states[ids[2]] == JobStatus.DONE.value:
+                    break
+        assert states[ids[0]] == states[ids[2]] == JobStatus.DONE.value and states[ids[1]] == JobStatus.PENDING.value
+        # The other transaction now wants a row the wave wrote: no deadlock, it was committed.
+        other.execute(update(Job).where(Job.id == ids[0]).values(last_error="held too"))
+        other.commit()
+    finally:
+        other.close()
+        wave.join(10)
+    assert not failures and not wave.is_alive()
+    with postgres_sessions() as look:
+        assert set(look.scalars(select(Job.status))) == {JobStatus.DONE.value}

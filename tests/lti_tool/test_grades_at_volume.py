@@ -167,3 +167,33 @@ def test_a_grade_waits_while_an_older_one_of_its_learner_is_on_its_way(connected
         db.commit()
     assert worker.run_once(connected.padu.runtime) == 1
     assert [(s["userId"], s["scoreGiven"]) for s in connected.lms.scores] == [("101", 20), ("100", 20)]
+
+
+def test_a_batch_costs_a_few_statements_not_a_few_per_grade(connected):
+    """Claim, attempts, stamps and outcomes are written per wave: the statements a batch runs do
+    not grow with its number of grades (the heartbeat's renewals aside)."""
+    from sqlalchemy import event
+
+    activity_id, people = _class_of(connected, 24)
+    runtime = connected.padu.runtime
+    engine = runtime.session_factory.kw["bind"]
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        if "grade_outbox" in statement and not statement.lstrip().upper().startswith("SELECT"):
+            statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        measured = []
+        for learners in (people[:4], people[4:24]):
+            statements.clear()
+            _record_all(connected, activity_id, learners, 7)
+            statements.clear()
+            assert worker.run_once(runtime) == len(learners)
+            measured.append(len(statements))
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    # the claim, the attempts, the stamps, the outcomes, when they were stored, the leases ended
+    assert measured[0] == measured[1] <= 6, measured
+    assert sorted(s["scoreGiven"] for s in connected.lms.scores) == [7] * 24

@@ -274,3 +274,115 @@ def test_a_hanging_name_lookup_counts_against_the_deadline(monkeypatch):
         assert time.monotonic() - started < 1.5
     finally:
         release.set()
+
+
+
+class KeepAliveListener:
+    """An HTTP/1.1 server that keeps connections open (as Apache and nginx do; werkzeug's
+    development server closes each one) and records each request's client port."""
+
+    def __init__(self):
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.requests: list[str] = []
+        self.client_ports: list[int] = []
+        listener = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def _answer(self):
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                path = self.path.strip("/")
+                listener.requests.append(path)
+                listener.client_ports.append(self.client_address[1])
+                if path == "drip":
+                    self.send_response(200)
+                    self.send_header("Content-Length", "60")
+                    self.end_headers()
+                    for _ in range(60):
+                        self.wfile.write(b"x")
+                        self.wfile.flush()
+                        time.sleep(0.25)
+                    return
+                size = 4 * 1024 * 1024 if path == "flood" else 0
+                body = b"y" * size if size else b'{"ok": true}'
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+                if path == "then-close":
+                    self.close_connection = True
+
+            do_GET = do_POST = _answer
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self.port = self._server.server_port
+        self.url = f"http://127.0.0.1:{self.port}"
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    def stop(self):
+        self._server.shutdown()
+        self._server.server_close()
+
+
+@pytest.fixture
+def keep_alive():
+    server = KeepAliveListener()
+    yield server
+    server.stop()
+
+
+def test_calls_to_one_host_reuse_one_kept_alive_connection_and_start_no_thread(keep_alive, monkeypatch):
+    session = GuardedSession(LOOPBACK)
+    assert session.get(keep_alive.url + "/a").json() == {"ok": True}
+    started = []
+    real_start = threading.Thread.start
+    monkeypatch.setattr(threading.Thread, "start", lambda thread: (started.append(thread.name), real_start(thread)))
+    for _ in range(5):
+        assert session.post(keep_alive.url + "/b", json={"n": 1}).json() == {"ok": True}
+    assert len(set(keep_alive.client_ports)) == 1, "each call opened its own connection"
+    assert started == [], "a call started a thread (name lookup or deadline timer)"
+
+
+def test_the_deadline_still_holds_on_a_reused_connection(keep_alive):
+    session = GuardedSession(LOOPBACK)
+    session.get(keep_alive.url + "/a")
+    started = time.monotonic()
+    with pytest.raises(DeadlineExceeded):
+        session.get(keep_alive.url + "/drip", timeout=1.0)
+    assert 0.9 < time.monotonic() - started < 2.0
+    assert session.get(keep_alive.url + "/c").json() == {"ok": True}  # a fresh connection, not the shut one
+    assert len(set(keep_alive.client_ports)) == 2
+
+
+def test_a_connection_whose_answer_was_cut_off_is_not_reused(keep_alive):
+    session = GuardedSession(LOOPBACK)
+    with pytest.raises(ResponseTooLarge):
+        session.get(keep_alive.url + "/flood", max_bytes=64 * 1024)
+    assert session.get(keep_alive.url + "/a").json() == {"ok": True}
+    assert session.get(keep_alive.url + "/b").json() == {"ok": True}
+    ports = keep_alive.client_ports
+    assert ports[0] != ports[1] and ports[1] == ports[2]
+
+
+def test_a_connection_the_server_closed_is_not_used_again(keep_alive):
+    session = GuardedSession(LOOPBACK)
+    assert session.get(keep_alive.url + "/then-close").json() == {"ok": True}  # closed without saying so
+    time.sleep(0.1)
+    assert session.post(keep_alive.url + "/b", json={}).json() == {"ok": True}
+    assert len(set(keep_alive.client_ports)) == 2
+
+
+def test_another_policy_does_not_reuse_a_connection_opened_under_the_first(keep_alive):
+    session = GuardedSession(LOOPBACK)
+    session.get(keep_alive.url + "/a")
+    session.policy = Policy()  # the default: loopback refused
+    with pytest.raises(OutboundRefused):
+        session.get(keep_alive.url + "/b")
+    assert keep_alive.requests == ["a"]

@@ -10,8 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import secrets
+from typing import TypeVar
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, select
+from sqlalchemy import ForeignKey, Select, String, Text, UniqueConstraint, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from .db import Base, JsonObject, utcnow
@@ -131,35 +134,25 @@ class Activity(Base):
 
 
 def upsert_course(session: Session, platform_id: int, lti_context_id: str, label: str = "", title: str = "") -> Course:
-    course = session.scalar(
-        select(Course).where(Course.platform_id == platform_id, Course.lti_context_id == lti_context_id)
-    )
+    """The course of a launch or a roster, made if new; a label or title given replaces the stored one."""
+    key = (Course.platform_id == platform_id, Course.lti_context_id == lti_context_id)
+    course = session.scalar(select(Course).where(*key))
     if course is None:
-        course = Course(platform_id=platform_id, lti_context_id=lti_context_id)
-        session.add(course)
-    course.label = label or course.label
-    course.title = title or course.title
-    _flush_if_new(session, course)
+        course = _insert_then_read(session, Course, select(Course).where(*key), platform_id=platform_id,
+                                   lti_context_id=lti_context_id, label=label, title=title)
+    _set_changed(course, label=label, title=title)
     return course
 
 
-def _flush_if_new(session: Session, row: Base) -> None:
-    """Flush a row just added, so that it has its id; changes to a known row (often
-    none: the same name again) wait for the next flush or the commit."""
-    if row in session.new:
-        session.flush()
-
-
 def upsert_person(session: Session, platform_id: int, sub: str, **profile: str) -> Person:
-    person = session.scalar(select(Person).where(Person.platform_id == platform_id, Person.sub == sub))
+    """The person a platform calls ``sub``, made if new; a non-empty name, email or username replaces the stored one."""
+    key = (Person.platform_id == platform_id, Person.sub == sub)
+    given = {name: value for name in ("name", "email", "username") if (value := profile.get(name))}
+    person = session.scalar(select(Person).where(*key))
     if person is None:
-        person = Person(platform_id=platform_id, sub=sub)
-        session.add(person)
-    for field_name in ("name", "email", "username"):
-        value = profile.get(field_name)
-        if value:
-            setattr(person, field_name, value)
-    _flush_if_new(session, person)
+        person = _insert_then_read(session, Person, select(Person).where(*key),
+                                   platform_id=platform_id, sub=sub, **given)
+    _set_changed(person, **given)
     return person
 
 
@@ -168,23 +161,45 @@ def upsert_membership(
 ) -> Membership:
     """Record a role. A launch is the truth and marks the person as having launched;
     a roster entry never downgrades what a launch said."""
-    membership = session.scalar(
-        select(Membership).where(Membership.course_id == course.id, Membership.person_id == person.id)
-    )
+    query = select(Membership).where(Membership.course_id == course.id, Membership.person_id == person.id)
+    membership = session.scalar(query)
+    now = utcnow()
     if membership is None:
-        membership = Membership(course_id=course.id, person_id=person.id, role=role.value, source=source)
-        session.add(membership)
+        membership = _insert_then_read(
+            session, Membership, query, course_id=course.id, person_id=person.id, role=role.value, source=source,
+            last_launch_at=now if source == "launch" else None)
     if source == "launch":
-        membership.role = role.value
-        membership.source = "launch"
-        now = utcnow()
+        _set_changed(membership, role=role.value, source="launch")
         # To the minute, like a session's last_seen_at: a relaunch within it writes nothing.
         if membership.last_launch_at is None or now - membership.last_launch_at >= LAUNCH_MARK_INTERVAL:
             membership.last_launch_at = now
     elif membership.source != "launch":
-        membership.role = role.value
-    _flush_if_new(session, membership)
+        _set_changed(membership, role=role.value)
     return membership
+
+
+_RowT = TypeVar("_RowT", bound=Base)
+
+
+def _insert_then_read(session: Session, model: type[_RowT], query: Select[_RowT], **values: object) -> _RowT:
+    """Insert a row unless its unique key exists, then read it: two first launches of a
+    course (or person, or membership, or link) at once both get the one row, neither a
+    unique violation. ``INSERT … ON CONFLICT DO NOTHING`` waits for a concurrent
+    inserter's commit (PostgreSQL) or its write lock (SQLite) instead of failing, and the
+    read that follows sees the row either way (each statement sees what was committed
+    before it, in PostgreSQL's default READ COMMITTED)."""
+    connection = session.connection()
+    insert = postgresql_insert if connection.dialect.name == "postgresql" else sqlite_insert
+    connection.execute(insert(model).values(**values).on_conflict_do_nothing())
+    return session.scalars(query).one()
+
+
+def _set_changed(row: Base, **values: object) -> None:
+    """Set the attributes whose value differs; an equal value is not even set, so that an
+    unchanged row is not written."""
+    for name, value in values.items():
+        if value and getattr(row, name) != value:
+            setattr(row, name, value)
 
 
 def members(session: Session, course_id: int, role: Role | None = None) -> list[Membership]:
@@ -228,15 +243,13 @@ def bind_resource_link(
         source.resource_link_id = resource_link_id
         session.flush()
         return source
-    activity = Activity(course_id=course.id, resource_link_id=resource_link_id, title=title)
+    values: dict[str, object] = {"course_id": course.id, "resource_link_id": resource_link_id, "title": title,
+                                 "key": secrets.token_urlsafe(12)}
     if source is not None:
-        activity.kind = source.kind
-        activity.settings = dict(source.settings or {})
-        activity.score_maximum = source.score_maximum
-        activity.locale = source.locale
-        activity.title = source.title or title
+        values.update(kind=source.kind, settings=dict(source.settings or {}), score_maximum=source.score_maximum,
+                      locale=source.locale, title=source.title or title)
     elif kind_hint:
-        activity.kind = kind_hint
-    session.add(activity)
-    session.flush()
-    return activity
+        values["kind"] = kind_hint
+    # Two first launches of a link at once: one row, whichever inserts first.
+    return _insert_then_read(session, Activity, select(Activity).where(
+        Activity.course_id == course.id, Activity.resource_link_id == resource_link_id), **values)

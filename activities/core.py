@@ -12,10 +12,10 @@ import enum
 import secrets
 from typing import TypeVar
 
-from sqlalchemy import ForeignKey, Select, String, Text, UniqueConstraint, select
+from sqlalchemy import ForeignKey, Select, String, Text, UniqueConstraint, and_, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, lazyload, mapped_column, relationship
 
 from .db import Base, JsonObject, utcnow
 
@@ -168,6 +168,11 @@ def upsert_membership(
         membership = _insert_then_read(
             session, Membership, query, course_id=course.id, person_id=person.id, role=role.value, source=source,
             last_launch_at=now if source == "launch" else None)
+    _record_role(membership, role, source, now)
+    return membership
+
+
+def _record_role(membership: Membership, role: Role, source: str, now: dt.datetime) -> None:
     if source == "launch":
         _set_changed(membership, role=role.value, source="launch")
         # To the minute, like a session's last_seen_at: a relaunch within it writes nothing.
@@ -175,7 +180,34 @@ def upsert_membership(
             membership.last_launch_at = now
     elif membership.source != "launch":
         _set_changed(membership, role=role.value)
-    return membership
+
+
+def record_launch(
+    session: Session, platform_id: int, lti_context_id: str, sub: str, role: Role, *,
+    label: str = "", title: str = "", **profile: str,
+) -> tuple[Course, Person, Membership]:
+    """What a launch says about its course, person and membership, in one query when all
+    three are known (every launch after a person's first in a course): the rows are read
+    together, compared, and written only where something changed. Otherwise the upserts
+    one by one, which make what is missing."""
+    given = {name: value for name in ("name", "email", "username") if (value := profile.get(name))}
+    found = session.execute(
+        select(Course, Person, Membership)
+        .select_from(Course)
+        .join(Person, and_(Person.platform_id == platform_id, Person.sub == sub))
+        .join(Membership, and_(Membership.course_id == Course.id, Membership.person_id == Person.id))
+        .where(Course.platform_id == platform_id, Course.lti_context_id == lti_context_id)
+        .options(lazyload(Membership.person))  # the row already has the person
+    ).first()
+    if found is None:
+        course = upsert_course(session, platform_id, lti_context_id, label, title)
+        person = upsert_person(session, platform_id, sub, **given)
+        return course, person, upsert_membership(session, course, person, role)
+    course, person, membership = found
+    _set_changed(course, label=label, title=title)
+    _set_changed(person, **given)
+    _record_role(membership, role, "launch", utcnow())
+    return course, person, membership
 
 
 _RowT = TypeVar("_RowT", bound=Base)

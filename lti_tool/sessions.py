@@ -27,12 +27,12 @@ import secrets
 from flask import current_app, g, request
 from flask.sessions import SessionInterface, SessionMixin
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import update
+from sqlalchemy import select, update
 from werkzeug.datastructures import CallbackDict
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
-from activities.core import bind_resource_link, upsert_course, upsert_membership, upsert_person
+from activities.core import Activity, Person, bind_resource_link, record_launch
 from activities.db import utcnow
 
 from .lti1p3.deep_linking import activity_for_new_link
@@ -84,7 +84,7 @@ def load_launch(token: str | None) -> LaunchSession | None:
         session_id = _serializer().loads(token, max_age=current().settings.session_lifetime)
     except BadSignature:
         return None
-    launch = db().get(LaunchSession, session_id)
+    launch = _load_with_person_and_activity(session_id)
     now = utcnow()
     if launch is None or launch.expires_at <= now:
         return None
@@ -95,6 +95,23 @@ def load_launch(token: str | None) -> LaunchSession | None:
         launch.last_seen_at = now
         db().commit()
     return launch
+
+
+def _load_with_person_and_activity(session_id: str) -> LaunchSession | None:
+    """The session row, and in the same query the person and the activity (with its course)
+    every page asks for next (``auth.current_person``, ``auth.activity_in_context``,
+    ``auth.current_course``): their ``get`` then finds them in the identity map, two
+    queries fewer per page. The identity map holds rows weakly, so the request keeps them."""
+    found = db().execute(
+        select(LaunchSession, Person, Activity)
+        .join(Person, Person.id == LaunchSession.person_id)
+        .outerjoin(Activity, Activity.id == LaunchSession.activity_id)
+        .where(LaunchSession.id == session_id)
+    ).first()
+    if found is None:
+        return None
+    g.launch_rows = tuple(found)
+    return found[0]
 
 
 def _cookie_owner(token: str) -> tuple[int, int] | None:
@@ -184,19 +201,18 @@ def start_session(verified: VerifiedLaunch, *, known_kinds: set[str], data: dict
     if role is None:
         raise Forbidden(f"roles {verified.roles!r} give no access to Padu")
     context = verified.context
-    course = upsert_course(session, platform.id, context["id"], str(context.get("label") or ""), str(context.get("title") or ""))
-    nrps = verified.nrps or {}
-    if isinstance(nrps.get("context_memberships_url"), str):
-        course.memberships_url = nrps["context_memberships_url"]
     claims = verified.claims
     ext = verified.claim("ext") or {}
-    person = upsert_person(
-        session, platform.id, claims["sub"],
+    course, person, _membership = record_launch(
+        session, platform.id, context["id"], claims["sub"], role,
+        label=str(context.get("label") or ""), title=str(context.get("title") or ""),
         name=str(claims.get("name") or " ".join(filter(None, [claims.get("given_name"), claims.get("family_name")]))),
         email=str(claims.get("email") or ""),
         username=str(ext.get("user_username") or "") if isinstance(ext, dict) else "",
     )
-    upsert_membership(session, course, person, role)
+    nrps = verified.nrps or {}
+    if isinstance(nrps.get("context_memberships_url"), str) and course.memberships_url != nrps["context_memberships_url"]:
+        course.memberships_url = nrps["context_memberships_url"]
     now = utcnow()
     # A newer launch in the same course is the truth about this person's roles:
     # their older sessions there with another role end, so an old staff token

@@ -12,7 +12,7 @@ import enum
 import secrets
 from typing import TypeVar
 
-from sqlalchemy import ForeignKey, Select, String, Text, UniqueConstraint, and_, select
+from sqlalchemy import ForeignKey, Select, String, Text, UniqueConstraint, and_, bindparam, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, lazyload, mapped_column, relationship
@@ -182,6 +182,17 @@ def _record_role(membership: Membership, role: Role, source: str, now: dt.dateti
         _set_changed(membership, role=role.value)
 
 
+#: Built once: a statement made per call costs more CPU than running it (each launch runs it).
+_LAUNCH_ROWS = (
+    select(Course, Person, Membership)
+    .select_from(Course)
+    .join(Person, and_(Person.platform_id == bindparam("platform_id"), Person.sub == bindparam("sub")))
+    .join(Membership, and_(Membership.course_id == Course.id, Membership.person_id == Person.id))
+    .where(Course.platform_id == bindparam("platform_id"), Course.lti_context_id == bindparam("context_id"))
+    .options(lazyload(Membership.person))  # the row already has the person
+)
+
+
 def record_launch(
     session: Session, platform_id: int, lti_context_id: str, sub: str, role: Role, *,
     label: str = "", title: str = "", **profile: str,
@@ -191,14 +202,7 @@ def record_launch(
     together, compared, and written only where something changed. Otherwise the upserts
     one by one, which make what is missing."""
     given = {name: value for name in ("name", "email", "username") if (value := profile.get(name))}
-    found = session.execute(
-        select(Course, Person, Membership)
-        .select_from(Course)
-        .join(Person, and_(Person.platform_id == platform_id, Person.sub == sub))
-        .join(Membership, and_(Membership.course_id == Course.id, Membership.person_id == Person.id))
-        .where(Course.platform_id == platform_id, Course.lti_context_id == lti_context_id)
-        .options(lazyload(Membership.person))  # the row already has the person
-    ).first()
+    found = session.execute(_LAUNCH_ROWS, {"platform_id": platform_id, "sub": sub, "context_id": lti_context_id}).first()
     if found is None:
         course = upsert_course(session, platform_id, lti_context_id, label, title)
         person = upsert_person(session, platform_id, sub, **given)
@@ -242,6 +246,10 @@ def members(session: Session, course_id: int, role: Role | None = None) -> list[
     return list(session.scalars(query.order_by(Person.name, Person.sub)))
 
 
+_BOUND_ACTIVITY = select(Activity).where(Activity.course_id == bindparam("course_id"),
+                                         Activity.resource_link_id == bindparam("resource_link_id"))
+
+
 def bind_resource_link(
     session: Session,
     course: Course,
@@ -260,9 +268,7 @@ def bind_resource_link(
     new, unconfigured activity, whose kind may come from a custom parameter a
     teacher typed.
     """
-    activity = session.scalar(
-        select(Activity).where(Activity.course_id == course.id, Activity.resource_link_id == resource_link_id)
-    )
+    activity = session.scalar(_BOUND_ACTIVITY, {"course_id": course.id, "resource_link_id": resource_link_id})
     if activity is not None:
         return activity
     # Only an activity of the same platform: the key travels in every launch's custom

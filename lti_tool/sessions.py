@@ -27,7 +27,7 @@ import secrets
 from flask import current_app, g, request
 from flask.sessions import SessionInterface, SessionMixin
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, insert, select, update
 from werkzeug.datastructures import CallbackDict
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
@@ -97,17 +97,21 @@ def load_launch(token: str | None) -> LaunchSession | None:
     return launch
 
 
+#: Built once: a statement made per request costs more CPU than running it.
+_LAUNCH_WITH_ROWS = (
+    select(LaunchSession, Person, Activity)
+    .join(Person, Person.id == LaunchSession.person_id)
+    .outerjoin(Activity, Activity.id == LaunchSession.activity_id)
+    .where(LaunchSession.id == bindparam("session_id"))
+)
+
+
 def _load_with_person_and_activity(session_id: str) -> LaunchSession | None:
     """The session row, and in the same query the person and the activity (with its course)
     every page asks for next (``auth.current_person``, ``auth.activity_in_context``,
     ``auth.current_course``): their ``get`` then finds them in the identity map, two
     queries fewer per page. The identity map holds rows weakly, so the request keeps them."""
-    found = db().execute(
-        select(LaunchSession, Person, Activity)
-        .join(Person, Person.id == LaunchSession.person_id)
-        .outerjoin(Activity, Activity.id == LaunchSession.activity_id)
-        .where(LaunchSession.id == session_id)
-    ).first()
+    found = db().execute(_LAUNCH_WITH_ROWS, {"session_id": session_id}).first()
     if found is None:
         return None
     g.launch_rows = tuple(found)
@@ -183,6 +187,19 @@ class LaunchSessionInterface(SessionInterface):
             set_cookie(response, session.token)
 
 
+#: Built once (see ``_LAUNCH_WITH_ROWS``): a person's live sessions in a course with another role end.
+_END_OTHER_ROLES = (
+    update(LaunchSession)
+    .where(LaunchSession.platform_id == bindparam("the_platform_id"), LaunchSession.course_id == bindparam("the_course_id"),
+           LaunchSession.person_id == bindparam("the_person_id"), LaunchSession.expires_at > bindparam("the_now"),
+           LaunchSession.role != bindparam("the_role"))
+    .values(expires_at=bindparam("the_now"))  # names unlike the columns': UPDATE reserves those
+)
+
+
+_NEW_SESSION = insert(LaunchSession)
+
+
 def start_session(verified: VerifiedLaunch, *, known_kinds: set[str], data: dict | None = None) -> LaunchSession:
     """Record who launched from where, and open their launch session with ``data``.
 
@@ -220,12 +237,8 @@ def start_session(verified: VerifiedLaunch, *, known_kinds: set[str], data: dict
     # a learner who opened two activities of the course (two tabs, or the
     # browser's back button on a phone) keeps both.
     session.connection().execute(  # Core: no ORM objects to keep in step with it
-        update(LaunchSession)
-        .where(LaunchSession.platform_id == platform.id, LaunchSession.course_id == course.id,
-               LaunchSession.person_id == person.id, LaunchSession.expires_at > now,
-               LaunchSession.role != role.value)
-        .values(expires_at=now)
-    )
+        _END_OTHER_ROLES, {"the_platform_id": platform.id, "the_course_id": course.id, "the_person_id": person.id,
+                           "the_now": now, "the_role": role.value})
     activity = None
     if verified.message_type != DEEP_LINKING_REQUEST:
         custom = verified.custom
@@ -243,7 +256,7 @@ def start_session(verified: VerifiedLaunch, *, known_kinds: set[str], data: dict
             activity.lineitem_url = ags["lineitem"]
         if isinstance(ags.get("lineitems"), str):
             activity.lineitems_url = ags["lineitems"]
-    row = LaunchSession(
+    values = dict(
         id=new_session_id(),
         platform_id=platform.id,
         deployment_id=verified.deployment_id,
@@ -263,8 +276,9 @@ def start_session(verified: VerifiedLaunch, *, known_kinds: set[str], data: dict
         last_seen_at=now,
         expires_at=now + dt.timedelta(seconds=current().settings.session_lifetime),
     )
-    session.add(row)
-    return row
+    # Core: the ORM's unit of work for one new row costs more than the INSERT itself.
+    session.connection().execute(_NEW_SESSION, values)
+    return LaunchSession(**values)  # not in the session: the caller reads its id and ids only
 
 
 def _csrf_key() -> str:

@@ -252,9 +252,10 @@ def start_session(verified: VerifiedLaunch, *, known_kinds: set[str], data: dict
             title=str(verified.resource_link.get("title") or ""),
         )
         ags = verified.ags or {}
-        if isinstance(ags.get("lineitem"), str):
+        # Compared first: an attribute set, even to its value, makes the commit flush the row.
+        if isinstance(ags.get("lineitem"), str) and activity.lineitem_url != ags["lineitem"]:
             activity.lineitem_url = ags["lineitem"]
-        if isinstance(ags.get("lineitems"), str):
+        if isinstance(ags.get("lineitems"), str) and activity.lineitems_url != ags["lineitems"]:
             activity.lineitems_url = ags["lineitems"]
     values = dict(
         id=new_session_id(),
@@ -276,6 +277,7 @@ def start_session(verified: VerifiedLaunch, *, known_kinds: set[str], data: dict
         last_seen_at=now,
         expires_at=now + dt.timedelta(seconds=current().settings.session_lifetime),
     )
+    g.launch_rows = (course, person, activity)  # held for the view's ``get``s (see _load_with_person_and_activity)
     # Core: the ORM's unit of work for one new row costs more than the INSERT itself.
     session.connection().execute(_NEW_SESSION, values)
     return LaunchSession(**values)  # not in the session: the caller reads its id and ids only

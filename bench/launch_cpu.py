@@ -1,6 +1,6 @@
 """CPU per launch inside one process: Padu's own cost, without HTTP servers or load generators.
 
-    python bench/launch_cpu.py [--launches 300] [--rounds 5] [--database postgresql://…] [--against DIR]
+    python bench/launch_cpu.py [--launches 300] [--rounds 5] [--postgres] [--against DIR]
 
 A launch here is what ``bench/launch.py`` does over HTTP, through Flask's test
 client: the login initiation (302), an id_token signed by the test platform
@@ -112,7 +112,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--launches", type=int, default=300)
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--database", default="", help="a PostgreSQL URL (a fresh, empty database); SQLite if none")
+    parser.add_argument("--postgres", action="store_true",
+                        help="a fresh database per run on PADU_TEST_POSTGRES_URL's server instead of SQLite")
+    parser.add_argument("--database", default="", help=argparse.SUPPRESS)  # the child's database
     parser.add_argument("--against", type=Path, help="another Padu checkout, measured interleaved with this one")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -126,8 +128,9 @@ def main() -> None:
     figures: dict[str, list[float]] = {name: [] for name in trees}
     for round_number in range(args.rounds):
         for name, tree in trees.items():
-            database = args.database
-            if database:
+            database = ""
+            if args.postgres:
+                sys.path.insert(0, str(REPO))
                 from tests.services import drop_postgres_database, postgres_database
 
                 database = postgres_database()
@@ -137,7 +140,7 @@ def main() -> None:
                 if database:
                     drop_postgres_database(database)
             print(f"round {round_number + 1}: {name:8} {figures[name][-1]:6.2f} ms CPU per launch", flush=True)
-    result: dict = {"database": "postgresql" if args.database else "sqlite", "launches": args.launches,
+    result: dict = {"database": "postgresql" if args.postgres else "sqlite", "launches": args.launches,
                     "rounds": args.rounds}
     for name, values in figures.items():
         result[f"{name}_cpu_ms_median"] = round(statistics.median(values), 2)

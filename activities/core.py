@@ -10,9 +10,12 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import secrets
+from typing import TypeVar
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, select
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy import ForeignKey, Select, String, Text, UniqueConstraint, and_, bindparam, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Mapped, Session, lazyload, mapped_column, relationship
 
 from .db import Base, JsonObject, utcnow
 
@@ -131,35 +134,25 @@ class Activity(Base):
 
 
 def upsert_course(session: Session, platform_id: int, lti_context_id: str, label: str = "", title: str = "") -> Course:
-    course = session.scalar(
-        select(Course).where(Course.platform_id == platform_id, Course.lti_context_id == lti_context_id)
-    )
+    """The course of a launch or a roster, made if new; a label or title given replaces the stored one."""
+    key = (Course.platform_id == platform_id, Course.lti_context_id == lti_context_id)
+    course = session.scalar(select(Course).where(*key))
     if course is None:
-        course = Course(platform_id=platform_id, lti_context_id=lti_context_id)
-        session.add(course)
-    course.label = label or course.label
-    course.title = title or course.title
-    _flush_if_new(session, course)
+        course = _insert_then_read(session, Course, select(Course).where(*key), platform_id=platform_id,
+                                   lti_context_id=lti_context_id, label=label, title=title)
+    _set_changed(course, label=label, title=title)
     return course
 
 
-def _flush_if_new(session: Session, row: Base) -> None:
-    """Flush a row just added, so that it has its id; changes to a known row (often
-    none: the same name again) wait for the next flush or the commit."""
-    if row in session.new:
-        session.flush()
-
-
 def upsert_person(session: Session, platform_id: int, sub: str, **profile: str) -> Person:
-    person = session.scalar(select(Person).where(Person.platform_id == platform_id, Person.sub == sub))
+    """The person a platform calls ``sub``, made if new; a non-empty name, email or username replaces the stored one."""
+    key = (Person.platform_id == platform_id, Person.sub == sub)
+    given = {name: value for name in ("name", "email", "username") if (value := profile.get(name))}
+    person = session.scalar(select(Person).where(*key))
     if person is None:
-        person = Person(platform_id=platform_id, sub=sub)
-        session.add(person)
-    for field_name in ("name", "email", "username"):
-        value = profile.get(field_name)
-        if value:
-            setattr(person, field_name, value)
-    _flush_if_new(session, person)
+        person = _insert_then_read(session, Person, select(Person).where(*key),
+                                   platform_id=platform_id, sub=sub, **given)
+    _set_changed(person, **given)
     return person
 
 
@@ -168,23 +161,81 @@ def upsert_membership(
 ) -> Membership:
     """Record a role. A launch is the truth and marks the person as having launched;
     a roster entry never downgrades what a launch said."""
-    membership = session.scalar(
-        select(Membership).where(Membership.course_id == course.id, Membership.person_id == person.id)
-    )
+    query = select(Membership).where(Membership.course_id == course.id, Membership.person_id == person.id)
+    membership = session.scalar(query)
+    now = utcnow()
     if membership is None:
-        membership = Membership(course_id=course.id, person_id=person.id, role=role.value, source=source)
-        session.add(membership)
+        membership = _insert_then_read(
+            session, Membership, query, course_id=course.id, person_id=person.id, role=role.value, source=source,
+            last_launch_at=now if source == "launch" else None)
+    _record_role(membership, role, source, now)
+    return membership
+
+
+def _record_role(membership: Membership, role: Role, source: str, now: dt.datetime) -> None:
     if source == "launch":
-        membership.role = role.value
-        membership.source = "launch"
-        now = utcnow()
+        _set_changed(membership, role=role.value, source="launch")
         # To the minute, like a session's last_seen_at: a relaunch within it writes nothing.
         if membership.last_launch_at is None or now - membership.last_launch_at >= LAUNCH_MARK_INTERVAL:
             membership.last_launch_at = now
     elif membership.source != "launch":
-        membership.role = role.value
-    _flush_if_new(session, membership)
-    return membership
+        _set_changed(membership, role=role.value)
+
+
+#: Built once: a statement made per call costs more CPU than running it (each launch runs it).
+_LAUNCH_ROWS = (
+    select(Course, Person, Membership)
+    .select_from(Course)
+    .join(Person, and_(Person.platform_id == bindparam("platform_id"), Person.sub == bindparam("sub")))
+    .join(Membership, and_(Membership.course_id == Course.id, Membership.person_id == Person.id))
+    .where(Course.platform_id == bindparam("platform_id"), Course.lti_context_id == bindparam("context_id"))
+    .options(lazyload(Membership.person))  # the row already has the person
+)
+
+
+def record_launch(
+    session: Session, platform_id: int, lti_context_id: str, sub: str, role: Role, *,
+    label: str = "", title: str = "", **profile: str,
+) -> tuple[Course, Person, Membership]:
+    """What a launch says about its course, person and membership, in one query when all
+    three are known (every launch after a person's first in a course): the rows are read
+    together, compared, and written only where something changed. Otherwise the upserts
+    one by one, which make what is missing."""
+    given = {name: value for name in ("name", "email", "username") if (value := profile.get(name))}
+    found = session.execute(_LAUNCH_ROWS, {"platform_id": platform_id, "sub": sub, "context_id": lti_context_id}).first()
+    if found is None:
+        course = upsert_course(session, platform_id, lti_context_id, label, title)
+        person = upsert_person(session, platform_id, sub, **given)
+        return course, person, upsert_membership(session, course, person, role)
+    course, person, membership = found
+    _set_changed(course, label=label, title=title)
+    _set_changed(person, **given)
+    _record_role(membership, role, "launch", utcnow())
+    return course, person, membership
+
+
+_RowT = TypeVar("_RowT", bound=Base)
+
+
+def _insert_then_read(session: Session, model: type[_RowT], query: Select[_RowT], **values: object) -> _RowT:
+    """Insert a row unless its unique key exists, then read it: two first launches of a
+    course (or person, or membership, or link) at once both get the one row, neither a
+    unique violation. ``INSERT … ON CONFLICT DO NOTHING`` waits for a concurrent
+    inserter's commit (PostgreSQL) or its write lock (SQLite) instead of failing, and the
+    read that follows sees the row either way (each statement sees what was committed
+    before it, in PostgreSQL's default READ COMMITTED)."""
+    connection = session.connection()
+    insert = postgresql_insert if connection.dialect.name == "postgresql" else sqlite_insert
+    connection.execute(insert(model).values(**values).on_conflict_do_nothing())
+    return session.scalars(query).one()
+
+
+def _set_changed(row: Base, **values: object) -> None:
+    """Set the attributes whose value differs; an equal value is not even set, so that an
+    unchanged row is not written."""
+    for name, value in values.items():
+        if value and getattr(row, name) != value:
+            setattr(row, name, value)
 
 
 def members(session: Session, course_id: int, role: Role | None = None) -> list[Membership]:
@@ -193,6 +244,10 @@ def members(session: Session, course_id: int, role: Role | None = None) -> list[
     if role is not None:
         query = query.where(Membership.role == role.value)
     return list(session.scalars(query.order_by(Person.name, Person.sub)))
+
+
+_BOUND_ACTIVITY = select(Activity).where(Activity.course_id == bindparam("course_id"),
+                                         Activity.resource_link_id == bindparam("resource_link_id"))
 
 
 def bind_resource_link(
@@ -213,9 +268,7 @@ def bind_resource_link(
     new, unconfigured activity, whose kind may come from a custom parameter a
     teacher typed.
     """
-    activity = session.scalar(
-        select(Activity).where(Activity.course_id == course.id, Activity.resource_link_id == resource_link_id)
-    )
+    activity = session.scalar(_BOUND_ACTIVITY, {"course_id": course.id, "resource_link_id": resource_link_id})
     if activity is not None:
         return activity
     # Only an activity of the same platform: the key travels in every launch's custom
@@ -228,15 +281,13 @@ def bind_resource_link(
         source.resource_link_id = resource_link_id
         session.flush()
         return source
-    activity = Activity(course_id=course.id, resource_link_id=resource_link_id, title=title)
+    values: dict[str, object] = {"course_id": course.id, "resource_link_id": resource_link_id, "title": title,
+                                 "key": secrets.token_urlsafe(12)}
     if source is not None:
-        activity.kind = source.kind
-        activity.settings = dict(source.settings or {})
-        activity.score_maximum = source.score_maximum
-        activity.locale = source.locale
-        activity.title = source.title or title
+        values.update(kind=source.kind, settings=dict(source.settings or {}), score_maximum=source.score_maximum,
+                      locale=source.locale, title=source.title or title)
     elif kind_hint:
-        activity.kind = kind_hint
-    session.add(activity)
-    session.flush()
-    return activity
+        values["kind"] = kind_hint
+    # Two first launches of a link at once: one row, whichever inserts first.
+    return _insert_then_read(session, Activity, select(Activity).where(
+        Activity.course_id == course.id, Activity.resource_link_id == resource_link_id), **values)

@@ -27,12 +27,12 @@ import secrets
 from flask import current_app, g, request
 from flask.sessions import SessionInterface, SessionMixin
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import update
+from sqlalchemy import bindparam, insert, select, update
 from werkzeug.datastructures import CallbackDict
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
-from activities.core import bind_resource_link, upsert_course, upsert_membership, upsert_person
+from activities.core import Activity, Person, bind_resource_link, record_launch
 from activities.db import utcnow
 
 from .lti1p3.deep_linking import activity_for_new_link
@@ -84,7 +84,7 @@ def load_launch(token: str | None) -> LaunchSession | None:
         session_id = _serializer().loads(token, max_age=current().settings.session_lifetime)
     except BadSignature:
         return None
-    launch = db().get(LaunchSession, session_id)
+    launch = _load_with_person_and_activity(session_id)
     now = utcnow()
     if launch is None or launch.expires_at <= now:
         return None
@@ -95,6 +95,27 @@ def load_launch(token: str | None) -> LaunchSession | None:
         launch.last_seen_at = now
         db().commit()
     return launch
+
+
+#: Built once: a statement made per request costs more CPU than running it.
+_LAUNCH_WITH_ROWS = (
+    select(LaunchSession, Person, Activity)
+    .join(Person, Person.id == LaunchSession.person_id)
+    .outerjoin(Activity, Activity.id == LaunchSession.activity_id)
+    .where(LaunchSession.id == bindparam("session_id"))
+)
+
+
+def _load_with_person_and_activity(session_id: str) -> LaunchSession | None:
+    """The session row, and in the same query the person and the activity (with its course)
+    every page asks for next (``auth.current_person``, ``auth.activity_in_context``,
+    ``auth.current_course``): their ``get`` then finds them in the identity map, two
+    queries fewer per page. The identity map holds rows weakly, so the request keeps them."""
+    found = db().execute(_LAUNCH_WITH_ROWS, {"session_id": session_id}).first()
+    if found is None:
+        return None
+    g.launch_rows = tuple(found)
+    return found[0]
 
 
 def _cookie_owner(token: str) -> tuple[int, int] | None:
@@ -166,6 +187,19 @@ class LaunchSessionInterface(SessionInterface):
             set_cookie(response, session.token)
 
 
+#: Built once (see ``_LAUNCH_WITH_ROWS``): a person's live sessions in a course with another role end.
+_END_OTHER_ROLES = (
+    update(LaunchSession)
+    .where(LaunchSession.platform_id == bindparam("the_platform_id"), LaunchSession.course_id == bindparam("the_course_id"),
+           LaunchSession.person_id == bindparam("the_person_id"), LaunchSession.expires_at > bindparam("the_now"),
+           LaunchSession.role != bindparam("the_role"))
+    .values(expires_at=bindparam("the_now"))  # names unlike the columns': UPDATE reserves those
+)
+
+
+_NEW_SESSION = insert(LaunchSession)
+
+
 def start_session(verified: VerifiedLaunch, *, known_kinds: set[str], data: dict | None = None) -> LaunchSession:
     """Record who launched from where, and open their launch session with ``data``.
 
@@ -184,19 +218,18 @@ def start_session(verified: VerifiedLaunch, *, known_kinds: set[str], data: dict
     if role is None:
         raise Forbidden(f"roles {verified.roles!r} give no access to Padu")
     context = verified.context
-    course = upsert_course(session, platform.id, context["id"], str(context.get("label") or ""), str(context.get("title") or ""))
-    nrps = verified.nrps or {}
-    if isinstance(nrps.get("context_memberships_url"), str):
-        course.memberships_url = nrps["context_memberships_url"]
     claims = verified.claims
     ext = verified.claim("ext") or {}
-    person = upsert_person(
-        session, platform.id, claims["sub"],
+    course, person, _membership = record_launch(
+        session, platform.id, context["id"], claims["sub"], role,
+        label=str(context.get("label") or ""), title=str(context.get("title") or ""),
         name=str(claims.get("name") or " ".join(filter(None, [claims.get("given_name"), claims.get("family_name")]))),
         email=str(claims.get("email") or ""),
         username=str(ext.get("user_username") or "") if isinstance(ext, dict) else "",
     )
-    upsert_membership(session, course, person, role)
+    nrps = verified.nrps or {}
+    if isinstance(nrps.get("context_memberships_url"), str) and course.memberships_url != nrps["context_memberships_url"]:
+        course.memberships_url = nrps["context_memberships_url"]
     now = utcnow()
     # A newer launch in the same course is the truth about this person's roles:
     # their older sessions there with another role end, so an old staff token
@@ -204,12 +237,8 @@ def start_session(verified: VerifiedLaunch, *, known_kinds: set[str], data: dict
     # a learner who opened two activities of the course (two tabs, or the
     # browser's back button on a phone) keeps both.
     session.connection().execute(  # Core: no ORM objects to keep in step with it
-        update(LaunchSession)
-        .where(LaunchSession.platform_id == platform.id, LaunchSession.course_id == course.id,
-               LaunchSession.person_id == person.id, LaunchSession.expires_at > now,
-               LaunchSession.role != role.value)
-        .values(expires_at=now)
-    )
+        _END_OTHER_ROLES, {"the_platform_id": platform.id, "the_course_id": course.id, "the_person_id": person.id,
+                           "the_now": now, "the_role": role.value})
     activity = None
     if verified.message_type != DEEP_LINKING_REQUEST:
         custom = verified.custom
@@ -223,11 +252,12 @@ def start_session(verified: VerifiedLaunch, *, known_kinds: set[str], data: dict
             title=str(verified.resource_link.get("title") or ""),
         )
         ags = verified.ags or {}
-        if isinstance(ags.get("lineitem"), str):
+        # Compared first: an attribute set, even to its value, makes the commit flush the row.
+        if isinstance(ags.get("lineitem"), str) and activity.lineitem_url != ags["lineitem"]:
             activity.lineitem_url = ags["lineitem"]
-        if isinstance(ags.get("lineitems"), str):
+        if isinstance(ags.get("lineitems"), str) and activity.lineitems_url != ags["lineitems"]:
             activity.lineitems_url = ags["lineitems"]
-    row = LaunchSession(
+    values = dict(
         id=new_session_id(),
         platform_id=platform.id,
         deployment_id=verified.deployment_id,
@@ -247,8 +277,10 @@ def start_session(verified: VerifiedLaunch, *, known_kinds: set[str], data: dict
         last_seen_at=now,
         expires_at=now + dt.timedelta(seconds=current().settings.session_lifetime),
     )
-    session.add(row)
-    return row
+    g.launch_rows = (course, person, activity)  # held for the view's ``get``s (see _load_with_person_and_activity)
+    # Core: the ORM's unit of work for one new row costs more than the INSERT itself.
+    session.connection().execute(_NEW_SESSION, values)
+    return LaunchSession(**values)  # not in the session: the caller reads its id and ids only
 
 
 def _csrf_key() -> str:

@@ -18,7 +18,7 @@ import jwt
 from jwt.utils import base64url_decode
 from pylti1p3.exception import LtiException
 from pylti1p3.message_validators import get_validators
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -119,11 +119,17 @@ class VerifiedLaunch:
         return url if isinstance(url, str) else None  # the platform's JSON may hold anything here
 
 
+# Statements every launch runs, built once: building one costs more CPU than running it.
+_READ_STATE = select(LoginState.nonce, LoginState.platform_id, LoginState.expires_at).where(
+    LoginState.state == bindparam("state"))
+_CONSUME_STATE = delete(LoginState).where(LoginState.state == bindparam("state")).returning(LoginState.state)
+_USE_NONCE_POSTGRESQL = postgresql_insert(UsedNonce).on_conflict_do_nothing().returning(UsedNonce.nonce)
+_USE_NONCE_SQLITE = sqlite_insert(UsedNonce).on_conflict_do_nothing().returning(UsedNonce.nonce)
+
+
 def _read_state(session: Session, state: str) -> LoginState:
     """The login state the launch names, read but not yet used up (see :func:`_consume_state`)."""
-    row = session.connection().execute(
-        select(LoginState.nonce, LoginState.platform_id, LoginState.expires_at).where(LoginState.state == state)
-    ).first()
+    row = session.connection().execute(_READ_STATE, {"state": state}).first()
     if row is None:
         raise exc.StateInvalid("state is unknown or was already used")
     nonce, platform_id, expires_at = row
@@ -135,9 +141,7 @@ def _read_state(session: Session, state: str) -> LoginState:
 def _consume_state(session: Session, state: str) -> bool:
     """Delete the login state; True for the one request that did (the delete is committed
     with the launch, or on its refusal: see :func:`verify_launch`)."""
-    deleted = session.connection().execute(
-        delete(LoginState).where(LoginState.state == state).returning(LoginState.state)
-    ).first()
+    deleted = session.connection().execute(_CONSUME_STATE, {"state": state}).first()
     return deleted is not None
 
 
@@ -231,13 +235,9 @@ def _use_nonce(session: Session, platform: Platform, nonce: str) -> None:
     if secrets.randbelow(SWEEP_ONE_IN) == 0:
         session.execute(delete(UsedNonce).where(UsedNonce.expires_at < now))
     connection = session.connection()  # Core statements: the ORM adds nothing to these
-    insert = postgresql_insert if connection.dialect.name == "postgresql" else sqlite_insert
+    statement = _USE_NONCE_POSTGRESQL if connection.dialect.name == "postgresql" else _USE_NONCE_SQLITE
     inserted = connection.execute(
-        insert(UsedNonce)
-        .values(platform_id=platform.id, nonce=nonce, expires_at=now + NONCE_MEMORY)
-        .on_conflict_do_nothing()
-        .returning(UsedNonce.nonce)
-    ).first()
+        statement, {"platform_id": platform.id, "nonce": nonce, "expires_at": now + NONCE_MEMORY}).first()
     if inserted is None:
         raise exc.NonceReused("nonce was already used")
 

@@ -20,7 +20,7 @@ import datetime as dt
 import logging
 from typing import TYPE_CHECKING
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session
 
 import moodle_client as mc
@@ -72,9 +72,13 @@ def dedup_key(course_id: int) -> str:
     return f"{JOB_KIND}:{course_id}"
 
 
+#: Built once: every launch asks (a statement built per call costs more than running it).
+_CONNECTED = select(Connection.platform_id).where(Connection.platform_id == bindparam("platform_id"))
+
+
 def request(session: Session, course: Course | None) -> Job | None:
     """Queue a sync of the course inside the caller's transaction, if its platform has a token."""
-    if course is None or session.get(Connection, course.platform_id) is None:
+    if course is None or session.scalar(_CONNECTED, {"platform_id": course.platform_id}) is None:
         return None
     return enqueue(session, JOB_KIND, {"course_id": course.id}, platform_id=course.platform_id,
                    dedup_key=dedup_key(course.id))
@@ -82,7 +86,7 @@ def request(session: Session, course: Course | None) -> Job | None:
 
 def after_launch(session: Session, cache: Cache, course: Course | None) -> Job | None:
     """At a launch: queue a sync (never wait for it) unless one was queued lately."""
-    if course is None or session.get(Connection, course.platform_id) is None:
+    if course is None or session.scalar(_CONNECTED, {"platform_id": course.platform_id}) is None:
         return None
     if not cache.add(f"moodle-sync:{course.id}", 1, int(LAUNCH_INTERVAL.total_seconds())):
         return None

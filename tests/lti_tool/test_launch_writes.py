@@ -105,3 +105,15 @@ def test_a_platform_removed_behind_the_cache_is_refused_not_a_500(connected):
     refused = requests.post(url, data=fields(), allow_redirects=False)
     assert 400 <= refused.status_code < 500, refused.status_code
     assert requests.post(url, data=fields(), allow_redirects=False).status_code == 400  # and forgotten
+
+
+def test_a_page_reads_its_launch_session_person_and_activity_in_one_query(connected):
+    connected.launch("4")  # the platform's origins for the page's CSP are cached now
+    browser, action, fields = _launch_parts(connected)
+    posted = browser.session.post(action, data=fields, allow_redirects=False)
+    engine = connected.padu.runtime.engine
+    with _recorded(engine) as page:
+        landing = browser.session.get(urljoin(action, posted.headers["Location"]))
+    assert landing.status_code == 200
+    assert "Budi Santoso" in landing.text  # the person, from that one query
+    assert page == ["SELECT"], page

@@ -136,12 +136,14 @@ def test_database_restart_under_load_gives_503_pages_never_a_500(tmp_path, lms, 
         time.sleep(2)
         proxy.cut()
         time.sleep(2)
+        _wait_until(lambda: _outage_answers(seen) > 0, seconds=20)  # a loaded machine answers late
         proxy.restore()
-        time.sleep(3)
+        served = seen[("page", 200)]
+        _wait_until(lambda: seen[("page", 200)] > served, seconds=30)  # served again, no restart
         stop.set()
         for thread in browsers:
             thread.join(60)
-        outage = sum(count for (_step, status), count in seen.items() if status == 503)
+        outage = _outage_answers(seen)
         print("answers:", dict(seen))
         assert not wrong, wrong[:5]
         assert outage > 0, "no request met the outage; the test proves nothing"
@@ -154,6 +156,16 @@ def test_database_restart_under_load_gives_503_pages_never_a_500(tmp_path, lms, 
         padu.stop()
         proxy.stop()
 
+
+
+def _outage_answers(seen: Counter) -> int:
+    return sum(count for (_step, status), count in list(seen.items()) if status == 503)
+
+
+def _wait_until(condition, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.1)
 
 
 @pytest.mark.browser

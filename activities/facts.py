@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import functools
 from collections.abc import Collection, Hashable, Mapping
 from typing import Protocol, runtime_checkable
 
@@ -39,7 +40,7 @@ class Status(str, enum.Enum):
     DONE = "done"
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, slots=True)
 class Progress:
     """Progress such as "1 of 2", as numbers: ``done`` of ``needed``, counting what ``key`` names.
 
@@ -67,16 +68,21 @@ class Step(str, enum.Enum):
     MEET_COACH = "meet_coach"  # a coaching session is still to be held
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, slots=True)
 class NextStep:
     step: Step
     #: The activity the step happens in, when there is one (a coaching session has none).
     activity_id: int | None = None
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, slots=True)
 class Fact:
     """One learner's standing as one provider sees it.
+
+    Frozen, so learners in the same place may share one: a provider answering
+    for a cohort of thousands builds each distinct fact once (:func:`counted`
+    does), which keeps a course-wide read from allocating (and the garbage
+    collector from walking) tens of thousands of equal objects.
 
     ``value`` is the measured thing (an index, a count, a yes/no) or None when
     there is nothing to measure yet; ``band`` a named level where the activity
@@ -141,6 +147,12 @@ def counted(key: str, done: int, needed: int, *, next_step: NextStep | None, sta
     ``started`` says whether the learner did anything at all (a submission
     waiting for review is started though nothing is counted yet).
     """
+    return _counted(key, done, needed, next_step, started)
+
+
+@functools.lru_cache(maxsize=4096)
+def _counted(key: str, done: int, needed: int, next_step: NextStep | None, started: bool) -> Fact:
+    """:func:`counted`, one shared fact per distinct answer (facts are frozen)."""
     if done >= needed:
         status, next_step = Status.DONE, None
     elif started or done > 0:

@@ -9,8 +9,9 @@ sharing the learners, and 300 grades Moodle refused:
 - the page as served, ``GET /c/<course>/dashboard`` through the real app (launch session, roster refresh
   request, template with 50 learners a page): computed afresh (``?fresh=1``; what the first visit of a
   minute pays), best of three; and within the minute the page reuses its figures
-  (lti_tool/dashboard/boards.py), paging and filtering, the worst of six; target <= 300 ms. Also the
-  largest page's size, the CSV of all 5,000 rows, and the statements one computation runs.
+  (lti_tool/dashboard/boards.py), paging and filtering, the worst of six; target <= 300 ms for both, and
+  whether each meets it is printed. Also the largest page's size, the CSV of all 5,000 rows, and the
+  statements one computation runs.
 """
 
 from __future__ import annotations
@@ -45,6 +46,12 @@ _spec.loader.exec_module(gating_bench)
 LEARNERS = gating_bench.LEARNERS
 COACHES = 50
 FAILED = 300
+#: Issue 14: the page answers in this many milliseconds, computed afresh or reused.
+TARGET_MS = 300.0
+
+
+def verdict(ms: float) -> str:
+    return f"target <= {TARGET_MS:.0f} ms {'met' if ms <= TARGET_MS else 'NOT met'}"
 
 
 def prepare(factory) -> tuple[int, int]:
@@ -141,6 +148,9 @@ def main() -> None:
         print(f"page GET {page} within the minute (pages, name filter, at-risk filter): best {min(warm) * 1000:.0f} "
               f"ms, worst {max(warm) * 1000:.0f} ms; largest page {size / 1024:.0f} KB uncompressed (50 of "
               f"{LEARNERS} learners a page); CSV of every row {csv_seconds * 1000:.0f} ms ({len(exported) / 1024:.0f} KB)")
+        print(f"cold path (computed afresh, best): {best * 1000:.0f} ms: {verdict(best * 1000)}")
+        print(f"warm path (reused within the minute, worst): {max(warm) * 1000:.0f} ms: "
+              f"{verdict(max(warm) * 1000)}")
         print(f"load average while measuring: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores "
               "(wall time on a shared machine runs long)")
     print(json.dumps({
@@ -150,7 +160,8 @@ def main() -> None:
         "page_fresh_ms": round(best * 1000, 1), "page_fresh_first_ms": round(cold[0] * 1000, 1),
         "page_ms": round(max(warm) * 1000, 1), "page_best_ms": round(min(warm) * 1000, 1),
         "page_kb": round(size / 1024, 1), "csv_ms": round(csv_seconds * 1000, 1),
-        "load_average": round(os.getloadavg()[0], 2), "targets": {"page_ms": 300},
+        "load_average": round(os.getloadavg()[0], 2), "targets": {"page_ms": TARGET_MS},
+        "cold_target_met": best * 1000 <= TARGET_MS, "warm_target_met": max(warm) * 1000 <= TARGET_MS,
     }))
 
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Collection
-from typing import Any
+from collections.abc import Collection, Sequence
+from typing import Any, NamedTuple
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -28,8 +28,7 @@ from .settings import settings_of
 TASKS_KEY = "coaching.tasks_accepted"
 
 
-@dataclasses.dataclass(frozen=True)
-class _TaskState:
+class _TaskState(NamedTuple):
     activity_id: int
     status: SubmissionStatus
     #: The accepted score as a percentage of its maximum; None unless accepted.
@@ -65,12 +64,16 @@ def _task_states(
     ).all()
     states: dict[int, list[_TaskState]] = defaultdict(list)
     for learner_id, activity_id, status, score, maximum in rows:
-        status = SubmissionStatus(status)
+        status = _STATUSES[status]
         percent = None
         if status is SubmissionStatus.ACCEPTED and score is not None and maximum:
             percent = 100.0 * score / maximum
         states[learner_id].append(_TaskState(activity_id, status, percent))
     return states
+
+
+#: A stored status → its member, without the enum's lookup call for each of thousands of rows.
+_STATUSES = {status.value: status for status in SubmissionStatus}
 
 
 def _is_accepted(state: _TaskState, min_percent: float | None) -> bool:
@@ -130,10 +133,12 @@ class TasksAccepted:
         if self.activity_ids is not None:
             tasks = [task for task in tasks if task in self.activity_ids]
         chosen = set(tasks)
+        every = self.activity_ids is None
         needed = len(tasks) if self.needed is None else self.needed
         facts = {}
         for learner_id in dict.fromkeys(learner_ids):
-            mine = [state for state in read.states.get(learner_id, ()) if state.activity_id in chosen]
+            found = read.states.get(learner_id, ())
+            mine = found if every else [state for state in found if state.activity_id in chosen]
             done = sum(1 for state in mine if _is_accepted(state, self.min_percent))
             facts[learner_id] = counted(TASKS_KEY, done, needed, next_step=_next_task(tasks, mine),
                                         started=bool(mine))
@@ -143,7 +148,7 @@ class TasksAccepted:
         return self.facts_from(self.read(session, course_id, learner_ids), learner_ids)
 
 
-def _next_task(tasks: list[int], mine: list[_TaskState]) -> NextStep | None:
+def _next_task(tasks: list[int], mine: Sequence[_TaskState]) -> NextStep | None:
     """A revision asked for first (the coach waits on it), then a task not handed in, then waiting."""
     by_task = {state.activity_id: state.status for state in mine}
     for task_id in tasks:
@@ -199,14 +204,23 @@ class ReviewsWaiting:
                            *_among(Submission.learner_id, ids))
                     .order_by(Submission.last_submitted_at, Submission.id)):
                 waiting[learner_id].append((activity_id, since))
+        nothing = Fact(status=Status.DONE, value=0, progress=Progress(done=0, needed=0, key=REVIEWS_WAITING_KEY))
+        seen: dict[tuple[int, int, int], Fact] = {}  # equal facts are shared (they are frozen)
         facts = {}
         for learner_id in ids:
-            mine = waiting.get(learner_id, [])
+            mine = waiting.get(learner_id)
+            if not mine:
+                facts[learner_id] = nothing
+                continue
             overdue = sum(1 for activity_id, since in mine if now - since > targets[activity_id])
-            facts[learner_id] = Fact(
-                status=Status.IN_PROGRESS if mine else Status.DONE, value=overdue,
-                progress=Progress(done=len(mine) - overdue, needed=len(mine), key=REVIEWS_WAITING_KEY),
-                next_step=NextStep(Step.WAIT_FOR_REVIEW, mine[0][0]) if mine else None)
+            key = (overdue, len(mine), mine[0][0])
+            fact = seen.get(key)
+            if fact is None:
+                fact = seen[key] = Fact(
+                    status=Status.IN_PROGRESS, value=overdue,
+                    progress=Progress(done=len(mine) - overdue, needed=len(mine), key=REVIEWS_WAITING_KEY),
+                    next_step=NextStep(Step.WAIT_FOR_REVIEW, mine[0][0]))
+            facts[learner_id] = fact
         return facts
 
 

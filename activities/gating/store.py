@@ -144,11 +144,19 @@ def standings_for(
             overridden[learner_id].add(phase_id)
     result: dict[int, list[PhaseStanding]] = {}
     unstored = []
+    # A cohort of thousands has a handful of distinct stored sets: each is worked out once.
+    seen: dict[tuple[tuple[bool, ...], frozenset[int]], list[PhaseStanding]] = {}
     for learner_id in ids:
-        if learner_id in incomplete or len(met.get(learner_id, ())) != len(phase_ids):
+        mine = met.get(learner_id)
+        if learner_id in incomplete or mine is None or len(mine) != len(phase_ids):
             unstored.append(learner_id)
-        else:
-            result[learner_id] = standings(plan, met[learner_id], overridden[learner_id], now)
+            continue
+        flags = tuple(mine[phase_id] for phase_id in phase_ids)
+        skipped = frozenset(overridden.get(learner_id, ()))
+        found = seen.get((flags, skipped))
+        if found is None:
+            found = seen[(flags, skipped)] = standings(plan, mine, skipped, now)
+        result[learner_id] = list(found)
     if unstored:
         for learner_id, statuses in states_for(session, plan, unstored, now).items():
             result[learner_id] = [standing(status) for status in statuses]

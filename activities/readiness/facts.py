@@ -2,8 +2,9 @@
 
 Phase gating asks "has this learner done the readiness check, and reached
 which band?" for a whole cohort; the answer comes from
-:func:`.results.standings`, the same code that decides the kept attempt for
-the learner's page and the gradebook, so they never disagree.
+:func:`.results.kept_of`, the same code that decides the kept attempt for
+the learner's page and the gradebook, so they never disagree (:func:`.results.kept_outcomes` reads only
+the columns that choice needs: the course dashboard asks for 5,000 learners at once).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from sqlalchemy.orm import Session
 from ..core import Activity
 from ..facts import Fact, NextStep, Progress, Status, Step
 from .exceptions import NotAReadinessCheck
-from .results import Standing, standings
+from .results import Kept, kept_outcomes
 
 KEY = "readiness.result"
 #: What the progress counts: a submitted (kept) result, one of one.
@@ -39,18 +40,32 @@ class ReadinessResult:
             # An activity of another course (perhaps another agency's Moodle) is never read.
             raise NotAReadinessCheck(f"activity {self.activity_id} is not a readiness check of course {course_id}")
         ids = list(dict.fromkeys(learner_ids))
-        found = standings(session, activity, ids) if ids else {}
-        return {learner_id: _fact(activity.id, found.get(learner_id)) for learner_id in ids}
+        found = kept_outcomes(session, activity, ids) if ids else {}
+        # Facts are frozen: learners in the same place share one (a cohort is thousands of learners
+        # and a handful of distinct facts).
+        not_started = Fact(status=Status.NOT_STARTED, value=None, progress=_NOTHING_YET,
+                           next_step=NextStep(Step.START, activity.id))
+        in_progress = Fact(status=Status.IN_PROGRESS, value=None, progress=_NOTHING_YET,
+                           next_step=NextStep(Step.CONTINUE, activity.id))
+        done: dict[tuple[float | None, str | None], Fact] = {}
+        facts = {}
+        for learner_id in ids:
+            standing = found.get(learner_id)
+            facts[learner_id] = (not_started if standing is None
+                                 else in_progress if standing.kept is None
+                                 else _done(standing, done))
+        return facts
 
 
-def _fact(activity_id: int, standing: Standing | None) -> Fact:
-    if standing is not None and standing.result is not None:
-        result = standing.result
-        # A learner with a result may be retaking the check; the kept result still counts.
-        return Fact(status=Status.DONE, value=result.index, band=result.band.value,
-                    progress=Progress(done=1, needed=1, key=SUBMITTED))
-    if standing is not None and standing.in_progress:
-        return Fact(status=Status.IN_PROGRESS, value=None, progress=Progress(done=0, needed=1, key=SUBMITTED),
-                    next_step=NextStep(Step.CONTINUE, activity_id))
-    return Fact(status=Status.NOT_STARTED, value=None, progress=Progress(done=0, needed=1, key=SUBMITTED),
-                next_step=NextStep(Step.START, activity_id))
+_NOTHING_YET = Progress(done=0, needed=1, key=SUBMITTED)
+_SUBMITTED = Progress(done=1, needed=1, key=SUBMITTED)
+
+
+def _done(standing: Kept, seen: dict[tuple[float | None, str | None], Fact]) -> Fact:
+    """The fact of a kept result (a learner retaking the check keeps it meanwhile)."""
+    assert standing.kept is not None
+    key = (standing.kept.overall_index, standing.kept.band)
+    fact = seen.get(key)
+    if fact is None:
+        fact = seen[key] = Fact(status=Status.DONE, value=key[0], band=key[1], progress=_SUBMITTED)
+    return fact

@@ -16,10 +16,11 @@ Switching the calendar off stops the changes; the events already in Moodle stay
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import html
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from ..core import Course
@@ -124,3 +125,24 @@ def _queue(session: Session, link: CalendarLink, event: JsonObject | None, now: 
 def link_of(session: Session, meeting_id: int) -> CalendarLink | None:
     """The meeting's link to its Moodle event (its ``moodle_event_id``), or None."""
     return session.get(CalendarLink, meeting_id)
+
+
+@dataclasses.dataclass(frozen=True)
+class CalendarStatus:
+    """What staff see of a course's calendar link: events in Moodle, changes waiting, and changes
+    that may have reached Moodle without an answer (never repeated, so worth a look in Moodle)."""
+
+    in_moodle: int
+    waiting: int
+    uncertain: int
+
+
+def status_of(session: Session, course_id: int) -> CalendarStatus:
+    in_moodle = session.scalar(select(func.count()).select_from(CalendarLink).where(
+        CalendarLink.course_id == course_id, CalendarLink.moodle_event_id.is_not(None))) or 0
+    unsent = (CalendarChange.course_id == course_id, CalendarChange.sent_at.is_(None))
+    waiting = session.scalar(select(func.count(CalendarChange.id)).where(
+        *unsent, CalendarChange.attempted_at.is_(None))) or 0
+    uncertain = session.scalar(select(func.count(CalendarChange.id)).where(
+        *unsent, CalendarChange.attempted_at.is_not(None))) or 0
+    return CalendarStatus(in_moodle=in_moodle, waiting=waiting, uncertain=uncertain)

@@ -18,7 +18,8 @@ from flask_babel import gettext as _
 
 from activities.core import Role
 from activities.moodle import store
-from activities.moodle.calendar import set_calendar
+from activities.moodle.calendar import CalendarStatus, set_calendar
+from activities.moodle.calendar import status_of as calendar_status
 from activities.moodle.models import Connection, CourseSync
 from activities.moodle.notifications import SWITCHES, set_switches
 
@@ -37,6 +38,7 @@ class Status:
     #: (section title, [(cmid, "name (modname)")]) in course-page order.
     sections: list[tuple[str, list[tuple[int, str]]]]
     missing: tuple[str, ...]
+    calendar: CalendarStatus
 
     @property
     def synced_at(self) -> dt.datetime | None:
@@ -53,7 +55,8 @@ def status_of(course_id: int, platform_id: int) -> Status:
                          [(m.cmid, f"{m.name} ({m.modname})") for m in rows]))
     row = connection.connection_of(session, platform_id)
     return Status(connection=row, sync=session.get(CourseSync, course_id), sections=sections,
-                  missing=tuple(row.missing_functions or ()) if row else ())
+                  missing=tuple(row.missing_functions or ()) if row else (),
+                  calendar=calendar_status(session, course_id))
 
 
 def _section_title(number: int, name: str) -> str:

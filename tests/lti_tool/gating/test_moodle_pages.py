@@ -88,6 +88,7 @@ def test_staff_switch_the_phase_groups_the_messages_and_the_calendar(course):
     assert 'id="moodle-phase_groups" name="phase_groups" value="on" checked' in saved.text
     assert 'id="moodle-calendar" name="calendar" value="on" checked' in saved.text
     assert "Masukkan pertemuan fase jarak jauh dan klasikal ke kalender kursus Moodle" in text_of(saved)
+    assert "Pertemuan di kalender Moodle: 0; perubahan yang menunggu dikirim: 0." in text_of(saved)
     with padu.session() as db:
         row = db.get(CourseSync, course_id)
         assert row.phase_groups and row.notify_revision_since is not None and row.calendar

@@ -15,7 +15,7 @@ from activities.gating import service as gating
 from activities.jobs import Job, JobError, JobStatus
 from activities.meetings import service as meetings
 from activities.moodle import store
-from activities.moodle.calendar import link_of, set_calendar
+from activities.moodle.calendar import CalendarStatus, link_of, set_calendar, status_of
 from activities.moodle.models import CalendarChange
 from lti_tool.moodle import calendar
 from lti_tool.moodle.connection import REQUIRED
@@ -103,6 +103,7 @@ def test_an_edited_meeting_updates_its_event(db, settings, http, program, learne
     assert event["name"] == "Tatap muka Fase 2 (diundur)"
     assert (event["timestart"], event["timeduration"]) == (int(START.timestamp()) + 3600, 3 * 3600)
     assert _sync(db, settings, http) == 0 and len(site.events) == 1
+    assert status_of(db, learners.course.id) == CalendarStatus(in_moodle=1, waiting=0, uncertain=0)
 
 
 def test_several_edits_before_a_send_reach_moodle_as_the_last_one(db, settings, http, program, learners, site):
@@ -177,6 +178,7 @@ def test_an_unanswered_create_is_never_repeated(db, settings, http, program, lea
     calendar.queue_due(db)
     db.commit()
     change = db.scalar(select(CalendarChange))
+    assert status_of(db, learners.course.id) == CalendarStatus(in_moodle=0, waiting=1, uncertain=0)
     site.fail_after = {"core_calendar_create_calendar_events"}  # Moodle made it, then answered 500
     with pytest.raises(JobError) as failed:
         calendar.send(db, settings.secret_key, http, settings.http_timeout, change)
@@ -185,6 +187,7 @@ def test_an_unanswered_create_is_never_repeated(db, settings, http, program, lea
     with pytest.raises(JobError):
         calendar.send(db, settings.secret_key, http, settings.http_timeout, change)
     assert len(site.events) == 1 and site.writes() == ["core_calendar_create_calendar_events"]
+    assert status_of(db, learners.course.id) == CalendarStatus(in_moodle=0, waiting=0, uncertain=1)
 
 
 def test_a_worker_restart_creates_nothing_twice(tmp_path, site):

@@ -8,8 +8,8 @@ every kind.
 
 Registered today are the kinds with a real handler: the AGS score delivery
 (rows of the grade outbox), the NRPS roster refresh and the Moodle course sync
-(completion, grades, groups) and the Moodle messages (rows of ``job``). The Moodle
-calendar is added here when its handler exists — a name, a handler, two phrases for Padu's reasons; see
+(completion, grades, groups), the Moodle messages and the meetings' Moodle calendar
+changes (rows of ``job``). A new kind is a name, a handler, two phrases for Padu's reasons; see
 "Adding a kind" in :mod:`activities.jobs`.
 """
 
@@ -28,6 +28,7 @@ from activities.jobs import JOBS, Job, JobError, Queue
 from . import grade_delivery
 from .lti1p3 import nrps
 from .lti1p3.exceptions import ServiceError
+from .moodle import calendar as moodle_calendar
 from .moodle import messages as moodle_messages
 from .moodle import sync as moodle_sync
 from .runtime import Runtime
@@ -67,9 +68,11 @@ MOODLE_SYNC = Kind(moodle_sync.JOB_KIND, moodle_sync.run_job, title="the Moodle 
                    doing="read the course from Moodle")
 MOODLE_MESSAGE = Kind(moodle_messages.JOB_KIND, moodle_messages.run_job, title="the Moodle message",
                       doing="send this Moodle message")
+MOODLE_CALENDAR = Kind(moodle_calendar.JOB_KIND, moodle_calendar.run_job, title="the Moodle calendar change",
+                       doing="change this meeting's Moodle calendar event")
 
 #: The kinds stored in the ``job`` table, by name.
-KINDS: dict[str, Kind] = {kind.name: kind for kind in (ROSTER_REFRESH, MOODLE_SYNC, MOODLE_MESSAGE)}
+KINDS: dict[str, Kind] = {kind.name: kind for kind in (ROSTER_REFRESH, MOODLE_SYNC, MOODLE_MESSAGE, MOODLE_CALENDAR)}
 
 #: Every queue a worker serves, grades first. A worker claims only the ``job`` rows of kinds it knows.
 QUEUES: tuple[Queue, ...] = (

@@ -52,6 +52,7 @@ from activities.jobs import BATCH, MAX_ATTEMPTS, JobError, Queue
 
 from . import heartbeat, housekeeping
 from .job_kinds import QUEUES, Kind, kind_of, wave_kind
+from .moodle import calendar as moodle_calendar
 from .moodle import messages as moodle_messages
 from .moodle import sync as moodle_sync
 from .runtime import Runtime
@@ -371,6 +372,8 @@ def run_forever(runtime: Runtime, stop: threading.Event | None = None) -> None:
                     moodle_sync.enqueue_periodic(runtime)
                     # The Moodle messages the programs switched on, collected every minute.
                     moodle_messages.queue_periodic(runtime)
+                    # The meetings' Moodle calendar events the programs switched on, every minute.
+                    moodle_calendar.queue_periodic(runtime)
             except Exception:  # the worker's outermost boundary: outlive a database or Redis hiccup
                 log.exception("worker: poll failed; retrying after a pause")
             stop.wait(runtime.settings.worker_poll_seconds)

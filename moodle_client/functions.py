@@ -187,6 +187,17 @@ def create_calendar_events(client: MoodleClient, events: Iterable[NewCalendarEve
     )
 
 
+def delete_calendar_events(client: MoodleClient, eventids: Iterable[int], *, repeat: bool = False) -> None:
+    """core_calendar_delete_calendar_events (calendar/externallib.php: ``events[i][eventid]`` and
+    ``events[i][repeat]``; the answer is ``null``). An id that names no event raises
+    RecordNotFound (``invalidrecord``, from ``calendar_event::load``) and, Moodle deleting in one
+    transaction, nothing of that call is deleted. Deleting twice removes nothing more, so this is retried."""
+    client.call(
+        "core_calendar_delete_calendar_events",
+        events=[{"eventid": eventid, "repeat": repeat} for eventid in eventids],
+    )
+
+
 def send_instant_messages(client: MoodleClient, messages: Iterable[NewMessage]) -> list[SentMessage]:
     """core_message_send_instant_messages, in the order sent. A refused message
     is a result with ``sent`` False, not an exception. Text in FORMAT_HTML comes

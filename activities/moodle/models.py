@@ -17,7 +17,7 @@ import datetime as dt
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..db import Base, utcnow
+from ..db import Base, JsonObject, utcnow
 
 
 class Connection(Base):
@@ -50,6 +50,8 @@ class CourseSync(Base):
     notify_phase_open_since: Mapped[dt.datetime | None] = mapped_column(nullable=True)
     notify_review_since: Mapped[dt.datetime | None] = mapped_column(nullable=True)
     notify_revision_since: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+    #: Keep a Moodle course calendar event for each meeting of a distance or classical phase.
+    calendar: Mapped[bool] = mapped_column(default=False)
 
 
 class Module(Base):
@@ -137,3 +139,52 @@ class Notification(Base):
     attempted_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
     sent_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
     moodle_message_id: Mapped[int | None] = mapped_column(nullable=True)
+
+
+class CalendarLink(Base):
+    """A meeting's Moodle calendar event: what Padu last queued for it and the event's id in Moodle.
+
+    Keyed by the meeting id without a foreign key: a meeting removed (or its phase
+    deleted) must still have its event removed from Moodle, so this row outlives it.
+    """
+
+    __tablename__ = "moodle_calendar_link"
+
+    meeting_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    platform_id: Mapped[int] = mapped_column(ForeignKey("lti_platform.id", ondelete="CASCADE"), index=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("course.id", ondelete="CASCADE"), index=True)
+    #: The event as the last queued change makes it (None: no event wanted).
+    wanted: Mapped[JsonObject | None] = mapped_column(nullable=True)
+    #: Changes queued so far (numbers the change keys).
+    changes: Mapped[int] = mapped_column(default=0)
+    #: The event in Moodle now (None: none that Padu knows of).
+    moodle_event_id: Mapped[int | None] = mapped_column(nullable=True)
+
+
+class CalendarChange(Base):
+    """One change of a meeting's Moodle calendar event, sent at most once: the outbox row.
+
+    ``change_key`` ("calendar:<meeting>:<n>") is unique, so a change is queued once
+    however often the scan sees it. A newer change of the same meeting makes the
+    unsent older ones ``superseded`` (only the meeting as it is now matters).
+    ``attempted_at`` is committed before an event is created and ``sent_at`` after:
+    a creation attempted but not confirmed (a worker died mid-call) is never repeated,
+    because Moodle may have made the event.
+    """
+
+    __tablename__ = "moodle_calendar_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform_id: Mapped[int] = mapped_column(ForeignKey("lti_platform.id", ondelete="CASCADE"), index=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("course.id", ondelete="CASCADE"), index=True)
+    meeting_id: Mapped[int] = mapped_column(index=True)
+    change_key: Mapped[str] = mapped_column(String(100), unique=True)
+    #: "put" (create, or replace the event) or "remove".
+    action: Mapped[str] = mapped_column(String(10))
+    #: The event for core_calendar_create_calendar_events ({} for a removal).
+    event: Mapped[JsonObject] = mapped_column(default=dict)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    attempted_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+    superseded: Mapped[bool] = mapped_column(default=False)
+    moodle_event_id: Mapped[int | None] = mapped_column(nullable=True)

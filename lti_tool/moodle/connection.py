@@ -32,6 +32,7 @@ FEATURES: dict[str, tuple[str, ...]] = {
     "phase_groups": ("core_group_create_groups", "core_group_add_group_members",
                      "core_group_delete_group_members"),
     "messages": ("core_message_send_instant_messages",),
+    "calendar": ("core_calendar_create_calendar_events", "core_calendar_delete_calendar_events"),
 }
 REQUIRED = tuple(name for names in FEATURES.values() for name in names)
 

@@ -73,7 +73,7 @@ def test_a_native_requirement_is_chosen_from_moodle_names_and_shown_as_of_the_re
     assert "Selesai di Moodle, per 1 Des 2026" in text_of(budi.get(course.gating("/")))
 
 
-def test_staff_switch_the_phase_groups_and_the_messages(course):
+def test_staff_switch_the_phase_groups_the_messages_and_the_calendar(course):
     padu = course.connected.padu
     with padu.session() as db:
         the_course = db.scalars(select(Course)).one()
@@ -82,13 +82,16 @@ def test_staff_switch_the_phase_groups_and_the_messages(course):
         db.commit()
         course_id = the_course.id
     teacher = course.user(TEACHER, "mandiri")
-    saved = teacher.post(course.gating("/program/moodle"), {"phase_groups": "on", "notify_revision": "on"},
+    saved = teacher.post(course.gating("/program/moodle"), {"phase_groups": "on", "notify_revision": "on", "calendar": "on"},
                          allow_redirects=True)
     assert saved.status_code == 200 and "Pilihan Moodle disimpan." in text_of(saved)
     assert 'id="moodle-phase_groups" name="phase_groups" value="on" checked' in saved.text
+    assert 'id="moodle-calendar" name="calendar" value="on" checked' in saved.text
+    assert "Masukkan pertemuan fase jarak jauh dan klasikal ke kalender kursus Moodle" in text_of(saved)
+    assert "Pertemuan di kalender Moodle: 0; perubahan yang menunggu dikirim: 0." in text_of(saved)
     with padu.session() as db:
         row = db.get(CourseSync, course_id)
-        assert row.phase_groups and row.notify_revision_since is not None
+        assert row.phase_groups and row.notify_revision_since is not None and row.calendar
         assert row.notify_phase_open_since is None and row.notify_review_since is None
         # Saving queued a sync, which applies the phase groups.
         assert db.scalar(select(Job.kind).where(Job.kind == "moodle.sync")) == "moodle.sync"
@@ -96,7 +99,7 @@ def test_staff_switch_the_phase_groups_and_the_messages(course):
     assert cleared.status_code == 200
     with padu.session() as db:
         row = db.get(CourseSync, course_id)
-        assert not row.phase_groups and row.notify_revision_since is None
+        assert not row.phase_groups and row.notify_revision_since is None and not row.calendar
 
 
 def test_a_launch_queues_a_sync_without_waiting_for_moodle(course):

@@ -3,7 +3,7 @@
 Unlike ``tests/moodle_client/fake_moodle.py`` (a script of answers in order), a
 sync makes many calls whose order is Padu's business, so this site keeps state
 the way Moodle does: activities, each user's completion and grades, groups and
-their members; ``core_group_*`` calls change it. Every answer is built from the
+their members, calendar events; ``core_group_*`` and ``core_calendar_*`` calls change it. Every answer is built from the
 recorded Moodle 4.5.6 answer of the same function (``tests/fixtures/moodle``),
 changed only in its values, so the shapes are Moodle's own.
 """
@@ -21,7 +21,8 @@ from werkzeug.wrappers import Request, Response
 
 from tests.fixtures import moodle as recorded
 
-WRITES = ("core_group_create_groups", "core_group_add_group_members", "core_group_delete_group_members")
+WRITES = ("core_group_create_groups", "core_group_add_group_members", "core_group_delete_group_members",
+          "core_calendar_create_calendar_events", "core_calendar_delete_calendar_events")
 
 
 def _body(name: str):
@@ -64,6 +65,11 @@ class MoodleSite:
         self.members: dict[int, set[int]] = defaultdict(set)
         #: (touserid, text) of every message sent.
         self.messages: list[tuple[int, str]] = []
+        #: Calendar events by id, as core_calendar_create_calendar_events answered them.
+        self.events: dict[int, dict] = {}
+        self._next_event = 1
+        #: Names of functions to answer with "the server did not answer" (HTTP 500) after running them.
+        self.fail_after: set[str] = set()
         for row in _body("ws_core_group_get_group_members.json"):
             self.members[row["groupid"]] = set(row["userids"])
 
@@ -91,6 +97,9 @@ class MoodleSite:
                 body = _body("ws_error_function_not_in_service.json")
             else:
                 body = getattr(self, function)(form)
+                if function in self.fail_after:
+                    response = Response("Internal Server Error", status=500, content_type="text/html")
+                    return response(environ, start_response)
         return Response(json.dumps(body), content_type="application/json")(environ, start_response)
 
     def core_webservice_get_site_info(self, form):
@@ -159,3 +168,28 @@ class MoodleSite:
             sent.append(dict(template, msgid=len(self.messages), clientmsgid=row.get("clientmsgid"),
                              text=row["text"]))
         return sent
+
+    def core_calendar_create_calendar_events(self, form):
+        body = _body("ws_core_calendar_create_calendar_events.json")
+        template = body["events"][0]
+        made = []
+        for row in _indexed(form, "events"):
+            event = dict(template, id=self._next_event, name=row["name"], description=row.get("description", ""),
+                         format=int(row.get("format", 1)), courseid=int(row.get("courseid", 0)),
+                         groupid=int(row.get("groupid", 0)), eventtype=row.get("eventtype", "user"),
+                         timestart=int(row["timestart"]), timeduration=int(row.get("timeduration", 0)),
+                         visible=int(row.get("visible", 1)))
+            self._next_event += 1
+            self.events[event["id"]] = event
+            made.append(event)
+        body["events"] = made
+        return body
+
+    def core_calendar_delete_calendar_events(self, form):
+        ids = [int(row["eventid"]) for row in _indexed(form, "events")]
+        if any(i not in self.events for i in ids):  # calendar_event::load fails; the transaction deletes nothing
+            return _body("ws_error_invalid_courseid.json") | {"message": "Can't find data record in database table "
+                                                                          "event."}
+        for i in ids:
+            del self.events[i]
+        return None

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from sqlalchemy import JSON, DateTime, MetaData, create_engine, event
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine import CursorResult, Dialect, Engine, Result, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -142,3 +143,14 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
 def rowcount(result: Result[Any]) -> int:
     """Rows a DELETE or UPDATE touched: its result is a CursorResult, which Session.execute's types do not say."""
     return cast("CursorResult[Any]", result).rowcount
+
+
+def loaded(row: object, name: str) -> Any:
+    """``row.name`` as already loaded, or None: never a query.
+
+    A failed statement rolls the session back, which expires every row it holds;
+    reading an expired attribute asks the database again — during an outage, that
+    turns Padu's 503 page into a bare 500. A row's state dictionary keeps only what
+    was loaded and still holds.
+    """
+    return sa_inspect(row).dict.get(name)

@@ -13,6 +13,7 @@ from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from activities.db import loaded
 from config import Settings, load_settings
 
 from . import activity_types, static_files
@@ -156,9 +157,12 @@ def _frame_ancestors(platform_origins: PlatformOrigins) -> str:
     """
     launch = getattr(session, "launch", None)
     outage = g.get("database_unavailable")
+    if launch is not None and outage:  # the launch row may be expired: read what is loaded only
+        platform_id = loaded(launch, "platform_id")
+        return directive_value(platform_origins.known(platform_id) if platform_id is not None
+                               else platform_origins.known_all())
     if launch is not None:
-        return directive_value(platform_origins.known(launch.platform_id) if outage
-                               else platform_origins.for_platform(launch.platform_id))
+        return directive_value(platform_origins.for_platform(launch.platform_id))
     origins = platform_origins.known_all() if outage else platform_origins.all()
     if request.endpoint in ("registration.register", "registration.register_invited"):
         configured = origin(request.args.get("openid_configuration"))

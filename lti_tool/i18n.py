@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import request, session
+from flask import g, request, session
+
+from activities.db import loaded
 
 SUPPORTED = ("id", "en")
 DEFAULT = "id"
@@ -21,5 +23,6 @@ def select_locale() -> str:
         return explicit
     launch = getattr(session, "launch", None)
     if launch is not None:
-        return normalise(launch.locale)
+        # During an outage (outage.py) the row may be expired: read what was loaded only.
+        return normalise(loaded(launch, "locale") if g.get("database_unavailable") else launch.locale)
     return request.accept_languages.best_match(SUPPORTED, default=DEFAULT)

@@ -31,6 +31,8 @@ from flask.globals import request_ctx
 from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
 
+from activities.db import loaded
+
 from .frame_ancestors import PlatformOrigins
 from .frame_ancestors import origin as csp_origin
 from .lti1p3.launch import CLAIM, MAX_TOKEN_BYTES
@@ -113,8 +115,11 @@ def unavailable_page(platform_origins: PlatformOrigins):
 def _way_back(platform_origins: PlatformOrigins) -> ReturnLink | None:
     launch = getattr(session, "launch", None)
     if launch is not None:
-        issuer = next(iter(platform_origins.known(launch.platform_id)), None)
-        return return_link(launch.return_url, issuer or "", str(session.get(TARGET_KEY, "")))
+        platform_id, return_url = loaded(launch, "platform_id"), loaded(launch, "return_url")
+        if platform_id is None:
+            return None
+        issuer = next(iter(platform_origins.known(platform_id)), None)
+        return return_link(return_url, issuer or "", str(session.get(TARGET_KEY, "")))
     if request.method == "POST" and request.path == "/lti/launch":
         return _from_unverified_launch(platform_origins)
     return None

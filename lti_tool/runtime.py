@@ -7,9 +7,11 @@ Made once by the app factory (or by ``padu worker``) and reached through
 from __future__ import annotations
 
 import dataclasses
+import logging
 
 from flask import current_app, g
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from activities.db import make_engine, make_session_factory
@@ -21,6 +23,8 @@ from .lti1p3.ags import AgsClient
 from .lti1p3.platform_keys import PlatformKeys
 from .lti1p3.service_http import ServiceClient
 from .outbound import GuardedSession, Policy
+
+log = logging.getLogger(__name__)
 
 USER_AGENT = "Padu/0.1 (+LTI 1.3 tool)"
 
@@ -82,4 +86,9 @@ def db() -> Session:
 def close_db(_exc=None) -> None:
     session = g.pop("db", None)
     if session is not None:
-        session.close()
+        try:
+            session.close()
+        except SQLAlchemyError as error:
+            # The connection died with the database (outage.py answered 503): the pool
+            # drops it. Raising here, after the answer, would replace it with a bare 500.
+            log.warning("closing the request's database session failed: %s", type(error).__name__)

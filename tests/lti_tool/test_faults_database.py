@@ -145,7 +145,7 @@ def test_database_restart_under_load_gives_503_pages_never_a_500(tmp_path, lms, 
             thread.join(60)
         outage = _outage_answers(seen)
         print("answers:", dict(seen))
-        assert not wrong, wrong[:5]
+        assert not wrong, (wrong[:5], padu.log_tail())
         assert outage > 0, "no request met the outage; the test proves nothing"
         assert seen[("page", 200)] > 0
         for user in ("3", "4", "5"):  # recovered, the same processes

@@ -51,15 +51,22 @@ class ProcessPadu:
         upgrade(self.settings)
         self._engine = make_engine(self.settings.sqlalchemy_url)
         self._factory = make_session_factory(self._engine)
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-w", str(workers), "-k", "gthread", "--threads", "4",
-             "-b", f"127.0.0.1:{self.port}", "lti_tool.wsgi:app"],
-            env=self.env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-        )
+        # Its log goes to a file, not a pipe nobody reads: an outage's tracebacks would fill a
+        # pipe and stall the workers; the file says what went wrong when a test fails.
+        self.log_path = data_dir / "gunicorn.log"
+        with open(self.log_path, "wb") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "gunicorn", "-w", str(workers), "-k", "gthread", "--threads", "4",
+                 "-b", f"127.0.0.1:{self.port}", "lti_tool.wsgi:app"],
+                env=self.env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=log,
+            )
         if wait_for_health(self.url, self.process, 30) is not None:
             return
         self.stop()
-        raise RuntimeError("gunicorn did not start: " + self.process.stderr.read().decode()[-2000:])
+        raise RuntimeError("gunicorn did not start: " + self.log_tail())
+
+    def log_tail(self, size: int = 4000) -> str:
+        return self.log_path.read_text(errors="replace")[-size:]
 
     def session(self):
         return self._factory()

@@ -42,11 +42,13 @@ def test_a_teacher_sets_up_an_activity_inside_a_cross_site_iframe(connected, chr
     frame.locator("input[name=kind]").first.wait_for(timeout=15000)
     assert frame.locator("text=Siti Rahmawati").count() >= 1
     frame.locator("input[name=kind][value=coaching]").check()
-    frame.locator("button[type=submit]").click()
-    frame.locator("h1").first.wait_for(timeout=15000)
     tool_frame = page.frame(url=lambda url: url.startswith(connected.padu.url))
-    assert "/a/" in tool_frame.url and "setup" not in tool_frame.url
-    assert "Kode: csrf" not in tool_frame.content() and "Code: csrf" not in tool_frame.content()
+    frame.locator("button[type=submit]").click()
+    # The setup page has an h1 too: wait for the frame to have navigated to the activity, loaded.
+    tool_frame.wait_for_url(lambda url: "/a/" in url and "setup" not in url, timeout=15000)
+    frame.locator("h1").first.wait_for(timeout=15000)
+    text = frame.locator("body").inner_text(timeout=15000)  # a locator waits out a navigation; content() does not
+    assert "Kode: csrf" not in text and "Code: csrf" not in text
     cookies = [c for c in chromium_context.cookies() if c["domain"] == "127.0.0.1" and c["name"] == "padu_s"]
     assert cookies == [], "the browser was expected to refuse Padu's cookie in the third-party iframe"
 

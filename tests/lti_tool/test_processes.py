@@ -156,7 +156,7 @@ def test_a_killed_worker_loses_no_grade_and_applies_none_out_of_order(tmp_path, 
     padu = ProcessPadu(tmp_path, workers=1)
     try:
         activity_id, subs = _prepare(lms, padu, learners=30)
-        lms.response_delay = 0.05  # slow platform: the kill lands mid-batch
+        lms.response_delay = 0.5  # slow platform: a wave (BATCH rows at once) takes half a second, so the kill lands mid-run
         _queue_grades(padu, activity_id, subs, per_learner=1)
         first = _worker(padu.env)
         deadline = time.monotonic() + 30

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from sqlalchemy import String, delete, update
@@ -152,6 +153,25 @@ def run_due(runtime: Runtime, now: dt.datetime | None = None) -> dict[str, int] 
         counts = run(session, runtime.settings, now)
     log.info("housekeeping: %s", ", ".join(f"{name} {count}" for name, count in counts.items()) or "nothing to do")
     return counts
+
+
+def run_claimed(runtime: Runtime, name: str, interval: dt.timedelta, step: Callable[[Session, dt.datetime], int],
+                failure: str, now: dt.datetime | None = None) -> int | None:
+    """``step(session, now)`` at most once per ``interval`` across all workers (:func:`claim`), then
+    committed; returns what it counted, or None when it was not due or failed. Never raises: it
+    runs inside the worker loop, which must go on; ``failure`` is logged and the next poll tries again.
+    """
+    now = now or utcnow()
+    try:
+        with runtime.session_factory() as session:
+            if not claim(session, now, name=name, interval=interval):
+                return None
+            count = step(session, now)
+            session.commit()
+            return count
+    except Exception:  # noqa: BLE001 (runs inside the worker loop, which must go on)
+        log.exception(failure)
+        return None
 
 
 def run_gating(runtime: Runtime, now: dt.datetime | None = None) -> list[int] | None:

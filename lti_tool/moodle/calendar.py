@@ -54,17 +54,9 @@ def queue_periodic(runtime: Runtime, now: dt.datetime | None = None) -> int | No
     """:func:`queue_due` at most once per ``INTERVAL`` across all workers; never raises."""
     from .. import housekeeping
 
-    now = now or utcnow()
-    try:
-        with runtime.session_factory() as session:
-            if not housekeeping.claim(session, now, name=JOB_KIND, interval=INTERVAL):
-                return None
-            count = queue_due(session, now)
-            session.commit()
-            return count
-    except Exception:  # noqa: BLE001 (runs inside the worker loop, which must go on)
-        log.exception("moodle calendar: could not collect the meetings' changes; the next poll tries again")
-        return None
+    return housekeeping.run_claimed(
+        runtime, JOB_KIND, INTERVAL, queue_due, now=now,
+        failure="moodle calendar: could not collect the meetings' changes; the next poll tries again")
 
 
 def send(session: Session, secret_key: str, http, timeout: float, change: CalendarChange) -> None:

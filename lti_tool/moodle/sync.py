@@ -106,19 +106,14 @@ def enqueue_periodic(runtime: Runtime, now: dt.datetime | None = None) -> int | 
     workers (the housekeeping claim); None when not due. Never raises: the worker goes on."""
     from .. import housekeeping
 
-    now = now or utcnow()
-    try:
-        with runtime.session_factory() as session:
-            if not housekeeping.claim(session, now, name=JOB_KIND, interval=INTERVAL):
-                return None
-            courses = courses_to_sync(session)
-            for course in courses:
-                request(session, course)
-            session.commit()
-            return len(courses)
-    except Exception:  # noqa: BLE001 (runs inside the worker loop, which must go on)
-        log.exception("moodle sync: could not queue the periodic syncs; the next poll tries again")
-        return None
+    def queue(session: Session, _now: dt.datetime) -> int:
+        courses = courses_to_sync(session)
+        for course in courses:
+            request(session, course)
+        return len(courses)
+
+    return housekeeping.run_claimed(runtime, JOB_KIND, INTERVAL, queue, now=now,
+                                    failure="moodle sync: could not queue the periodic syncs; the next poll tries again")
 
 
 def _native_cmids(session: Session, course_id: int) -> set[int]:

@@ -156,11 +156,13 @@ def test_a_killed_worker_loses_no_grade_and_applies_none_out_of_order(tmp_path, 
     padu = ProcessPadu(tmp_path, workers=1)
     try:
         activity_id, subs = _prepare(lms, padu, learners=30)
-        lms.response_delay = 0.5  # slow platform: a wave (BATCH rows at once) takes half a second, so the kill lands mid-run
+        # A slow platform, and the kill once scores are in flight: a whole wave (up to BATCH rows) is
+        # posted at once, so waiting for scores to be recorded would wait for the wave to end.
+        lms.response_delay = 0.5
         _queue_grades(padu, activity_id, subs, per_learner=1)
         first = _worker(padu.env)
         deadline = time.monotonic() + 30
-        while len(lms.scores) < 3 and time.monotonic() < deadline:
+        while lms.max_scores_in_flight < 3 and time.monotonic() < deadline:
             time.sleep(0.02)
         first.send_signal(signal.SIGKILL)
         first.wait()

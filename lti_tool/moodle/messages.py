@@ -5,7 +5,8 @@ Every minute one worker collects the due notifications
 The handler sends a row at most once: it commits ``attempted_at`` before
 calling ``core_message_send_instant_messages`` (never repeated by the client
 after a failure Moodle may have survived) and ``sent_at`` after; a row found
-attempted but not sent (its worker died mid-call) is not sent again.
+attempted but not sent (its worker died mid-call) is not sent again. A meeting
+reminder whose meeting was cancelled, moved or has started by then is not sent at all.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from activities.core import Person
 from activities.db import utcnow
 from activities.jobs import Job, JobError, enqueue
 from activities.moodle.models import Notification
-from activities.moodle.notifications import collect
+from activities.moodle.notifications import collect, still_due
 
 from . import connection
 from .sync import reason_of
@@ -53,13 +54,18 @@ def queue_periodic(runtime: Runtime, now: dt.datetime | None = None) -> int | No
                                     failure="moodle messages: could not collect the due messages; the next poll tries again")
 
 
-def send(session: Session, secret_key: str, http, timeout: float, notification: Notification) -> None:
-    """Send one notification at most once; commits. :class:`JobError` when it cannot be sent."""
+def send(session: Session, secret_key: str, http, timeout: float, notification: Notification,
+         now: dt.datetime | None = None) -> None:
+    """Send one notification at most once; commits. :class:`JobError` when it cannot be sent.
+    ``now`` is for tests (whether a meeting reminder is still due); the clock otherwise."""
     if notification.sent_at is not None:
         return
     if notification.attempted_at is not None:
         raise JobError("an earlier try may have delivered this message (it was interrupted), so Padu does not "
                        "send it again", retryable=False)
+    if not still_due(session, notification, now):
+        raise JobError("the meeting was cancelled or moved, or has started: the reminder is no longer true, so "
+                       "Padu does not send it", retryable=False)
     learner = session.get(Person, notification.learner_id)
     if learner is None or not learner.sub.isdigit():
         raise JobError("the learner is not a Moodle user Padu can write to", retryable=False)

@@ -152,3 +152,26 @@ def test_the_scan_reads_as_many_statements_for_a_class_as_for_two(db, engine, pr
     events.fact_changed(db, learners.course.id, [p.id for p in more])  # phase 1 opens for them
     _plan(db, program, learners, title="Kelas besar")
     assert reads(NOW) == (4, 40 + 42)  # the new learners at the first meeting, everyone at the second
+
+
+def test_moodle_down_is_retried_and_an_unanswered_send_is_never_repeated(db, settings, http, program, learners,
+                                                                         site):
+    _plan(db, program, learners)
+    assert messages.queue_due(db, NOW) == 2
+    db.commit()
+    budi, dewi = db.scalars(select(Notification).order_by(Notification.learner_id)).all()
+    site.down = True  # 503: maintenance, nothing ran
+    with pytest.raises(JobError) as failed:
+        messages.send(db, settings.secret_key, http, settings.http_timeout, budi, now=NOW)
+    assert failed.value.retryable and budi.attempted_at is None
+    site.down = False
+    messages.send(db, settings.secret_key, http, settings.http_timeout, budi, now=NOW)
+    assert budi.sent_at is not None and [user for user, _text in site.messages] == [4]
+    site.fail_after = {"core_message_send_instant_messages"}  # Moodle sent it, then answered 500
+    with pytest.raises(JobError) as failed:
+        messages.send(db, settings.secret_key, http, settings.http_timeout, dewi, now=NOW)
+    assert not failed.value.retryable and "does not send it again" in failed.value.reason
+    site.fail_after = set()
+    with pytest.raises(JobError):
+        messages.send(db, settings.secret_key, http, settings.http_timeout, dewi, now=NOW)
+    assert [user for user, _text in site.messages] == [4, 5] and dewi.sent_at is None

@@ -50,6 +50,8 @@ class CourseSync(Base):
     notify_phase_open_since: Mapped[dt.datetime | None] = mapped_column(nullable=True)
     notify_review_since: Mapped[dt.datetime | None] = mapped_column(nullable=True)
     notify_revision_since: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+    #: A meeting the learner is expected at starts within the hour (a reminder of what is still to come).
+    notify_meeting_since: Mapped[dt.datetime | None] = mapped_column(nullable=True)
     #: Keep a Moodle course calendar event for each meeting of a distance or classical phase.
     calendar: Mapped[bool] = mapped_column(default=False)
 
@@ -119,7 +121,8 @@ class GroupMember(Base):
 class Notification(Base):
     """A Moodle message to a learner about one event, at most once: the outbox row.
 
-    ``event_key`` is unique ("phase_open:<phase>:<learner>", "review:<review>"), so an event
+    ``event_key`` is unique ("phase_open:<phase>:<learner>", "review:<review>",
+    "meeting_soon:<meeting>:<learner>:<start>"), so an event
     is queued once however often it is seen. ``attempted_at`` is committed *before*
     Moodle is called and ``sent_at`` after: a row attempted but not sent (a worker that
     died mid-call) is never sent again, because Moodle may have delivered it.
@@ -132,7 +135,7 @@ class Notification(Base):
     course_id: Mapped[int] = mapped_column(ForeignKey("course.id", ondelete="CASCADE"), index=True)
     learner_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
     event_key: Mapped[str] = mapped_column(String(100), unique=True)
-    #: "phase_open", "review" or "revision".
+    #: "phase_open", "review", "revision" or "meeting_soon".
     kind: Mapped[str] = mapped_column(String(20))
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -1,28 +1,45 @@
 """Which Moodle messages are due: a phase opened for a learner, a coaching review was done, a
-revision was asked. Each event becomes one :class:`.models.Notification` (its key is unique),
-only for a course whose program switched that message on, and only for what happened after.
+revision was asked, a meeting starts within the hour. Each event becomes one
+:class:`.models.Notification` (its key is unique), only for a course whose program switched that
+message on, and only for what happened after.
 
 Events are found by reading the stored outcomes (phase states, reviews), not by hooking
 every place that changes them: a phase opens by a fact, an override, a sign-off, a window
 or an edit, and a scan sees them all. The worker runs :func:`collect` every minute and sends
-the rows (``lti_tool.moodle.messages``). The texts are Indonesian, the learners' language.
+the rows (``lti_tool.moodle.messages``). The texts are Indonesian, the learners' language, and
+go to Moodle as plain text (FORMAT_PLAIN: Moodle escapes it, so a title is never read as HTML).
+
+A meeting reminder is about the future: with its switch on, every scan reminds of the meetings
+(not cancelled) that start within :data:`MEETING_LEAD` and have not started, each learner they
+expect once. Its key holds the start time, so a meeting moved after its reminder reminds again
+with the new time (the old one was wrong); a meeting cancelled before the scan never reminds,
+and a reminder queued but not yet sent is dropped when the meeting is cancelled, moved or has
+started by then (:func:`still_due`). Nothing tells a learner that a reminded meeting was
+cancelled: Padu's meeting page does. A reminder is of something still to come, so switching it
+on at 08:30 reminds of a meeting at 09:00, and of no meeting that has started.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from babel.dates import format_datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..coaching.models import Decision, Review, Submission, SubmissionVersion
-from ..core import Activity, Course
+from ..core import Activity, Course, Membership, Role
 from ..db import utcnow
 from ..gating.models import Phase, PhaseState, Program, State
+from ..meetings.models import Meeting, MeetingKind
 from .models import Connection, CourseSync, Notification
 
-SWITCHES = ("phase_open", "review", "revision")
+SWITCHES = ("phase_open", "review", "revision", "meeting")
+#: A meeting is reminded of when it starts within this time.
+MEETING_LEAD = dt.timedelta(hours=1)
+MEETING_SOON = "meeting_soon"
 
 
 def set_switches(session: Session, sync: CourseSync, on: Iterable[str], now: dt.datetime | None = None) -> None:
@@ -74,6 +91,8 @@ def collect(session: Session, now: dt.datetime | None = None) -> list[Notificati
             found += _phases_opened(session, course)
         if sync.notify_review_since is not None or sync.notify_revision_since is not None:
             found += _reviews(session, course, sync)
+        if sync.notify_meeting_since is not None:
+            found += _meetings_soon(session, course, now)
     fresh = {n.event_key: n for n in found}
     known = _known(session, list(fresh))
     added = [n for key, n in fresh.items() if key not in known]
@@ -115,3 +134,67 @@ def _reviews(session: Session, course: Course, sync: CourseSync) -> list[Notific
         found.append(Notification(platform_id=course.platform_id, course_id=course.id, learner_id=learner_id,
                                   event_key=f"review:{review_id}", kind=kind, text=text))
     return found
+
+
+def _meetings_soon(session: Session, course: Course, now: dt.datetime) -> list[Notification]:
+    """A reminder to every learner a meeting starting within the hour expects (two statements).
+
+    Expected, as attendance counts it: a learner of the course the meeting is for
+    (:meth:`Meeting.expects`: its group, or everyone), and, because a meeting belongs to a
+    phase, one for whom that phase is not locked.
+    """
+    meetings = session.execute(
+        select(Meeting, Program.time_zone).join(Phase, Phase.id == Meeting.phase_id)
+        .join(Program, Program.id == Phase.program_id)
+        .where(Meeting.course_id == course.id, Meeting.cancelled_at.is_(None), Meeting.starts_at > now,
+               Meeting.starts_at <= now + MEETING_LEAD)).all()
+    if not meetings:
+        return []
+    open_for: dict[int, list[int]] = {}
+    for phase_id, learner_id in session.execute(
+            select(PhaseState.phase_id, PhaseState.learner_id)
+            .join(Membership, (Membership.person_id == PhaseState.learner_id) & (Membership.course_id == course.id))
+            .where(PhaseState.phase_id.in_({m.phase_id for m, _zone in meetings}),
+                   PhaseState.state != State.LOCKED.value, Membership.role == Role.LEARNER.value)
+            .order_by(PhaseState.learner_id)):
+        open_for.setdefault(phase_id, []).append(learner_id)
+    found = []
+    for meeting, zone in meetings:
+        text = meeting_text(meeting, zone)
+        found += [Notification(platform_id=course.platform_id, course_id=course.id, learner_id=learner_id,
+                               event_key=meeting_key(meeting, learner_id), kind=MEETING_SOON, text=text)
+                  for learner_id in open_for.get(meeting.phase_id, ()) if meeting.expects(learner_id)]
+    return found
+
+
+def meeting_key(meeting: Meeting, learner_id: int) -> str:
+    """``meeting_soon:<meeting>:<learner>:<start, epoch seconds>``: a moved meeting is a new event."""
+    return f"{MEETING_SOON}:{meeting.id}:{learner_id}:{int(meeting.starts_at.timestamp())}"
+
+
+def meeting_text(meeting: Meeting, time_zone: str) -> str:
+    """The reminder: the title, the start in the program's zone ("Senin, 14 Desember 2026, pukul 09.00 WIB"),
+    and the link (online) or the place (in person) when it has one."""
+    try:
+        zone = ZoneInfo(time_zone)
+    except (ZoneInfoNotFoundError, ValueError):  # the zone is checked when set; a removed one falls back to Jakarta's
+        zone = ZoneInfo("Asia/Jakarta")
+    start = format_datetime(meeting.starts_at, "EEEE, d MMMM yyyy, 'pukul' HH.mm zzz", tzinfo=zone, locale="id")
+    text = f"Pengingat: pertemuan “{meeting.title}” dimulai kurang dari satu jam lagi, {start}."
+    if meeting.kind == MeetingKind.ONLINE.value and meeting.link:
+        text += f" Tautan: {meeting.link}"
+    elif meeting.place:
+        text += f" Tempat: {meeting.place}"
+    return text
+
+
+def still_due(session: Session, notification: Notification, now: dt.datetime | None = None) -> bool:
+    """Whether a queued message is still true when it is about to be sent: a meeting reminder is not
+    once its meeting is cancelled, moved or removed, or has started; every other message is."""
+    if notification.kind != MEETING_SOON:
+        return True
+    now = now or utcnow()
+    _kind, meeting_id, _learner, start = notification.event_key.split(":")
+    meeting = session.get(Meeting, int(meeting_id))
+    return (meeting is not None and not meeting.cancelled and int(meeting.starts_at.timestamp()) == int(start)
+            and meeting.starts_at > now)

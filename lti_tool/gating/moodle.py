@@ -67,8 +67,9 @@ def _section_title(number: int, name: str) -> str:
 @requires(Role.STAFF)
 def moodle_options(activity_id: int):
     """The program's Moodle switches: the phase groups (a sync is queued to apply them), the
-    messages to learners (a phase opened, a review done, a revision asked) and the meetings of
-    distance and classical phases as Moodle course calendar events (the worker's next scan)."""
+    messages to learners (a phase opened, a review done, a revision asked, a meeting within the
+    hour) and the meetings of distance and classical phases as Moodle course calendar events (the
+    worker's next scan)."""
     activity, program = require_program(activity_id)
     form = request.form
 

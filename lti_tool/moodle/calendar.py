@@ -28,9 +28,8 @@ from activities.jobs import Job, JobError, enqueue
 from activities.moodle.calendar import REMOVE, collect
 from activities.moodle.models import CalendarChange, CalendarLink
 
-from . import connection
+from . import once
 from .sync import reason_of
-from .token import TokenUnreadable
 
 if TYPE_CHECKING:
     from ..runtime import Runtime
@@ -39,6 +38,7 @@ log = logging.getLogger(__name__)
 
 JOB_KIND = "moodle.calendar"
 INTERVAL = dt.timedelta(minutes=1)
+CREATED = once.Deed(done="created this calendar event", redo="create it")
 
 
 def queue_due(session: Session, now: dt.datetime | None = None) -> int:
@@ -61,21 +61,12 @@ def queue_periodic(runtime: Runtime, now: dt.datetime | None = None) -> int | No
 
 def send(session: Session, secret_key: str, http, timeout: float, change: CalendarChange) -> None:
     """Apply one change to Moodle at most once; commits. :class:`JobError` when it cannot be applied."""
-    if change.sent_at is not None:
+    if not once.due(change, CREATED):
         return  # applied, or superseded by a newer change of the meeting
-    if change.attempted_at is not None:
-        raise JobError("an earlier try may have created this calendar event (it was interrupted), so Padu "
-                       "does not create it again", retryable=False)
     link = session.get(CalendarLink, change.meeting_id)
     if link is None:
         return
-    try:
-        moodle = connection.client_for(session, secret_key, change.platform_id, http, timeout)
-    except TokenUnreadable as error:
-        raise JobError(str(error), retryable=False) from None
-    if moodle is None:
-        raise JobError("this platform has no web-services token (padu platform set-ws)", retryable=False)
-    with moodle:
+    with once.client(session, secret_key, change.platform_id, http, timeout) as moodle:
         if link.moodle_event_id is not None:
             _delete(session, moodle, link)
         if change.action == REMOVE:
@@ -98,31 +89,14 @@ def _delete(session: Session, moodle: mc.MoodleClient, link: CalendarLink) -> No
 
 
 def _create(session: Session, moodle: mc.MoodleClient, link: CalendarLink, change: CalendarChange) -> None:
-    change.attempted_at = utcnow()
-    session.commit()
-    try:
+    with once.attempt(session, change, CREATED, refused_clears=True):
         created = mc.create_calendar_events(moodle, [mc.NewCalendarEvent(**change.event)])
-    except mc.TransportError as error:
-        if error.maybe_processed:
-            raise JobError("Moodle may have created the calendar event but did not answer, so Padu does not "
-                           "create it again", retryable=False) from None
-        _not_attempted(session, change)
-        raise reason_of(error) from None
-    except mc.MoodleError as error:  # Moodle refused the call: nothing was created
-        _not_attempted(session, change)
-        raise reason_of(error) from None
     if not created.events:
-        _not_attempted(session, change)
+        once.not_attempted(session, change)
         raise JobError("Moodle refused to create the calendar event (the token's user may not add course "
                        "events)", retryable=False)
     link.moodle_event_id = change.moodle_event_id = created.events[0].id
     change.sent_at = utcnow()
-    session.commit()
-
-
-def _not_attempted(session: Session, change: CalendarChange) -> None:
-    """Certainly not created: the change may be tried again."""
-    change.attempted_at = None
     session.commit()
 
 

@@ -5,7 +5,8 @@ Every minute one worker collects the due notifications
 The handler sends a row at most once: it commits ``attempted_at`` before
 calling ``core_message_send_instant_messages`` (never repeated by the client
 after a failure Moodle may have survived) and ``sent_at`` after; a row found
-attempted but not sent (its worker died mid-call) is not sent again.
+attempted but not sent (its worker died mid-call) is not sent again. A meeting
+reminder whose meeting was cancelled, moved or has started by then is not sent at all.
 """
 
 from __future__ import annotations
@@ -21,11 +22,9 @@ from activities.core import Person
 from activities.db import utcnow
 from activities.jobs import Job, JobError, enqueue
 from activities.moodle.models import Notification
-from activities.moodle.notifications import collect
+from activities.moodle.notifications import collect, still_due
 
-from . import connection
-from .sync import reason_of
-from .token import TokenUnreadable
+from . import once
 
 if TYPE_CHECKING:
     from ..runtime import Runtime
@@ -34,6 +33,7 @@ log = logging.getLogger(__name__)
 
 JOB_KIND = "moodle.message"
 INTERVAL = dt.timedelta(minutes=1)
+SENT = once.Deed(done="delivered this message", redo="send it")
 
 
 def queue_due(session: Session, now: dt.datetime | None = None) -> int:
@@ -53,38 +53,24 @@ def queue_periodic(runtime: Runtime, now: dt.datetime | None = None) -> int | No
                                     failure="moodle messages: could not collect the due messages; the next poll tries again")
 
 
-def send(session: Session, secret_key: str, http, timeout: float, notification: Notification) -> None:
-    """Send one notification at most once; commits. :class:`JobError` when it cannot be sent."""
-    if notification.sent_at is not None:
+def send(session: Session, secret_key: str, http, timeout: float, notification: Notification,
+         now: dt.datetime | None = None) -> None:
+    """Send one notification at most once; commits. :class:`JobError` when it cannot be sent.
+    ``now`` is for tests (whether a meeting reminder is still due); the clock otherwise."""
+    if not once.due(notification, SENT):
         return
-    if notification.attempted_at is not None:
-        raise JobError("an earlier try may have delivered this message (it was interrupted), so Padu does not "
-                       "send it again", retryable=False)
+    if not still_due(session, notification, now):
+        raise JobError("the meeting was cancelled or moved, or has started: the reminder is no longer true, so "
+                       "Padu does not send it", retryable=False)
     learner = session.get(Person, notification.learner_id)
     if learner is None or not learner.sub.isdigit():
         raise JobError("the learner is not a Moodle user Padu can write to", retryable=False)
-    try:
-        moodle = connection.client_for(session, secret_key, notification.platform_id, http, timeout)
-    except TokenUnreadable as error:
-        raise JobError(str(error), retryable=False) from None
-    if moodle is None:
-        raise JobError("this platform has no web-services token (padu platform set-ws)", retryable=False)
-    notification.attempted_at = utcnow()
-    session.commit()
-    with moodle:
-        try:
-            results = mc.send_instant_messages(moodle, [mc.NewMessage(
-                touserid=int(learner.sub), text=notification.text, textformat=mc.models.FORMAT_PLAIN,
-                clientmsgid=f"padu-{notification.event_key}"[:100])])
-        except mc.TransportError as error:
-            if error.maybe_processed:
-                raise JobError("Moodle may have received the message but did not answer, so Padu does not send it "
-                               "again", retryable=False) from None
-            notification.attempted_at = None  # certainly not sent: it may be tried again
-            session.commit()
-            raise reason_of(error) from None
-        except mc.MoodleError as error:
-            raise reason_of(error) from None
+    moodle = once.client(session, secret_key, notification.platform_id, http, timeout)
+    # A refused message stays attempted, as it always has: its job is not retried either way.
+    with moodle, once.attempt(session, notification, SENT, refused_clears=False):
+        results = mc.send_instant_messages(moodle, [mc.NewMessage(
+            touserid=int(learner.sub), text=notification.text, textformat=mc.models.FORMAT_PLAIN,
+            clientmsgid=f"padu-{notification.event_key}"[:100])])
     if not results or not results[0].sent:
         raise JobError("Moodle refused the message (messaging disabled or the learner blocks it)", retryable=False)
     notification.sent_at, notification.moodle_message_id = utcnow(), results[0].msgid

@@ -82,16 +82,19 @@ def test_staff_switch_the_phase_groups_the_messages_and_the_calendar(course):
         db.commit()
         course_id = the_course.id
     teacher = course.user(TEACHER, "mandiri")
-    saved = teacher.post(course.gating("/program/moodle"), {"phase_groups": "on", "notify_revision": "on", "calendar": "on"},
-                         allow_redirects=True)
+    saved = teacher.post(course.gating("/program/moodle"), {"phase_groups": "on", "notify_revision": "on", "calendar": "on",
+                                                               "notify_meeting": "on"}, allow_redirects=True)
     assert saved.status_code == 200 and "Pilihan Moodle disimpan." in text_of(saved)
     assert 'id="moodle-phase_groups" name="phase_groups" value="on" checked' in saved.text
     assert 'id="moodle-calendar" name="calendar" value="on" checked' in saved.text
+    assert 'id="moodle-notify_meeting" name="notify_meeting" value="on" checked' in saved.text
+    assert "Saat pertemuan yang harus mereka ikuti dimulai dalam satu jam" in text_of(saved)
     assert "Masukkan pertemuan fase jarak jauh dan klasikal ke kalender kursus Moodle" in text_of(saved)
     assert "Pertemuan di kalender Moodle: 0; perubahan yang menunggu dikirim: 0." in text_of(saved)
     with padu.session() as db:
         row = db.get(CourseSync, course_id)
         assert row.phase_groups and row.notify_revision_since is not None and row.calendar
+        assert row.notify_meeting_since is not None
         assert row.notify_phase_open_since is None and row.notify_review_since is None
         # Saving queued a sync, which applies the phase groups.
         assert db.scalar(select(Job.kind).where(Job.kind == "moodle.sync")) == "moodle.sync"
@@ -100,6 +103,7 @@ def test_staff_switch_the_phase_groups_the_messages_and_the_calendar(course):
     with padu.session() as db:
         row = db.get(CourseSync, course_id)
         assert not row.phase_groups and row.notify_revision_since is None and not row.calendar
+        assert row.notify_meeting_since is None
 
 
 def test_a_launch_queues_a_sync_without_waiting_for_moodle(course):

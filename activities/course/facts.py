@@ -53,11 +53,16 @@ class CoachingSessionsHeld:
     def facts_from(self, read: object, learner_ids: Collection[int]) -> dict[int, Fact]:
         assert isinstance(read, dict)
         step = NextStep(Step.MEET_COACH)
-        return {
-            learner_id: counted(COACHING_SESSIONS_KEY, read.get(learner_id, 0), self.needed, next_step=step,
-                                started=read.get(learner_id, 0) > 0)
-            for learner_id in dict.fromkeys(learner_ids)
-        }
+        by_count: dict[int, Fact] = {}  # one fact per distinct count, looked up without hashing the step
+        facts = {}
+        for learner_id in dict.fromkeys(learner_ids):
+            held = read.get(learner_id, 0)
+            fact = by_count.get(held)
+            if fact is None:
+                fact = by_count[held] = counted(COACHING_SESSIONS_KEY, held, self.needed, next_step=step,
+                                                started=held > 0)
+            facts[learner_id] = fact
+        return facts
 
     def facts(self, session: Session, course_id: int, learner_ids: Collection[int]) -> dict[int, Fact]:
         return self.facts_from(self.read(session, course_id, learner_ids), learner_ids)

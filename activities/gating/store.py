@@ -141,7 +141,7 @@ def shared_standings(
     # costs more to send than the few rows of others it keeps out). Table columns: plain rows, no ORM.
     table = PhaseState.__table__.c
     rows = session.execute(select(table.phase_id, table.learner_id, table.state, table.requirements_met)
-                           .where(table.phase_id.in_(phase_ids)))
+                           .where(table.phase_id.in_(phase_ids))).all()  # fetched at once, not row by row
     overridden_value = State.OVERRIDDEN.value
     for phase_id, learner_id, state, requirements_met in rows:
         if learner_id not in wanted:

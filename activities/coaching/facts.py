@@ -262,6 +262,7 @@ class ReviewTime:
                 .where(Activity.course_id == course_id, Activity.kind == KIND, *_among(Submission.learner_id, ids))
                 .group_by(Submission.learner_id))}
         none = Fact(status=Status.NOT_STARTED, value=None, progress=Progress(done=0, needed=0, key=REVIEW_TIME_KEY))
+        counts: dict[int, Progress] = {}  # a few distinct counts: one progress each (they are frozen)
         facts = {}
         for learner_id in ids:
             found = totals.get(learner_id)
@@ -269,6 +270,8 @@ class ReviewTime:
                 facts[learner_id] = none
                 continue
             count, hours = found
-            facts[learner_id] = Fact(status=Status.DONE, value=float(hours) / count,
-                                     progress=Progress(done=count, needed=count, key=REVIEW_TIME_KEY))
+            progress = counts.get(count)
+            if progress is None:
+                progress = counts[count] = Progress(done=count, needed=count, key=REVIEW_TIME_KEY)
+            facts[learner_id] = Fact(Status.DONE, float(hours) / count, progress)
         return facts

@@ -254,13 +254,16 @@ class ReviewTime:
         # of each into Python cost more than the rest of the provider.
         totals: dict[int, tuple[int, float]] = {}
         if ids:
+            submission, version, review, activity = (Submission.__table__.c, SubmissionVersion.__table__.c,
+                                                     Review.__table__.c, Activity.__table__.c)
             totals = {learner_id: (count, hours) for learner_id, count, hours in session.execute(
-                select(Submission.learner_id, func.count(), func.sum(hours_waited(Review.created_at, SubmissionVersion.submitted_at)))
-                .join(SubmissionVersion, SubmissionVersion.submission_id == Submission.id)
-                .join(Review, Review.version_id == SubmissionVersion.id)
-                .join(Activity, Submission.activity_id == Activity.id)
-                .where(Activity.course_id == course_id, Activity.kind == KIND, *_among(Submission.learner_id, ids))
-                .group_by(Submission.learner_id))}
+                select(submission.learner_id, func.count(), func.sum(hours_waited(review.created_at,
+                                                                                  version.submitted_at)))
+                .join_from(Submission.__table__, SubmissionVersion.__table__, version.submission_id == submission.id)
+                .join(Review.__table__, review.version_id == version.id)
+                .join(Activity.__table__, submission.activity_id == activity.id)
+                .where(activity.course_id == course_id, activity.kind == KIND, *_among(submission.learner_id, ids))
+                .group_by(submission.learner_id)).all()}
         none = Fact(status=Status.NOT_STARTED, value=None, progress=Progress(done=0, needed=0, key=REVIEW_TIME_KEY))
         counts: dict[int, Progress] = {}  # a few distinct counts: one progress each (they are frozen)
         facts = {}

@@ -26,12 +26,12 @@ def coaching_session_counts(session: Session, course_id: int, learner_ids: Colle
     ids = list(dict.fromkeys(learner_ids))
     if not ids:
         return {}
-    rows = session.execute(
-        select(CoachingSession.learner_id, func.count(CoachingSession.id))
-        .where(CoachingSession.course_id == course_id, *learners_among(CoachingSession.learner_id, ids))
-        .group_by(CoachingSession.learner_id)
-    ).all()
-    found = dict(rows)
+    held = CoachingSession.__table__.c  # table columns: plain rows, no ORM loading (one per learner)
+    found: dict[int, int] = dict(session.execute(
+        select(held.learner_id, func.count(held.id))
+        .where(held.course_id == course_id, *learners_among(held.learner_id, ids))
+        .group_by(held.learner_id)
+    ).all())
     return {i: found.get(i, 0) for i in ids}
 
 

@@ -127,9 +127,9 @@ def roster(session: Session, course_id: int) -> list[tuple[int, str, str, bool, 
 
 
 def coach_by_learner(session: Session, course_id: int) -> dict[int, int]:
-    rows = session.execute(select(CoachAssignment.learner_id, CoachAssignment.coach_id)
-                           .where(CoachAssignment.course_id == course_id))
-    return {learner_id: coach_id for learner_id, coach_id in rows}
+    assignment = CoachAssignment.__table__.c  # table columns: plain rows, no ORM loading (one per learner)
+    return dict(session.execute(select(assignment.learner_id, assignment.coach_id)
+                                .where(assignment.course_id == course_id)).all())
 
 
 def learner_rows(session: Session, course_id: int, now: dt.datetime) -> tuple[Course, list[LearnerRow]]:

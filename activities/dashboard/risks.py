@@ -130,10 +130,11 @@ RULES: tuple[Rule, ...] = (past_close, review_overdue, grade_failed, attendance_
 
 def at_risk(rows: Iterable[LearnerRow], context: Context) -> list[Risk]:
     """Every risk of every learner, ranked: by rule (most urgent first), then in the rows' order."""
-    found: list[tuple[int, int, Risk]] = []
-    for position, row in enumerate(rows):
-        for rank, rule in enumerate(RULES):
+    ordered = list(rows)
+    found: list[Risk] = []
+    for rule in RULES:  # rule by rule over the rows in order: already ranked, nothing to sort
+        for row in ordered:
             risk = rule(row, context)
             if risk is not None:
-                found.append((rank, position, risk))
-    return [risk for _, _, risk in sorted(found, key=lambda item: (item[0], item[1]))]
+                found.append(risk)
+    return found

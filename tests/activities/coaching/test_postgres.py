@@ -1,18 +1,18 @@
-"""The whole loop on PostgreSQL, where submit and review lock the submission row (FOR UPDATE)."""
+"""The whole loop on PostgreSQL, where submit and review lock the submission row (FOR UPDATE); the review
+times PostgreSQL subtracts."""
 
 import pytest
 from sqlalchemy import select
 
 import lti_tool.models  # noqa: F401
 from activities.coaching import KIND
+from activities.coaching.facts import ReviewTime
 from activities.coaching.models import Submission
 from activities.coaching.service import assign_coach, review, submit
 from activities.core import Activity, Role, upsert_course, upsert_membership, upsert_person
 from activities.db import transaction
 from activities.grades import GradeOutbox
 from tests.rows import new_platform
-
-from activities.coaching.facts import ReviewTime
 
 from .conftest import FULL_MARKS, RUBRIC
 from .test_facts import assert_review_times, review_waits

@@ -66,7 +66,6 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         return value.astimezone(dt.UTC)
 
 
-
 class hours_waited(FunctionElement[float]):  # noqa: N801  (used like a SQL function: ``hours_waited(a, b)``)
     """``later - earlier`` of two :class:`UTCDateTime` columns in hours, as a float, never below 0, computed
     by the database.

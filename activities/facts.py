@@ -134,7 +134,7 @@ class SharedRead(Protocol):
     def facts_from(self, read: object, learner_ids: Collection[int]) -> Mapping[int, Fact]: ...
 
 
-def learners_among(column: QueryableAttribute[int], learner_ids: Collection[int]) -> list[ColumnElement[bool]]:
+def learners_among(column: QueryableAttribute[int] | ColumnElement[int], learner_ids: Collection[int]) -> list[ColumnElement[bool]]:
     """The condition keeping ``column`` to ``learner_ids``, for a query that already keeps to one course
     (or one program's rows): none when they are many (:data:`MANY_LEARNERS`), and the caller keeps only
     the learners asked for."""

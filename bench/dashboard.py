@@ -8,9 +8,10 @@ sharing the learners, and 300 grades Moodle refused:
   sync (``activities.dashboard.service.dashboard``), best of three;
 - the page as served, ``GET /c/<course>/dashboard`` through the real app (launch session, roster refresh
   request, template with 50 learners a page): computed afresh (``?fresh=1``; what the first visit of a
-  minute pays), best of three; and within the minute the page reuses its figures
+  minute pays), best of five; and within the minute the page reuses its figures
   (lti_tool/dashboard/boards.py), paging and filtering, the worst of six; target <= 300 ms for both, and
-  whether each meets it is printed. Also the largest page's size, the CSV of all 5,000 rows, and the
+  whether each meets it is printed. The page computed afresh is also given in CPU time (time.process_time),
+  which other processes on a shared machine do not inflate. Also the largest page's size, the CSV of all 5,000 rows, and the
   statements one computation runs.
 """
 
@@ -48,6 +49,8 @@ COACHES = 50
 FAILED = 300
 #: Issue 14: the page answers in this many milliseconds, computed afresh or reused.
 TARGET_MS = 300.0
+#: Times the page is computed afresh (best, first and median are printed).
+COLD_RUNS = 5
 
 
 def verdict(ms: float) -> str:
@@ -128,14 +131,20 @@ def main() -> None:
             token = token_for(session.get(LaunchSession, "bench"))
         client = app.test_client()
 
+        cpu_of: dict[str, float] = {}
+
         def get(path: str, **query: str) -> tuple[float, bytes]:
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), time.process_time()
             response = client.get(path, query_string={"s": token, **query}, headers={"Accept-Encoding": "identity"})
             assert response.status_code == 200, response.status_code
+            cpu_of[path + "?" + "&".join(query)] = time.process_time() - cpu
             return time.perf_counter() - start, response.data
 
         page = f"/c/{course_id}/dashboard"
-        cold = [get(page, fresh="1")[0] for _ in range(3)]
+        cold, cold_cpu = [], []
+        for _ in range(COLD_RUNS):
+            cold.append(get(page, fresh="1")[0])
+            cold_cpu.append(cpu_of[page + "?fresh"])
         warm, size = [], 0
         for query in ({}, {"page": "7"}, {"q": "peserta 12"}, {"risk": "1", "page": "3"}, {}, {"page": "100"}):
             seconds, body = get(page, **query)
@@ -143,8 +152,10 @@ def main() -> None:
             size = max(size, len(body))
         csv_seconds, exported = get(page + ".csv")
         best = min(cold)
-        print(f"page GET {page}, computed afresh (?fresh=1, and once a minute): best {best * 1000:.0f} ms, "
-              f"first {cold[0] * 1000:.0f} ms")
+        print(f"page GET {page}, computed afresh (?fresh=1, and once a minute): best of {COLD_RUNS} "
+              f"{best * 1000:.0f} ms, first {cold[0] * 1000:.0f} ms, median {sorted(cold)[COLD_RUNS // 2] * 1000:.0f} "
+              f"ms; CPU (time.process_time, what a noisy machine does not inflate) best {min(cold_cpu) * 1000:.0f} ms, "
+              f"first {cold_cpu[0] * 1000:.0f} ms")
         print(f"page GET {page} within the minute (pages, name filter, at-risk filter): best {min(warm) * 1000:.0f} "
               f"ms, worst {max(warm) * 1000:.0f} ms; largest page {size / 1024:.0f} KB uncompressed (50 of "
               f"{LEARNERS} learners a page); CSV of every row {csv_seconds * 1000:.0f} ms ({len(exported) / 1024:.0f} KB)")
@@ -158,6 +169,8 @@ def main() -> None:
         "domain_ms": round(min(t for t, _, _ in domain) * 1000, 1),
         "domain_cpu_ms": round(min(c for _, c, _ in domain) * 1000, 1), "statements": statement_count,
         "page_fresh_ms": round(best * 1000, 1), "page_fresh_first_ms": round(cold[0] * 1000, 1),
+        "page_fresh_median_ms": round(sorted(cold)[COLD_RUNS // 2] * 1000, 1),
+        "page_fresh_cpu_ms": round(min(cold_cpu) * 1000, 1), "page_fresh_first_cpu_ms": round(cold_cpu[0] * 1000, 1),
         "page_ms": round(max(warm) * 1000, 1), "page_best_ms": round(min(warm) * 1000, 1),
         "page_kb": round(size / 1024, 1), "csv_ms": round(csv_seconds * 1000, 1),
         "load_average": round(os.getloadavg()[0], 2), "targets": {"page_ms": TARGET_MS},

@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..core import Activity
-from ..db import utcnow
+from ..db import hours_waited, utcnow
 from ..facts import Fact, NextStep, Progress, Status, Step, counted, learners_among
 from . import KIND
 from .models import Decision, Review, Submission, SubmissionStatus, SubmissionVersion
@@ -46,27 +46,31 @@ def _task_states(
 ) -> dict[int, list[_TaskState]]:
     """Each learner's submissions to the course's coaching tasks (or to ``activity_ids`` of them),
     with the accepted score: one query."""
+    # Table columns, not the mapped classes: plain rows without the ORM's loading (a course has thousands).
+    submission, version, review, activity = (Submission.__table__.c, SubmissionVersion.__table__.c,
+                                             Review.__table__.c, Activity.__table__.c)
     accepts = (
-        select(SubmissionVersion.submission_id, Review.score, Review.score_maximum)
-        .join(Review, Review.version_id == SubmissionVersion.id)
-        .where(Review.decision == Decision.ACCEPT.value)
+        select(version.submission_id, review.score, review.score_maximum)
+        .join_from(SubmissionVersion.__table__, Review.__table__, review.version_id == version.id)
+        .where(review.decision == Decision.ACCEPT.value)
         .subquery()
     )
     rows = session.execute(
-        select(Submission.learner_id, Submission.activity_id, Submission.status, accepts.c.score,
-               func.coalesce(accepts.c.score_maximum, Activity.score_maximum))
-        .join(Activity, Submission.activity_id == Activity.id)
-        .outerjoin(accepts, accepts.c.submission_id == Submission.id)
-        .where(Activity.course_id == course_id, Activity.kind == KIND,
-               *learners_among(Submission.learner_id, learner_ids),
-               *([Submission.activity_id.in_(list(activity_ids))] if activity_ids is not None else []))
-        .order_by(Submission.learner_id, Submission.activity_id)
+        select(submission.learner_id, submission.activity_id, submission.status, accepts.c.score,
+               func.coalesce(accepts.c.score_maximum, activity.score_maximum))
+        .join_from(Submission.__table__, Activity.__table__, submission.activity_id == activity.id)
+        .outerjoin(accepts, accepts.c.submission_id == submission.id)
+        .where(activity.course_id == course_id, activity.kind == KIND,
+               *learners_among(submission.learner_id, learner_ids),
+               *([submission.activity_id.in_(list(activity_ids))] if activity_ids is not None else []))
+        .order_by(submission.learner_id, submission.activity_id)
     ).all()
     states: dict[int, list[_TaskState]] = defaultdict(list)
+    accepted = SubmissionStatus.ACCEPTED
     for learner_id, activity_id, status, score, maximum in rows:
         status = _STATUSES[status]
         percent = None
-        if status is SubmissionStatus.ACCEPTED and score is not None and maximum:
+        if status is accepted and score is not None and maximum:
             percent = 100.0 * score / maximum
         states[learner_id].append(_TaskState(activity_id, status, percent))
     return states
@@ -135,13 +139,24 @@ class TasksAccepted:
         chosen = set(tasks)
         every = self.activity_ids is None
         needed = len(tasks) if self.needed is None else self.needed
+        min_percent = self.min_percent
+        accepted = SubmissionStatus.ACCEPTED
+        # The fact depends only on each submission's task, status and whether it counts: learners with the
+        # same of those share one fact, worked out once (a cohort of thousands has a few dozen).
+        shapes: dict[tuple[tuple[int, SubmissionStatus, bool], ...], Fact] = {}
         facts = {}
         for learner_id in dict.fromkeys(learner_ids):
             found = read.states.get(learner_id, ())
             mine = found if every else [state for state in found if state.activity_id in chosen]
-            done = sum(1 for state in mine if _is_accepted(state, self.min_percent))
-            facts[learner_id] = counted(TASKS_KEY, done, needed, next_step=_next_task(tasks, mine),
-                                        started=bool(mine))
+            shape = tuple([(activity_id, status, status is accepted and (
+                min_percent is None or (percent is not None and percent >= min_percent)))
+                for activity_id, status, percent in mine])
+            fact = shapes.get(shape)
+            if fact is None:
+                done = sum(1 for _, _, counts in shape if counts)
+                fact = shapes[shape] = counted(TASKS_KEY, done, needed, next_step=_next_task(tasks, mine),
+                                               started=bool(mine))
+            facts[learner_id] = fact
         return facts
 
     def facts(self, session: Session, course_id: int, learner_ids: Collection[int]) -> dict[int, Fact]:
@@ -235,20 +250,31 @@ class ReviewTime:
 
     def facts(self, session: Session, course_id: int, learner_ids: Collection[int]) -> dict[int, Fact]:
         ids = list(dict.fromkeys(learner_ids))
-        waits: dict[int, list[float]] = defaultdict(list)
+        # Summed by the database: a course of 5,000 has about as many reviews, and reading two datetimes
+        # of each into Python cost more than the rest of the provider.
+        totals: dict[int, tuple[int, float]] = {}
         if ids:
-            for learner_id, submitted_at, reviewed_at in session.execute(
-                    select(Submission.learner_id, SubmissionVersion.submitted_at, Review.created_at)
-                    .join(SubmissionVersion, SubmissionVersion.submission_id == Submission.id)
-                    .join(Review, Review.version_id == SubmissionVersion.id)
-                    .join(Activity, Submission.activity_id == Activity.id)
-                    .where(Activity.course_id == course_id, Activity.kind == KIND,
-                           *_among(Submission.learner_id, ids))):
-                waits[learner_id].append(max(0.0, (reviewed_at - submitted_at).total_seconds() / 3600))
+            submission, version, review, activity = (Submission.__table__.c, SubmissionVersion.__table__.c,
+                                                     Review.__table__.c, Activity.__table__.c)
+            totals = {learner_id: (count, hours) for learner_id, count, hours in session.execute(
+                select(submission.learner_id, func.count(), func.sum(hours_waited(review.created_at,
+                                                                                  version.submitted_at)))
+                .join_from(Submission.__table__, SubmissionVersion.__table__, version.submission_id == submission.id)
+                .join(Review.__table__, review.version_id == version.id)
+                .join(Activity.__table__, submission.activity_id == activity.id)
+                .where(activity.course_id == course_id, activity.kind == KIND, *_among(submission.learner_id, ids))
+                .group_by(submission.learner_id)).all()}
+        none = Fact(status=Status.NOT_STARTED, value=None, progress=Progress(done=0, needed=0, key=REVIEW_TIME_KEY))
+        counts: dict[int, Progress] = {}  # a few distinct counts: one progress each (they are frozen)
         facts = {}
         for learner_id in ids:
-            mine = waits.get(learner_id, [])
-            facts[learner_id] = Fact(
-                status=Status.DONE if mine else Status.NOT_STARTED, value=sum(mine) / len(mine) if mine else None,
-                progress=Progress(done=len(mine), needed=len(mine), key=REVIEW_TIME_KEY))
+            found = totals.get(learner_id)
+            if found is None:
+                facts[learner_id] = none
+                continue
+            count, hours = found
+            progress = counts.get(count)
+            if progress is None:
+                progress = counts[count] = Progress(done=count, needed=count, key=REVIEW_TIME_KEY)
+            facts[learner_id] = Fact(Status.DONE, float(hours) / count, progress)
         return facts

@@ -26,12 +26,12 @@ def coaching_session_counts(session: Session, course_id: int, learner_ids: Colle
     ids = list(dict.fromkeys(learner_ids))
     if not ids:
         return {}
-    rows = session.execute(
-        select(CoachingSession.learner_id, func.count(CoachingSession.id))
-        .where(CoachingSession.course_id == course_id, *learners_among(CoachingSession.learner_id, ids))
-        .group_by(CoachingSession.learner_id)
-    ).all()
-    found = dict(rows)
+    held = CoachingSession.__table__.c  # table columns: plain rows, no ORM loading (one per learner)
+    found: dict[int, int] = dict(session.execute(
+        select(held.learner_id, func.count(held.id))
+        .where(held.course_id == course_id, *learners_among(held.learner_id, ids))
+        .group_by(held.learner_id)
+    ).all())
     return {i: found.get(i, 0) for i in ids}
 
 
@@ -53,11 +53,16 @@ class CoachingSessionsHeld:
     def facts_from(self, read: object, learner_ids: Collection[int]) -> dict[int, Fact]:
         assert isinstance(read, dict)
         step = NextStep(Step.MEET_COACH)
-        return {
-            learner_id: counted(COACHING_SESSIONS_KEY, read.get(learner_id, 0), self.needed, next_step=step,
-                                started=read.get(learner_id, 0) > 0)
-            for learner_id in dict.fromkeys(learner_ids)
-        }
+        by_count: dict[int, Fact] = {}  # one fact per distinct count, looked up without hashing the step
+        facts = {}
+        for learner_id in dict.fromkeys(learner_ids):
+            held = read.get(learner_id, 0)
+            fact = by_count.get(held)
+            if fact is None:
+                fact = by_count[held] = counted(COACHING_SESSIONS_KEY, held, self.needed, next_step=step,
+                                                started=held > 0)
+            facts[learner_id] = fact
+        return facts
 
     def facts(self, session: Session, course_id: int, learner_ids: Collection[int]) -> dict[int, Fact]:
         return self.facts_from(self.read(session, course_id, learner_ids), learner_ids)

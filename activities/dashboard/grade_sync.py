@@ -49,14 +49,15 @@ class GradeSync:
 
 def grade_sync(session: Session, course_id: int) -> GradeSync:
     """Two queries: the newest row per learner and activity of the course, and the activities' titles."""
-    newest = (select(func.max(GradeOutbox.id)).join(Activity, Activity.id == GradeOutbox.activity_id)
-              .where(Activity.course_id == course_id)
-              .group_by(GradeOutbox.activity_id, GradeOutbox.person_id))
+    outbox, activity = GradeOutbox.__table__.c, Activity.__table__.c  # plain rows: a course has thousands
+    newest = (select(func.max(outbox.id)).join_from(GradeOutbox.__table__, Activity.__table__,
+                                                    activity.id == outbox.activity_id)
+              .where(activity.course_id == course_id)
+              .group_by(outbox.activity_id, outbox.person_id))
     counts: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     failed: dict[int, set[int]] = defaultdict(set)
     for activity_id, person_id, status in session.execute(
-            select(GradeOutbox.activity_id, GradeOutbox.person_id, GradeOutbox.status)
-            .where(GradeOutbox.id.in_(newest))):
+            select(outbox.activity_id, outbox.person_id, outbox.status).where(outbox.id.in_(newest))).all():
         counts[activity_id][status] += 1
         if status == OutboxStatus.FAILED.value:
             failed[person_id].add(activity_id)

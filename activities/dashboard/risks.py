@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import enum
+import functools
 from collections.abc import Callable, Collection, Iterable, Mapping
 
 from ..facts import Status
@@ -57,6 +58,13 @@ class Context:
     #: Learner id → the activity ids with a grade that failed to reach Moodle.
     failed_grades: Mapping[int, Collection[int]]
 
+    @functools.cached_property
+    def readiness_due(self) -> bool:
+        """The readiness rules apply from a week before the course starts (its first phase opens);
+        a course without a start date applies them always. Asked once per learner: worked out once."""
+        starts = self.course.starts_at
+        return starts is None or self.now >= starts - BEFORE_START
+
 
 Rule = Callable[[LearnerRow, Context], Risk | None]
 
@@ -102,23 +110,16 @@ def attendance_low(row: LearnerRow, context: Context) -> Risk | None:
     return Risk(row.learner_id, row.name, Reason.ATTENDANCE_LOW, Place("attendance", gate) if gate else None)
 
 
-def _readiness_due(context: Context) -> bool:
-    """The readiness rules apply from a week before the course starts (its first phase opens);
-    a course without a start date applies them always."""
-    starts = context.course.starts_at
-    return starts is None or context.now >= starts - BEFORE_START
-
-
 def not_ready(row: LearnerRow, context: Context) -> Risk | None:
     """Readiness band *Belum siap*, a week (or less) before the course starts."""
-    if row.readiness is None or row.readiness_band != "belum_siap" or not _readiness_due(context):
+    if row.readiness is None or row.readiness_band != "belum_siap" or not context.readiness_due:
         return None
     return Risk(row.learner_id, row.name, Reason.NOT_READY, Place(READINESS, _first(context, READINESS)))
 
 
 def readiness_not_taken(row: LearnerRow, context: Context) -> Risk | None:
     """No readiness result a week (or less) before the course starts."""
-    if row.readiness is None or row.readiness.status is Status.DONE or not _readiness_due(context):
+    if row.readiness is None or row.readiness.status is Status.DONE or not context.readiness_due:
         return None
     return Risk(row.learner_id, row.name, Reason.READINESS_NOT_TAKEN, Place(READINESS, _first(context, READINESS)))
 
@@ -129,10 +130,11 @@ RULES: tuple[Rule, ...] = (past_close, review_overdue, grade_failed, attendance_
 
 def at_risk(rows: Iterable[LearnerRow], context: Context) -> list[Risk]:
     """Every risk of every learner, ranked: by rule (most urgent first), then in the rows' order."""
-    found: list[tuple[int, int, Risk]] = []
-    for position, row in enumerate(rows):
-        for rank, rule in enumerate(RULES):
+    ordered = list(rows)
+    found: list[Risk] = []
+    for rule in RULES:  # rule by rule over the rows in order: already ranked, nothing to sort
+        for row in ordered:
             risk = rule(row, context)
             if risk is not None:
-                found.append((rank, position, risk))
-    return [risk for _, _, risk in sorted(found, key=lambda item: (item[0], item[1]))]
+                found.append(risk)
+    return found

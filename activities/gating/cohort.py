@@ -5,7 +5,7 @@ Every roster learner is in the grid, also those who never opened Padu
 fact change recomputes them in its transaction) and the clock, at ``now``:
 a window that opened since the last recompute shows as open, exactly as the
 learner's journey computed from the facts shows it
-(:func:`.store.standings_for`). Reading 15,000 stored rows instead of every
+(:func:`.store.shared_standings`). Reading 15,000 stored rows instead of every
 fact of 5,000 learners keeps the staff page well under a second.
 """
 
@@ -14,6 +14,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import enum
+from collections import Counter
+from typing import NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -23,18 +25,21 @@ from ..csv_export import csv_text
 from ..db import utcnow
 from .engine import PhasePlan, PhaseStanding, ProgramPlan, current_phase
 from .models import Program, State
-from .store import plan_of, standings_for
+from .store import plan_of, shared_standings
 
 SOON = dt.timedelta(days=7)
 
 
-@dataclasses.dataclass(frozen=True)
-class GridRow:
+class GridRow(NamedTuple):
+    """One roster learner's line (a plain tuple: a cohort has thousands, and the course dashboard reads
+    the grid of its whole course)."""
+
     learner_id: int
     name: str
     email: str
     launched: bool
-    #: States only: the requirement details are on the learner's own page.
+    #: States only: the requirement details are on the learner's own page. Learners with the same
+    #: stored states share one tuple (:func:`.store.shared_standings`).
     phases: tuple[PhaseStanding, ...]
     #: Last launch of any Padu activity of the course (the course dashboard shows it).
     last_launch: dt.datetime | None = None
@@ -57,15 +62,17 @@ def grid(session: Session, program: Program, now: dt.datetime | None = None) -> 
     too (:mod:`activities.dashboard.learners`), so both pages say the same."""
     now = now or utcnow()
     plan = plan_of(program)
+    member, person = Membership.__table__.c, Person.__table__.c  # table columns: plain rows, no ORM loading
     roster = session.execute(
-        select(Membership.person_id, Person.name, Person.username, Person.email, Person.sub, Membership.source,
-               Membership.last_launch_at)
-        .join(Person, Person.id == Membership.person_id)
-        .where(Membership.course_id == program.course_id, Membership.role == Role.LEARNER.value)
-        .order_by(Person.name, Person.sub)).all()
-    states = standings_for(session, plan, [m.person_id for m in roster], now)
-    rows = tuple(GridRow(m.person_id, display_name(m.name, m.username, m.email, m.sub), m.email,
-                         m.source == "launch", tuple(states[m.person_id]), m.last_launch_at) for m in roster)
+        select(member.person_id, person.name, person.username, person.email, person.sub, member.source,
+               member.last_launch_at)
+        .join_from(Membership.__table__, Person.__table__, person.id == member.person_id)
+        .where(member.course_id == program.course_id, member.role == Role.LEARNER.value)
+        .order_by(person.name, person.sub)).all()
+    states = shared_standings(session, plan, [m[0] for m in roster], now)
+    rows = tuple(GridRow(learner_id, name or display_name(name, username, email, sub), email, source == "launch",
+                         states[learner_id], last_launch)
+                 for learner_id, name, username, email, sub, source, last_launch in roster)
     return Grid(plan, rows, now)
 
 
@@ -78,10 +85,19 @@ class FunnelStep:
 
 
 def funnel(cohort: Grid) -> list[FunnelStep]:
+    """Each phase's learners reached and passed, counted over the grid's distinct rows of states (learners
+    in the same place share one tuple) rather than over every learner and phase."""
+    shapes = [row.phases for row in cohort.rows]
+    counts = Counter(map(id, shapes))
+    distinct = {id(shape): shape for shape in shapes}
     steps = []
     for index, phase in enumerate(cohort.plan.phases):
-        states = [row.phases[index].state for row in cohort.rows]
-        steps.append(FunnelStep(phase, sum(s is not State.LOCKED for s in states), sum(s.passed for s in states)))
+        reached = passed = 0
+        for key, shape in distinct.items():
+            state = shape[index].state
+            reached += counts[key] if state is not State.LOCKED else 0
+            passed += counts[key] if state.passed else 0
+        steps.append(FunnelStep(phase, reached, passed))
     return steps
 
 

@@ -121,7 +121,16 @@ class CourseAttendance:
     def facts(self, session: Session, course_id: int, learner_ids: Collection[int]) -> dict[int, Fact]:
         found = tallies(session, course_id, learner_ids, phase_id=self.phase_id, so_far=self.now or utcnow(),
                         excused_counts=self.excused_counts)
-        return {learner_id: _fact(tally, self.at_least_percent) for learner_id, tally in found.items()}
+        # Facts are frozen: learners with the same tally share one (a cohort has thousands of learners and
+        # a few dozen distinct tallies).
+        seen: dict[Tally, Fact] = {}
+        facts = {}
+        for learner_id, tally in found.items():
+            fact = seen.get(tally)
+            if fact is None:
+                fact = seen[tally] = _fact(tally, self.at_least_percent)
+            facts[learner_id] = fact
+        return facts
 
 
 def _fact(tally: Tally, at_least_percent: float | None = None) -> Fact:

@@ -194,16 +194,21 @@ class Kept(NamedTuple):
 def kept_outcomes(session: Session, activity: Activity, person_ids: Collection[int]) -> dict[int, Kept]:
     """By person id, of ``person_ids``, those who started an attempt: the kept one (:func:`kept_of`, as
     :func:`standings` chooses it) and whether one is open; one query of plain rows for any number."""
-    keep = settings_of(activity).keep
+    keep = Keep(settings_of(activity).keep)
     wanted = set(person_ids)
     by_person: dict[int, list[Outcome]] = defaultdict(list)
     submitted = AttemptStatus.SUBMITTED.value
+    attempt = ReadinessAttempt.__table__.c  # table columns: plain rows without the ORM's loading
     for person_id, number, status, index, band in session.execute(
-            select(ReadinessAttempt.person_id, ReadinessAttempt.number, ReadinessAttempt.status,
-                   ReadinessAttempt.overall_index, ReadinessAttempt.band)
-            .where(ReadinessAttempt.activity_id == activity.id,
-                   *learners_among(ReadinessAttempt.person_id, wanted))):
+            select(attempt.person_id, attempt.number, attempt.status, attempt.overall_index, attempt.band)
+            .where(attempt.activity_id == activity.id, *learners_among(attempt.person_id, wanted))).all():
         if person_id in wanted:
             by_person[person_id].append(Outcome(person_id, number, status == submitted, index, band))
-    return {person_id: Kept(kept_of(attempts, keep), any(not a.is_submitted for a in attempts))
-            for person_id, attempts in by_person.items()}
+    found = {}
+    for person_id, attempts in by_person.items():
+        if len(attempts) == 1:  # most learners: kept if submitted, else open (what kept_of and any() say)
+            only = attempts[0]
+            found[person_id] = Kept(only, False) if only.is_submitted else Kept(None, True)
+        else:
+            found[person_id] = Kept(kept_of(attempts, keep), any(not a.is_submitted for a in attempts))
+    return found

@@ -1,8 +1,8 @@
 """A computed dashboard, kept a minute per course in this process.
 
 Computing a course of 5,000 learners from every activity's facts takes a
-second or more (bench/dashboard.py); paging, filtering and exporting that
-same course should not. So the page reuses a course's dashboard for
+good part of the page's 300 ms (bench/dashboard.py); paging, filtering and
+exporting that same course should not pay it again. So the page reuses a course's dashboard for
 :data:`FRESH_FOR` seconds, says when its figures are from, and offers
 "refresh now", which computes it again (so does sending grades again).
 Per process, per app: the objects are Python dataclasses, not JSON, and a

@@ -1,8 +1,10 @@
 """Coaching tasks as a fact provider: tasks accepted for a cohort, equal to each learner's counts."""
 
+import datetime as dt
+
 import pytest
 
-from activities.coaching.facts import TASKS_KEY, TasksAccepted, accepted_counts
+from activities.coaching.facts import TASKS_KEY, ReviewTime, TasksAccepted, accepted_counts
 from activities.coaching.models import Review, Submission, SubmissionVersion
 from activities.coaching.service import accepted_count, submit
 from activities.coaching.service import review as review_
@@ -119,3 +121,35 @@ def test_the_number_of_statements_does_not_grow_with_the_cohort(db, engine, cour
     provider = TasksAccepted(min_percent=50)
     assert statements_for(provider, ids) == statements_for(provider, ids[:2]) <= 2
     assert sum(f.value for f in TasksAccepted(min_percent=50).facts(db, course.id, ids).values()) == 100
+
+
+def review_waits(db, course_id, task_id, coach_id, budi_id, ani_id):
+    """Budi's first version waited 1.5 hours for a revision, his second 3 hours for the acceptance;
+    Ani's review is stamped before her version (clocks disagree): a wait of 0, not a negative one."""
+    start = dt.datetime(2026, 3, 2, 8, tzinfo=dt.UTC)
+    hours = dt.timedelta(hours=1)
+    db.add(Submission(activity_id=task_id, learner_id=budi_id, status="accepted", current_version=2, versions=[
+        SubmissionVersion(number=1, submitted_at=start, reviews=[
+            Review(reviewer_id=coach_id, decision="revise", created_at=start + 1.5 * hours)]),
+        SubmissionVersion(number=2, submitted_at=start + 2 * hours, reviews=[
+            Review(reviewer_id=coach_id, decision="accept", score=8.0, score_maximum=10.0,
+                   created_at=start + 5 * hours)]),
+    ]))
+    db.add(Submission(activity_id=task_id, learner_id=ani_id, status="submitted", versions=[
+        SubmissionVersion(number=1, submitted_at=start, reviews=[
+            Review(reviewer_id=coach_id, decision="revise", created_at=start - hours)])]))
+    db.flush()
+
+
+def assert_review_times(facts, budi_id, ani_id, nobody_id):
+    """The average wait in hours (the database subtracts the times; SQLite to the millisecond)."""
+    assert facts[budi_id].value == pytest.approx(2.25) and facts[budi_id].progress.done == 2
+    assert facts[ani_id].value == 0 and facts[ani_id].progress.done == 1
+    assert facts[nobody_id].status is Status.NOT_STARTED and facts[nobody_id].value is None
+
+
+def test_review_times_are_averaged_per_learner(db, course, task, coached, make_person):
+    nobody = make_person("Fitri")
+    review_waits(db, course.id, task.id, coached.coach.id, coached.budi.id, coached.dewi.id)
+    facts = ReviewTime().facts(db, course.id, [coached.budi.id, coached.dewi.id, nobody.id])
+    assert_review_times(facts, coached.budi.id, coached.dewi.id, nobody.id)

@@ -1,10 +1,12 @@
-"""The whole loop on PostgreSQL, where submit and review lock the submission row (FOR UPDATE)."""
+"""The whole loop on PostgreSQL, where submit and review lock the submission row (FOR UPDATE); the review
+times PostgreSQL subtracts."""
 
 import pytest
 from sqlalchemy import select
 
 import lti_tool.models  # noqa: F401
 from activities.coaching import KIND
+from activities.coaching.facts import ReviewTime
 from activities.coaching.models import Submission
 from activities.coaching.service import assign_coach, review, submit
 from activities.core import Activity, Role, upsert_course, upsert_membership, upsert_person
@@ -13,6 +15,7 @@ from activities.grades import GradeOutbox
 from tests.rows import new_platform
 
 from .conftest import FULL_MARKS, RUBRIC
+from .test_facts import assert_review_times, review_waits
 
 pytestmark = pytest.mark.postgres
 
@@ -49,3 +52,19 @@ def test_submit_revise_resubmit_accept_on_postgresql(postgres_sessions):
             ("Completed", "FullyGraded", 100),
         ]
 
+
+
+def test_review_times_are_summed_by_postgresql(postgres_sessions):
+    """The waits are subtracted in SQL (activities.db.hours_waited): PostgreSQL's own expression."""
+    with transaction(postgres_sessions) as db:
+        platform = new_platform()
+        db.add(platform)
+        db.flush()
+        course = upsert_course(db, platform.id, "2")
+        coach, budi, ani, eko = (upsert_person(db, platform.id, sub) for sub in ("10", "11", "12", "13"))
+        task = Activity(course_id=course.id, kind=KIND, settings={"rubric": RUBRIC})
+        db.add(task)
+        db.flush()
+        review_waits(db, course.id, task.id, coach.id, budi.id, ani.id)
+    with transaction(postgres_sessions) as db:
+        assert_review_times(ReviewTime().facts(db, course.id, [budi.id, ani.id, eko.id]), budi.id, ani.id, eko.id)

@@ -1,6 +1,6 @@
 """Launch benchmark: whole LTI launches per second, Padu beside the floor, in one run.
 
-    python bench/launch.py [--seconds 4] [--rounds 3] [--concurrency 8 32]
+    python bench/launch.py [--seconds 4] [--rounds 3] [--concurrency 8 32] [--servers floor padu_serve ...]
 
 A launch is what a learner's browser does: Moodle's login initiation posted to
 the tool (302 to auth.php with the tool's state and nonce), an id_token signed
@@ -15,7 +15,10 @@ Servers, all started once and loaded in turn, interleaved round by round:
 
 - ``floor``: ``bench/floor.py`` (bare Flask, one ``jwt.decode``, HMAC cookie state) under
   ``gunicorn -w 2 -k sync``;
-- ``padu_serve``: ``padu serve`` as an agency runs it (SQLite, embedded worker);
+- ``padu_serve``: ``padu serve`` as an agency runs it (SQLite, embedded worker, its default
+  processes and threads); ``padu_serve:PxT`` runs it with ``--processes P --threads T`` instead, so
+  that several process/thread models can be compared in one run (``--servers floor padu_serve:2x4
+  padu_serve:4x1``);
 - ``gunicorn_sqlite``: ``lti_tool.wsgi:app`` under the same gunicorn as the floor, SQLite;
 - ``gunicorn_postgres``: the same on a fresh PostgreSQL database (skipped when none answers).
 
@@ -51,6 +54,7 @@ LEARNER = "http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"
 #: Distinct learners the launches cycle through (the first round makes their rows; later ones find them).
 LEARNERS = 40
 PADU_SERVERS = ("padu_serve", "gunicorn_sqlite", "gunicorn_postgres")
+SERVER_NAMES = ("floor", *PADU_SERVERS)
 TARGETS = {"padu_gunicorn_ratio": 0.6, "padu_serve_ratio": 0.4, "padu_serve_p99_vs_floor_at_8": 3.0}
 
 
@@ -251,6 +255,26 @@ def _postgres_database() -> str | None:
         return None
 
 
+def _server_name(name: str) -> str:
+    if name in SERVER_NAMES or (name.startswith("padu_serve:") and _serve_model(name)):
+        return name
+    raise argparse.ArgumentTypeError(f"unknown server {name!r}")
+
+
+def _serve_model(name: str) -> tuple[int | None, int]:
+    """``padu serve``'s --processes and --threads for ``padu_serve`` or ``padu_serve:PxT``."""
+    from lti_tool.server import DEFAULT_THREADS
+
+    _, _, model = name.partition(":")
+    if not model:
+        return None, DEFAULT_THREADS
+    processes, _, threads = model.partition("x")
+    try:
+        return int(processes), int(threads)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{name!r}: padu_serve:PxT, e.g. padu_serve:2x4") from None
+
+
 # -- the run ---------------------------------------------------------------------------------------------
 
 
@@ -280,7 +304,9 @@ def main() -> None:  # noqa: C901 — setup, run, report, teardown in order
     parser.add_argument("--seconds", type=float, default=4.0, help="seconds per server per round")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--concurrency", type=int, nargs="+", default=[8, 32])
-    parser.add_argument("--servers", nargs="+", default=["floor", *PADU_SERVERS])
+    parser.add_argument("--servers", nargs="+", default=list(SERVER_NAMES), type=_server_name,
+                        help="floor, padu_serve, padu_serve:PxT (P processes, T threads each), gunicorn_sqlite, "
+                             "gunicorn_postgres")
     parser.add_argument("--generator", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.generator:
@@ -294,9 +320,12 @@ def main() -> None:  # noqa: C901 — setup, run, report, teardown in order
     postgres_url = None
     generator = None
     try:
-        if "padu_serve" in args.servers:
-            serve = ServeProcess(workdir / "serve", threads=8, embedded_worker="true", login_rate_per_minute="0")
-            servers["padu_serve"], urls["padu_serve"], envs["padu_serve"] = serve, serve.url, serve.env
+        for name in args.servers:
+            if name.startswith("padu_serve"):
+                processes, threads = _serve_model(name)
+                serve = ServeProcess(workdir / name.replace(":", "-"), threads=threads, processes=processes,
+                                     embedded_worker="true", login_rate_per_minute="0")
+                servers[name], urls[name], envs[name] = serve, serve.url, serve.env
         ports = {name: free_port() for name in ("floor", "gunicorn_sqlite", "gunicorn_postgres") if name in args.servers}
         urls.update({name: f"http://127.0.0.1:{port}" for name, port in ports.items()})
         if "gunicorn_sqlite" in ports:
@@ -333,7 +362,8 @@ def main() -> None:  # noqa: C901 — setup, run, report, teardown in order
             generator.stdin.flush()
             return json.loads(generator.stdout.readline())
 
-        names = [name for name in ("floor", *PADU_SERVERS) if name in servers]
+        names = [name for name in ("floor", *args.servers) if name in servers]
+        names = list(dict.fromkeys(names))
         for name in names:  # warm-up: keys fetched, learners' rows made, code paths loaded
             run(name, 8, 1.5)
         results = []

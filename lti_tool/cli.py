@@ -10,6 +10,8 @@ import click
 
 from config import SettingsError, load_settings
 
+from .server import DEFAULT_THREADS
+
 
 def _settings():
     try:
@@ -35,7 +37,7 @@ def main(log_level):
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
-@click.option("--threads", default=4, show_default=True, type=int, help="Request threads per process.")
+@click.option("--threads", default=DEFAULT_THREADS, show_default=True, type=int, help="Request threads per process.")
 @click.option("--processes", default=None, type=click.IntRange(1, 64),
               help="Serving processes on one socket  [default: one per core, at most 4]")
 def serve(host, port, threads, processes):

@@ -11,11 +11,14 @@ such clients stalled it for 27 s.)
 Python runs one thread at a time per process, so one process cannot use a
 second core. The parent binds the listening socket and forks ``processes``
 children (one per core by default); each runs Padu under its own waitress on
-that socket, and the kernel hands each new connection to one of them. The
-parent serves no requests: it runs the grade worker as a thread (if wanted),
+that socket; a process takes a new connection only while one of its request
+threads is free (:class:`_Server`), so a busy process leaves it to an idle one.
+The parent serves no requests: it runs the grade worker as a thread (if wanted),
 restarts a child that dies, and stops them all on SIGTERM or Ctrl-C. Without
 Redis, the login rate limit's counters live in shared memory made before the
-fork, so the limit holds across the children (``shared_counters.py``). Several
+fork, so the limit holds across the children (``shared_counters.py``). On
+SQLite the writers of every process and thread wait for the write lock in line
+rather than in SQLite's busy handler (``sqlite_write_gate.py``). Several
 hosts go through gunicorn behind a buffering proxy, see README "Behind HTTPS,
 and scaling out".
 
@@ -33,10 +36,13 @@ import sys
 import threading
 import time
 
-from waitress import serve as waitress_serve
+from waitress.adjustments import Adjustments
+from waitress.server import TcpWSGIServer
+from waitress.task import ThreadedTaskDispatcher
 
 from config import Settings
 
+from . import sqlite_write_gate
 from .access_log import AccessLog
 from .shared_counters import SharedCounters, WithSharedCounters
 
@@ -46,6 +52,8 @@ log = logging.getLogger(__name__)
 CHANNEL_TIMEOUT = 60
 #: Open connections at most, per process; more wait in the listen backlog.
 CONNECTION_LIMIT = 200
+#: Request threads per serving process by default (``padu serve --threads``).
+DEFAULT_THREADS = 4
 #: Serving processes at most by default, whatever the number of cores.
 MAX_DEFAULT_PROCESSES = 4
 #: A child that dies sooner than this after its start is restarted only after a pause.
@@ -65,6 +73,7 @@ def build(settings: Settings, *, worker: bool | None = None, counters: SharedCou
     runtime = app.extensions["padu"]
     if counters is not None and not settings.redis_url:
         runtime.cache = WithSharedCounters(runtime.cache, counters)
+    sqlite_write_gate.install(runtime.engine)
     if settings.embedded_worker if worker is None else worker:
         _start_worker(runtime)
     return AccessLog(app)
@@ -89,10 +98,62 @@ def listen(host: str, port: int) -> socket.socket:
     return sock
 
 
+class _Dispatcher(ThreadedTaskDispatcher):
+    """waitress's request threads, counting the requests handed to them and not yet answered."""
+
+    server: _Server | None = None
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.pending = 0
+        self.full = False
+
+    def add_task(self, task) -> None:
+        service = task.service
+
+        def counted() -> None:
+            try:
+                service()
+            finally:
+                with self.lock:
+                    self.pending -= 1
+                    wake = self.full
+                    self.full = False
+                if wake and self.server is not None:
+                    self.server.pull_trigger()  # the loop stopped accepting: it looks again
+
+        task.service = counted
+        with self.lock:
+            self.pending += 1
+        super().add_task(task)
+
+
+class _Server(TcpWSGIServer):
+    """waitress's server, that accepts a connection only while one of its request threads is free.
+
+    The serving processes share one listening socket and each waitress loop
+    accepts whatever it is woken for; a process whose threads were all busy went
+    on accepting, and its new requests queued behind the running ones while
+    another process sat idle. Leaving the connection in the listen backlog lets
+    a process with a free thread take it. A slow client still costs no thread:
+    its request is read by the loop, and counts only once it has arrived whole.
+    """
+
+    task_dispatcher: _Dispatcher
+
+    def readable(self) -> bool:
+        if not super().readable():
+            return False
+        dispatcher = self.task_dispatcher
+        with dispatcher.lock:
+            if dispatcher.pending < len(dispatcher.threads) - dispatcher.stop_count:
+                return True
+            dispatcher.full = True
+            return False
+
+
 def _waitress(app, settings: Settings, sock: socket.socket, threads: int) -> None:
-    waitress_serve(
-        app,
-        sockets=[sock],
+    adj = Adjustments(
         threads=threads,
         ident="Padu",
         channel_timeout=CHANNEL_TIMEOUT,
@@ -103,9 +164,15 @@ def _waitress(app, settings: Settings, sock: socket.socket, threads: int) -> Non
         # X-Forwarded-* are read by the app's ProxyFix (PADU_PROXY_COUNT), not here.
         clear_untrusted_proxy_headers=False,
     )
+    dispatcher = _Dispatcher()
+    dispatcher.set_thread_count(threads)
+    sockinfo = (sock.family, sock.type, sock.proto, sock.getsockname())
+    server = _Server(app, {}, True, sock, dispatcher=dispatcher, adj=adj, bind_socket=False, sockinfo=sockinfo)
+    dispatcher.server = server
+    server.run()
 
 
-def serve(settings: Settings, *, host: str, port: int, threads: int = 4, processes: int | None = None) -> None:
+def serve(settings: Settings, *, host: str, port: int, threads: int = DEFAULT_THREADS, processes: int | None = None) -> None:
     processes = processes or default_processes()
     sock = listen(host, port)
     if processes == 1 or not hasattr(os, "fork"):
@@ -137,7 +204,9 @@ class Supervisor:
             # Forked first: the children must not inherit the worker's thread or connections.
             from .runtime import Runtime
 
-            _start_worker(Runtime.build(self.settings))
+            runtime = Runtime.build(self.settings)
+            sqlite_write_gate.install(runtime.engine)
+            _start_worker(runtime)
         try:
             while not self.stopping:
                 try:

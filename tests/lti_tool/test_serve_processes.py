@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import signal
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -93,3 +94,52 @@ def test_shared_counters_count_across_forked_processes_and_expire():
     assert counters.incr("b", 0.05) == 1
     time.sleep(0.1)
     assert counters.incr("b", 0.05) == 1
+
+
+def _toy_app(release: Path):
+    """Answers its process id; ``/busy`` first waits (at most 30 s) for ``release`` to exist."""
+
+    def app(environ, start_response):
+        if environ["PATH_INFO"] == "/busy":
+            (release.parent / f"busy-{os.getpid()}").touch()
+            deadline = time.monotonic() + 30
+            while not release.exists() and time.monotonic() < deadline:
+                time.sleep(0.02)
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [str(os.getpid()).encode()]
+
+    return app
+
+
+def test_a_process_whose_threads_are_all_busy_leaves_new_connections_to_the_others(tmp_path):
+    """Two serving processes of one request thread on one socket: while one is busy, every
+    new connection is answered by the other, none waits behind the busy request."""
+    from config import load_settings
+    from lti_tool.server import _waitress, listen
+
+    release = tmp_path / "release"
+    sock = listen("127.0.0.1", 0)
+    url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    settings = load_settings(environ={}, data_dir=tmp_path / "instance")
+    pids = []
+    for _ in range(2):
+        pid = os.fork()
+        if pid == 0:
+            try:
+                _waitress(_toy_app(release), settings, sock, threads=1)
+            finally:
+                os._exit(0)
+        pids.append(pid)
+    try:
+        answers = ThreadPoolExecutor(1).submit(requests.get, url + "/busy", timeout=40)
+        assert _wait_for(lambda: list(tmp_path.glob("busy-*")))
+        busy = int(next(tmp_path.glob("busy-*")).name.split("-")[1])
+        others = {requests.get(url + "/", timeout=5, headers={"Connection": "close"}).text for _ in range(12)}
+        assert others == {str(pid) for pid in pids} - {str(busy)}
+        release.touch()
+        assert answers.result().text == str(busy)
+    finally:
+        release.touch()
+        for pid in pids:
+            os.kill(pid, signal.SIGTERM)
+            os.waitpid(pid, 0)

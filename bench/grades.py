@@ -26,6 +26,7 @@ per platform per token lifetime.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import multiprocessing
 import os
@@ -87,21 +88,32 @@ def record(session, activity_id: int, person_id: int, score: float) -> None:
 
 
 def record_second_scores(factory, pairs: list[tuple[int, int]], stop: threading.Event, done: list) -> None:
-    """Each pair's second score, as soon as the worker has taken up its first (stamped it for sending)."""
+    """Each pair's second score, as soon as the worker has taken up its first (stamped it for sending),
+    each in a transaction of its own, as the web request recording a learner's next result commits it.
+    (One transaction for every score found in a look held SQLite's only write lock for hundreds of
+    milliseconds at a time: the worker's statements waited on the bench, not on Padu.)
+
+    The look for newly stamped rows reads only those stamped in the last seconds (a scan of
+    every row in Python, 50 times a second, made this process compete with the worker for the CPU)."""
     waiting = set(pairs)
-    with factory() as session:
+    firsts = len(pairs)  # the first scores are rows 1..len(pairs)
+    since = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+    with factory(expire_on_commit=False) as session:  # activities and people are read once
         while waiting and not stop.is_set():
-            taken = set(session.execute(
-                select(GradeOutbox.activity_id, GradeOutbox.person_id)
-                .where(GradeOutbox.stamped_at.is_not(None) | (GradeOutbox.status != OutboxStatus.PENDING.value))
-            ).tuples())
+            taken = session.execute(
+                select(GradeOutbox.activity_id, GradeOutbox.person_id, GradeOutbox.stamped_at)
+                .where(GradeOutbox.id <= firsts,
+                       GradeOutbox.stamped_at >= since)  # every first score is stamped before it leaves pending
+            ).all()
             session.rollback()
-            ready = [pair for pair in waiting if pair in taken]
+            if taken:  # a stamp commits a moment after it is written: look a few seconds back
+                since = max(row.stamped_at for row in taken) - dt.timedelta(seconds=5)
+            ready = [pair for pair in ((row.activity_id, row.person_id) for row in taken) if pair in waiting]
             for activity_id, person_id in ready:
                 record(session, activity_id, person_id, 2)
+                session.commit()
                 waiting.discard((activity_id, person_id))
                 done.append(time.monotonic())
-            session.commit()
             if not ready:
                 time.sleep(0.02)
 

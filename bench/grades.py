@@ -30,6 +30,7 @@ import datetime as dt
 import json
 import multiprocessing
 import os
+import queue
 import subprocess
 import sys
 import tempfile
@@ -87,35 +88,53 @@ def record(session, activity_id: int, person_id: int, score: float) -> None:
                  grading_progress=GradingProgress.FULLY_GRADED)
 
 
-def record_second_scores(factory, pairs: list[tuple[int, int]], stop: threading.Event, done: list) -> None:
+def record_second_scores(factory, pairs: list[tuple[int, int]], stop: threading.Event, done: list,
+                         writers: int) -> None:
     """Each pair's second score, as soon as the worker has taken up its first (stamped it for sending),
-    each in a transaction of its own, as the web request recording a learner's next result commits it.
-    (One transaction for every score found in a look held SQLite's only write lock for hundreds of
-    milliseconds at a time: the worker's statements waited on the bench, not on Padu.)
+    each in a transaction of its own, as the web request recording a learner's next result commits
+    it, by ``writers`` threads, as several web requests record at once.
 
-    The look for newly stamped rows reads only those stamped in the last seconds (a scan of
-    every row in Python, 50 times a second, made this process compete with the worker for the CPU)."""
+    (One transaction for every score found in a look held SQLite's only write lock for hundreds of
+    milliseconds at a time, so the worker's statements waited on the bench, not on Padu; and one
+    thread recording one score at a time could not keep up with the worker on PostgreSQL, so the
+    figure was the bench's recording speed.) The look for newly stamped rows reads only those
+    stamped in the last seconds: scanning every row 50 times a second took CPU from the worker."""
     waiting = set(pairs)
     firsts = len(pairs)  # the first scores are rows 1..len(pairs)
     since = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
-    with factory(expire_on_commit=False) as session:  # activities and people are read once
-        while waiting and not stop.is_set():
-            taken = session.execute(
-                select(GradeOutbox.activity_id, GradeOutbox.person_id, GradeOutbox.stamped_at)
-                .where(GradeOutbox.id <= firsts,
-                       GradeOutbox.stamped_at >= since)  # every first score is stamped before it leaves pending
-            ).all()
-            session.rollback()
-            if taken:  # a stamp commits a moment after it is written: look a few seconds back
-                since = max(row.stamped_at for row in taken) - dt.timedelta(seconds=5)
-            ready = [pair for pair in ((row.activity_id, row.person_id) for row in taken) if pair in waiting]
-            for activity_id, person_id in ready:
-                record(session, activity_id, person_id, 2)
-                session.commit()
-                waiting.discard((activity_id, person_id))
-                done.append(time.monotonic())
-            if not ready:
+    work: queue.SimpleQueue[tuple[int, int] | None] = queue.SimpleQueue()
+    threads = [threading.Thread(target=_write_second_scores, args=(factory, work, done)) for _ in range(writers)]
+    for thread in threads:
+        thread.start()
+    try:
+        with factory() as session:
+            while waiting and not stop.is_set():
+                taken = session.execute(
+                    select(GradeOutbox.activity_id, GradeOutbox.person_id, GradeOutbox.stamped_at)
+                    .where(GradeOutbox.id <= firsts,
+                           GradeOutbox.stamped_at >= since)  # every first score is stamped before it leaves pending
+                ).all()
+                session.rollback()
+                if taken:  # a stamp commits a moment after it is written: look a few seconds back
+                    since = max(row.stamped_at for row in taken) - dt.timedelta(seconds=5)
+                ready = [pair for pair in ((row.activity_id, row.person_id) for row in taken) if pair in waiting]
+                for pair in ready:
+                    waiting.discard(pair)
+                    work.put(pair)
                 time.sleep(0.02)
+    finally:
+        for _thread in threads:
+            work.put(None)
+        for thread in threads:
+            thread.join()
+
+
+def _write_second_scores(factory, work: queue.SimpleQueue, done: list) -> None:
+    with factory(expire_on_commit=False) as session:  # activities and people are read once per thread
+        while (pair := work.get()) is not None:
+            record(session, *pair, 2)
+            session.commit()
+            done.append(time.monotonic())
 
 
 def forget_cached_tokens(url: str) -> None:
@@ -160,6 +179,8 @@ def main() -> None:
                         help="a fresh database on PADU_TEST_POSTGRES_URL's server (dropped afterwards), not SQLite")
     parser.add_argument("--redis", action="store_true",
                         help="share caches (the access token) through PADU_TEST_REDIS_URL, as several hosts do")
+    parser.add_argument("--writers", type=int, default=4,
+                        help="threads recording the second scores, each score in its own transaction")
     parser.add_argument("--timeout", type=float, default=600)
     args = parser.parse_args()
 
@@ -197,10 +218,10 @@ def run(args: argparse.Namespace, database_url: str) -> None:
                 for activity_id, person_id in pairs:
                     record(session, activity_id, person_id, 1)
                 session.commit()  # the worker sees the first wave from here: the clock starts
-            begun = time.monotonic()
+            begun, begun_utc = time.monotonic(), dt.datetime.now(dt.UTC)
             recorded_first = begun - started
             seconds: list[float] = []
-            recorder = threading.Thread(target=record_second_scores, args=(factory, pairs, stop, seconds))
+            recorder = threading.Thread(target=record_second_scores, args=(factory, pairs, stop, seconds, args.writers))
             recorder.start()
             deadline = begun + args.timeout
             while time.monotonic() < deadline:
@@ -223,6 +244,8 @@ def run(args: argparse.Namespace, database_url: str) -> None:
                 except subprocess.TimeoutExpired:
                     worker.kill()
         stats = requests.get(url + "/stats", timeout=30).json()
+        gradebook_cpu = cpu_seconds(gradebook.pid)
+        bench_cpu = cpu_seconds(os.getpid())
         gradebook.terminate()
         with factory() as session:
             states = dict(session.execute(select(GradeOutbox.status, func.count()).group_by(GradeOutbox.status)).all())
@@ -235,6 +258,7 @@ def run(args: argparse.Namespace, database_url: str) -> None:
             subs = {row.id: row.sub for row in session.execute(select(Person.id, Person.sub))}
             items = {a: str(n) for n, a in enumerate(activity_ids)}
             total = session.scalar(select(func.count()).select_from(GradeOutbox))
+            first_taken = session.scalar(select(func.max(GradeOutbox.stamped_at)).where(GradeOutbox.id <= len(pairs)))
         engine.dispose()
 
     final = stats["final"]
@@ -254,8 +278,12 @@ def run(args: argparse.Namespace, database_url: str) -> None:
         "http_429": counts.get("http_429", 0), "http_409": counts.get("http_409", 0),
         "elapsed_seconds": round(elapsed, 2), "grades_per_second": round(applied / elapsed, 1),
         "first_wave_record_seconds": round(recorded_first, 2),
+        "last_first_score_taken_up_at_seconds": round((first_taken - begun_utc).total_seconds(), 2) if first_taken else None,
+        "last_second_score_recorded_at_seconds": round(max(seconds, default=begun) - begun, 2),
         "workers": args.workers, "database": backend, "redis": args.redis, "latency_ms": args.latency * 1000,
         "worker_cpu_ms_per_grade": round(1000 * worker_cpu / max(1, applied), 2),
+        "gradebook_cpu_ms_per_post": round(1000 * gradebook_cpu / max(1, counts.get("posts", 0)), 2),
+        "bench_cpu_seconds": round(bench_cpu, 1),
         "load_average_1min": round(os.getloadavg()[0], 2),
     }
     print(f"grades: {total} scores recorded ({args.learners} learners x {args.columns} columns x 2), "
@@ -269,6 +297,11 @@ def run(args: argparse.Namespace, database_url: str) -> None:
     print(f"token requests: {figures['token_requests']} for 1 platform (token lifetime 3600 s)")
     print(f"throughput: {figures['grades_per_second']} grades/s ({applied} in {elapsed:.1f} s; target >= 200); "
           f"worker CPU {figures['worker_cpu_ms_per_grade']} ms per grade; machine load {figures['load_average_1min']}")
+    print(f"CPU: the gradebook {figures['gradebook_cpu_ms_per_post']} ms per POST, "
+          f"the bench process (recording, watching) {figures['bench_cpu_seconds']} s in all")
+    print(f"the worker took up the last first score at {figures['last_first_score_taken_up_at_seconds']} s, "
+          f"the bench recorded the last second score at {figures['last_second_score_recorded_at_seconds']} s "
+          f"({args.writers} recording threads)")
     print(json.dumps(figures))
 
 

@@ -130,11 +130,15 @@ def record_second_scores(factory, pairs: list[tuple[int, int]], stop: threading.
 
 
 def _write_second_scores(factory, work: queue.SimpleQueue, done: list) -> None:
-    with factory(expire_on_commit=False) as session:  # activities and people are read once per thread
+    with factory(expire_on_commit=False) as session:
+        # Activities and people read once per thread (a web request has them from its launch).
+        loaded = (session.scalars(select(Activity)).all(), session.scalars(select(Person)).all())
+        session.commit()
         while (pair := work.get()) is not None:
             record(session, *pair, 2)
             session.commit()
             done.append(time.monotonic())
+        del loaded
 
 
 def forget_cached_tokens(url: str) -> None:

@@ -12,11 +12,12 @@ timestamps only grow per learner and column. A 409 means one of two things:
   (:data:`activities.grades.ALREADY_IN_GRADEBOOK`);
 * otherwise the gradebook holds a newer result: the row is superseded.
 
-The worker sends a *wave* of rows at once (:func:`send_scores`: one row per learner ×
-column, so no two of one sequence): the stamps are fixed in one query and one commit, the
-POSTs go out side by side on a pool of threads that touch no database, and the worker
-settles the whole wave in a few statements (:func:`activities.jobs.settle_many`).
-:func:`send_score` is the same for one row.
+Rows leave prepared in groups (:func:`prepare_scores`: each of another learner × column;
+their columns found, their stamps fixed in one query and one commit), then each POST goes
+out on a thread that touches no database (:func:`post`), and the worker settles the outcomes
+(:func:`outcome`) of many rows in a few statements (:func:`activities.jobs.settle_many`).
+A stream (:mod:`lti_tool.grade_stream`) does so continuously; :func:`send_scores` does it for
+one wave; :func:`send_score` for one row.
 """
 
 from __future__ import annotations

@@ -8,16 +8,19 @@ pick the same row — then runs them outside the transaction, renewing the short
 leases while the batch runs (:mod:`lti_tool.heartbeat`). A worker killed
 mid-batch leaves leases that run out within seconds; the rows are claimed again.
 
-Grades go out side by side, in *waves*: a batch's rows are grouped by learner ×
-column sequence, and wave *k* holds the *k*-th row of every sequence (nearly
-always a batch is one wave). A wave's attempts are counted and its scores stamped
-in one transaction, its POSTs go out together on a pool of threads
-(:func:`lti_tool.grade_delivery.send_scores`), and its outcomes are settled in a
-few statements (:func:`activities.jobs.settle_many`) before the next wave: a few
-statements per batch, not per grade. A row is not even claimed while an older row
-of its sequence is on its way anywhere (:meth:`activities.jobs.Queue.due`), so a
-newer grade is never overtaken by an older one. The threads share one access
-token per platform (:mod:`lti_tool.lti1p3.access_tokens`).
+Grades go out side by side. ``run_forever`` sends a platform's grades as a *stream*
+(:mod:`lti_tool.grade_stream`): up to 64 on their way, and whenever some have answered
+their outcomes are settled together (:func:`activities.jobs.settle_many`), rows are claimed
+for the free threads and their attempts counted and scores stamped together — a few
+statements per handful of grades, and no grade waits for the slowest of a batch.
+``run_once`` (tests, tools) runs one claimed batch in *waves*: wave *k* holds the *k*-th row
+of every learner × column sequence in the batch, its POSTs go out together
+(:func:`lti_tool.grade_delivery.send_scores`) and it is settled before the next wave. Both
+count attempts, retry and fail rows by the same rules (:func:`_begin_wave`,
+:func:`_settle_wave`). A row is not even claimed while an older row of its sequence is on its
+way anywhere (:meth:`activities.jobs.Queue.due`), so a newer grade is never overtaken by an
+older one. The threads share one access token per platform
+(:mod:`lti_tool.lti1p3.access_tokens`).
 
 No platform can stop the work for the others. Each platform has its own *lane*:
 ``run_forever`` hands a platform's due jobs (of every kind) to a thread of a

@@ -122,6 +122,8 @@ class GradeStream:
 
     def _take(self, session: Session, ids: list[int]) -> None:
         """Hold claimed rows; each goes when no older row of its sequence is ready or on its way here."""
+        with self._held_lock:  # a row held already (its lease ran out while the database was away) stays as it is
+            ids = [row_id for row_id in ids if row_id not in self._held]
         if not ids:
             return
         model = self.queue.model

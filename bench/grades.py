@@ -56,10 +56,11 @@ from tests.services import drop_postgres_database, postgres_database, redis_url 
 LOOPBACK = {"PADU_OUTBOUND_ALLOW_HOSTS": "127.0.0.1", "PADU_OUTBOUND_ALLOW_PORTS": "*"}
 
 
-def start_gradebook(latency: float, p500: float, p429: float, retry_after: float):
+def start_gradebook(latency: float, p500: float, p429: float, retry_after: float, slow_share: float = 0.0,
+                    slow_latency: float = 0.0):
     receive, send = multiprocessing.Pipe(duplex=False)
     process = multiprocessing.get_context("spawn").Process(
-        target=serve, args=(send, latency, p500, p429, retry_after), daemon=True)
+        target=serve, args=(send, latency, p500, p429, retry_after, slow_share, slow_latency), daemon=True)
     process.start()
     return process, f"http://127.0.0.1:{receive.recv()}"
 
@@ -179,6 +180,9 @@ def main() -> None:
     parser.add_argument("--p500", type=float, default=0.05)
     parser.add_argument("--p429", type=float, default=0.01)
     parser.add_argument("--retry-after", type=float, default=1.0)
+    parser.add_argument("--slow", type=float, default=0.0,
+                        help="share of score POSTs answered after --slow-latency instead (a busy Moodle's slow answers)")
+    parser.add_argument("--slow-latency", type=float, default=0.5)
     parser.add_argument("--postgres", action="store_true",
                         help="a fresh database on PADU_TEST_POSTGRES_URL's server (dropped afterwards), not SQLite")
     parser.add_argument("--redis", action="store_true",
@@ -197,7 +201,7 @@ def main() -> None:
 
 
 def run(args: argparse.Namespace, database_url: str) -> None:
-    gradebook, url = start_gradebook(args.latency, args.p500, args.p429, args.retry_after)
+    gradebook, url = start_gradebook(args.latency, args.p500, args.p429, args.retry_after, args.slow, args.slow_latency)
     with tempfile.TemporaryDirectory() as tmp:
         env = {k: v for k, v in os.environ.items() if not k.startswith("PADU_")}
         env.update(PADU_DATA_DIR=tmp, PADU_SECRET_KEY="bench-secret-0123456789-0123456789", PYTHONPATH=str(REPO),
@@ -285,6 +289,7 @@ def run(args: argparse.Namespace, database_url: str) -> None:
         "last_first_score_taken_up_at_seconds": round((first_taken - begun_utc).total_seconds(), 2) if first_taken else None,
         "last_second_score_recorded_at_seconds": round(max(seconds, default=begun) - begun, 2),
         "workers": args.workers, "database": backend, "redis": args.redis, "latency_ms": args.latency * 1000,
+        "slow_share": args.slow, "slow_latency_ms": args.slow_latency * 1000,
         "worker_cpu_ms_per_grade": round(1000 * worker_cpu / max(1, applied), 2),
         "gradebook_cpu_ms_per_post": round(1000 * gradebook_cpu / max(1, counts.get("posts", 0)), 2),
         "bench_cpu_seconds": round(bench_cpu, 1),
@@ -292,7 +297,8 @@ def run(args: argparse.Namespace, database_url: str) -> None:
     }
     print(f"grades: {total} scores recorded ({args.learners} learners x {args.columns} columns x 2), "
           f"{args.workers} padu worker process(es), {backend}")
-    print(f"gradebook at {args.latency * 1000:.0f} ms: {figures['score_posts']} POSTs, {figures['http_500']} x 500, "
+    slow = f" ({args.slow:.0%} at {args.slow_latency * 1000:.0f} ms)" if args.slow else ""
+    print(f"gradebook at {args.latency * 1000:.0f} ms{slow}: {figures['score_posts']} POSTs, {figures['http_500']} x 500, "
           f"{figures['http_429']} x 429 (Retry-After {args.retry_after:g} s), {figures['http_409']} x 409")
     print(f"delivered {applied}, lost {lost}, applied out of order {figures['applied_out_of_order']}, "
           f"same learner x column in flight at once {figures['same_pair_in_flight']}, "

@@ -8,9 +8,11 @@ PostgreSQL (``--postgres``).
 
 The scores: 2,500 learners × 2 columns, two scores each (``scoreGiven`` 1 then 2).
 The first 5,000 are recorded at once; each second one is recorded (by
-``record_grade``, as a learner's next result would be) as soon as the worker has
-taken up (stamped for sending) the first one of its learner and column — often while it is on its way,
-the hardest case for order.
+``record_grade``, as a learner's next result would be, each in a transaction of its own,
+by ``--writers`` threads) as soon as the worker has taken up (stamped for sending) the
+first one of its learner and column — sometimes while it is still on its way, the hardest
+case for order (the rows "superseded" in ``outbox_states``).
+``--slow`` makes a share of the POSTs answer slowly (``--slow-latency``), as a busy Moodle does.
 
 Reported: scores delivered (applied by the gradebook), lost (a learner × column
 whose gradebook score is not its newest recorded one, or a row left failed),
@@ -18,7 +20,10 @@ applied out of order, two scores of one learner × column in flight at once,
 retries sooner than Retry-After, token requests, grades/s (scores applied per
 second, from the commit of the first wave to the last row settled), and the
 worker processes' CPU per grade (on a shared machine, grades/s follows the CPU
-the workers get; the machine's load average is printed beside it).
+the workers get; the machine's load average is printed beside it), the CPU of the
+gradebook and of the bench's own process, and when the worker took up the last first
+score and the bench recorded the last second one (if the second is much later, the
+bench's recording, not Padu, set the pace).
 Targets (issue 16): 0 lost, 0 out of order, >= 200 grades/s, one token request
 per platform per token lifetime.
 """

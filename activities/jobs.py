@@ -216,14 +216,22 @@ def due_platforms(session: Session, queue: Queue, skip: AbstractSet[int | None] 
 
 def claim(session: Session, queue: Queue, me: str, limit: int | None = None, platform_id: int | None = None,
           *, any_platform: bool = True) -> list[int]:
-    """Lease up to ``limit`` (the queue's batch) due rows to worker ``me``, oldest first; returns their ids.
+    """Lease up to ``limit`` (the queue's batch) due rows to worker ``me``, longest due first; returns their ids.
+
+    In the order of the due index (status, ``next_attempt_at``), ties by id: the database walks
+    the index and stops at ``limit`` rows that qualify, instead of checking every due row (the
+    in-flight and platform tests are per row) and sorting them all by id — with 5,000 grades due
+    at once that was 15–25 ms per claim. The order of a sequence's rows does not rest on it: a
+    row is not due while another row of its sequence is leased, and rows of one sequence claimed
+    together run oldest (lowest id) first.
 
     ``any_platform=False`` with ``platform_id`` limits the claim to one lane
     (``platform_id=None`` then means the rows of no platform).
     """
     model = queue.model
     now = utcnow()
-    query = select(model.id).where(*queue.due(now)).order_by(model.id).limit(limit or queue.batch)
+    query = (select(model.id).where(*queue.due(now)).order_by(model.next_attempt_at, model.id)
+             .limit(limit or queue.batch))
     if platform_id is not None or not any_platform:
         platform = queue.platform()
         query = query.where(platform.is_(None) if platform_id is None else platform == platform_id)

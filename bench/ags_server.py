@@ -1,6 +1,7 @@
 """A local AGS endpoint for the grades benchmark, run in its own process: slow, faulty, and watchful.
 
-Every score POST waits ``latency`` seconds, then answers 500 with probability
+Every score POST waits ``latency`` seconds (a share ``slow_share`` of them ``slow_latency``
+seconds instead: a busy Moodle's occasional slow answer), then answers 500 with probability
 ``p500`` and 429 with ``Retry-After`` with probability ``p429`` (nothing stored
 in either case); otherwise it stores the score like Moodle (409 for a timestamp
 not newer, to the second, than the stored one or the time it was saved). It
@@ -31,8 +32,10 @@ def _seconds(timestamp: str) -> int:
 
 
 class Gradebook:
-    def __init__(self, latency: float, p500: float, p429: float, retry_after: float, seed: int = 16):
+    def __init__(self, latency: float, p500: float, p429: float, retry_after: float, seed: int = 16,
+                 slow_share: float = 0.0, slow_latency: float = 0.0):
         self.latency, self.p500, self.p429, self.retry_after = latency, p500, p429, retry_after
+        self.slow_share, self.slow_latency = slow_share, slow_latency
         self.random = random.Random(seed)
         self.lock = threading.Lock()
         self.stored: dict[tuple[str, str], dict] = {}
@@ -55,9 +58,9 @@ class Gradebook:
             retry_key = (*pair, str(body.get("timestamp")))
             if now < self.not_before.get(retry_key, 0.0):
                 self.counts["retried_before_retry_after"] += 1
-            roll = self.random.random()
+            roll, slow = self.random.random(), self.random.random() < self.slow_share
         try:
-            time.sleep(self.latency)
+            time.sleep(self.slow_latency if slow else self.latency)
             if roll < self.p500:
                 self._count("http_500")
                 return 500, {}
@@ -145,9 +148,10 @@ def make_handler(book: Gradebook) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-def serve(port_out, latency: float, p500: float, p429: float, retry_after: float) -> None:
+def serve(port_out, latency: float, p500: float, p429: float, retry_after: float, slow_share: float = 0.0,
+          slow_latency: float = 0.0) -> None:
     """Run the server (in a child process); its port is sent through ``port_out``."""
-    book = Gradebook(latency, p500, p429, retry_after)
+    book = Gradebook(latency, p500, p429, retry_after, slow_share=slow_share, slow_latency=slow_latency)
     server = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(book))
     server.daemon_threads = True
     server.request_queue_size = 128

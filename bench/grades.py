@@ -8,9 +8,11 @@ PostgreSQL (``--postgres``).
 
 The scores: 2,500 learners × 2 columns, two scores each (``scoreGiven`` 1 then 2).
 The first 5,000 are recorded at once; each second one is recorded (by
-``record_grade``, as a learner's next result would be) as soon as the worker has
-taken up (stamped for sending) the first one of its learner and column — often while it is on its way,
-the hardest case for order.
+``record_grade``, as a learner's next result would be, each in a transaction of its own,
+by ``--writers`` threads) as soon as the worker has taken up (stamped for sending) the
+first one of its learner and column — sometimes while it is still on its way, the hardest
+case for order (the rows "superseded" in ``outbox_states``).
+``--slow`` makes a share of the POSTs answer slowly (``--slow-latency``), as a busy Moodle does.
 
 Reported: scores delivered (applied by the gradebook), lost (a learner × column
 whose gradebook score is not its newest recorded one, or a row left failed),
@@ -18,7 +20,10 @@ applied out of order, two scores of one learner × column in flight at once,
 retries sooner than Retry-After, token requests, grades/s (scores applied per
 second, from the commit of the first wave to the last row settled), and the
 worker processes' CPU per grade (on a shared machine, grades/s follows the CPU
-the workers get; the machine's load average is printed beside it).
+the workers get; the machine's load average is printed beside it), the CPU of the
+gradebook and of the bench's own process, and when the worker took up the last first
+score and the bench recorded the last second one (if the second is much later, the
+bench's recording, not Padu, set the pace).
 Targets (issue 16): 0 lost, 0 out of order, >= 200 grades/s, one token request
 per platform per token lifetime.
 """
@@ -26,9 +31,11 @@ per platform per token lifetime.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import multiprocessing
 import os
+import queue
 import subprocess
 import sys
 import tempfile
@@ -54,10 +61,11 @@ from tests.services import drop_postgres_database, postgres_database, redis_url 
 LOOPBACK = {"PADU_OUTBOUND_ALLOW_HOSTS": "127.0.0.1", "PADU_OUTBOUND_ALLOW_PORTS": "*"}
 
 
-def start_gradebook(latency: float, p500: float, p429: float, retry_after: float):
+def start_gradebook(latency: float, p500: float, p429: float, retry_after: float, slow_share: float = 0.0,
+                    slow_latency: float = 0.0):
     receive, send = multiprocessing.Pipe(duplex=False)
     process = multiprocessing.get_context("spawn").Process(
-        target=serve, args=(send, latency, p500, p429, retry_after), daemon=True)
+        target=serve, args=(send, latency, p500, p429, retry_after, slow_share, slow_latency), daemon=True)
     process.start()
     return process, f"http://127.0.0.1:{receive.recv()}"
 
@@ -86,24 +94,57 @@ def record(session, activity_id: int, person_id: int, score: float) -> None:
                  grading_progress=GradingProgress.FULLY_GRADED)
 
 
-def record_second_scores(factory, pairs: list[tuple[int, int]], stop: threading.Event, done: list) -> None:
-    """Each pair's second score, as soon as the worker has taken up its first (stamped it for sending)."""
+def record_second_scores(factory, pairs: list[tuple[int, int]], stop: threading.Event, done: list,
+                         writers: int) -> None:
+    """Each pair's second score, as soon as the worker has taken up its first (stamped it for sending),
+    each in a transaction of its own, as the web request recording a learner's next result commits
+    it, by ``writers`` threads, as several web requests record at once.
+
+    (One transaction for every score found in a look held SQLite's only write lock for hundreds of
+    milliseconds at a time, so the worker's statements waited on the bench, not on Padu; and one
+    thread recording one score at a time could not keep up with the worker on PostgreSQL, so the
+    figure was the bench's recording speed.) The look for newly stamped rows reads only those
+    stamped in the last seconds: scanning every row 50 times a second took CPU from the worker."""
     waiting = set(pairs)
-    with factory() as session:
-        while waiting and not stop.is_set():
-            taken = set(session.execute(
-                select(GradeOutbox.activity_id, GradeOutbox.person_id)
-                .where(GradeOutbox.stamped_at.is_not(None) | (GradeOutbox.status != OutboxStatus.PENDING.value))
-            ).tuples())
-            session.rollback()
-            ready = [pair for pair in waiting if pair in taken]
-            for activity_id, person_id in ready:
-                record(session, activity_id, person_id, 2)
-                waiting.discard((activity_id, person_id))
-                done.append(time.monotonic())
-            session.commit()
-            if not ready:
+    firsts = len(pairs)  # the first scores are rows 1..len(pairs)
+    since = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+    work: queue.SimpleQueue[tuple[int, int] | None] = queue.SimpleQueue()
+    threads = [threading.Thread(target=_write_second_scores, args=(factory, work, done)) for _ in range(writers)]
+    for thread in threads:
+        thread.start()
+    try:
+        with factory() as session:
+            while waiting and not stop.is_set():
+                taken = session.execute(
+                    select(GradeOutbox.activity_id, GradeOutbox.person_id, GradeOutbox.stamped_at)
+                    .where(GradeOutbox.id <= firsts,
+                           GradeOutbox.stamped_at >= since)  # every first score is stamped before it leaves pending
+                ).all()
+                session.rollback()
+                if taken:  # a stamp commits a moment after it is written: look a few seconds back
+                    since = max(row.stamped_at for row in taken) - dt.timedelta(seconds=5)
+                ready = [pair for pair in ((row.activity_id, row.person_id) for row in taken) if pair in waiting]
+                for pair in ready:
+                    waiting.discard(pair)
+                    work.put(pair)
                 time.sleep(0.02)
+    finally:
+        for _thread in threads:
+            work.put(None)
+        for thread in threads:
+            thread.join()
+
+
+def _write_second_scores(factory, work: queue.SimpleQueue, done: list) -> None:
+    with factory(expire_on_commit=False) as session:
+        # Activities and people read once per thread (a web request has them from its launch).
+        loaded = (session.scalars(select(Activity)).all(), session.scalars(select(Person)).all())
+        session.commit()
+        while (pair := work.get()) is not None:
+            record(session, *pair, 2)
+            session.commit()
+            done.append(time.monotonic())
+        del loaded
 
 
 def forget_cached_tokens(url: str) -> None:
@@ -144,13 +185,22 @@ def main() -> None:
     parser.add_argument("--p500", type=float, default=0.05)
     parser.add_argument("--p429", type=float, default=0.01)
     parser.add_argument("--retry-after", type=float, default=1.0)
+    parser.add_argument("--slow", type=float, default=0.0,
+                        help="share of score POSTs answered after --slow-latency instead (a busy Moodle's slow answers)")
+    parser.add_argument("--slow-latency", type=float, default=0.5)
     parser.add_argument("--postgres", action="store_true",
                         help="a fresh database on PADU_TEST_POSTGRES_URL's server (dropped afterwards), not SQLite")
     parser.add_argument("--redis", action="store_true",
                         help="share caches (the access token) through PADU_TEST_REDIS_URL, as several hosts do")
+    parser.add_argument("--writers", type=int, default=None,
+                        help="threads recording the second scores, each score in its own transaction (default: "
+                             "4 on SQLite, where more only wait for its one write lock; 8 on PostgreSQL, where 4 "
+                             "fell 10-20 s behind the workers and the figure measured the bench)")
     parser.add_argument("--timeout", type=float, default=600)
     args = parser.parse_args()
 
+    if args.writers is None:
+        args.writers = 8 if args.postgres else 4
     database_url = postgres_database() if args.postgres else ""
     try:
         run(args, database_url)
@@ -160,7 +210,7 @@ def main() -> None:
 
 
 def run(args: argparse.Namespace, database_url: str) -> None:
-    gradebook, url = start_gradebook(args.latency, args.p500, args.p429, args.retry_after)
+    gradebook, url = start_gradebook(args.latency, args.p500, args.p429, args.retry_after, args.slow, args.slow_latency)
     with tempfile.TemporaryDirectory() as tmp:
         env = {k: v for k, v in os.environ.items() if not k.startswith("PADU_")}
         env.update(PADU_DATA_DIR=tmp, PADU_SECRET_KEY="bench-secret-0123456789-0123456789", PYTHONPATH=str(REPO),
@@ -185,10 +235,10 @@ def run(args: argparse.Namespace, database_url: str) -> None:
                 for activity_id, person_id in pairs:
                     record(session, activity_id, person_id, 1)
                 session.commit()  # the worker sees the first wave from here: the clock starts
-            begun = time.monotonic()
+            begun, begun_utc = time.monotonic(), dt.datetime.now(dt.UTC)
             recorded_first = begun - started
             seconds: list[float] = []
-            recorder = threading.Thread(target=record_second_scores, args=(factory, pairs, stop, seconds))
+            recorder = threading.Thread(target=record_second_scores, args=(factory, pairs, stop, seconds, args.writers))
             recorder.start()
             deadline = begun + args.timeout
             while time.monotonic() < deadline:
@@ -211,6 +261,8 @@ def run(args: argparse.Namespace, database_url: str) -> None:
                 except subprocess.TimeoutExpired:
                     worker.kill()
         stats = requests.get(url + "/stats", timeout=30).json()
+        gradebook_cpu = cpu_seconds(gradebook.pid)
+        bench_cpu = cpu_seconds(os.getpid())
         gradebook.terminate()
         with factory() as session:
             states = dict(session.execute(select(GradeOutbox.status, func.count()).group_by(GradeOutbox.status)).all())
@@ -223,6 +275,7 @@ def run(args: argparse.Namespace, database_url: str) -> None:
             subs = {row.id: row.sub for row in session.execute(select(Person.id, Person.sub))}
             items = {a: str(n) for n, a in enumerate(activity_ids)}
             total = session.scalar(select(func.count()).select_from(GradeOutbox))
+            first_taken = session.scalar(select(func.max(GradeOutbox.stamped_at)).where(GradeOutbox.id <= len(pairs)))
         engine.dispose()
 
     final = stats["final"]
@@ -242,13 +295,19 @@ def run(args: argparse.Namespace, database_url: str) -> None:
         "http_429": counts.get("http_429", 0), "http_409": counts.get("http_409", 0),
         "elapsed_seconds": round(elapsed, 2), "grades_per_second": round(applied / elapsed, 1),
         "first_wave_record_seconds": round(recorded_first, 2),
+        "last_first_score_taken_up_at_seconds": round((first_taken - begun_utc).total_seconds(), 2) if first_taken else None,
+        "last_second_score_recorded_at_seconds": round(max(seconds, default=begun) - begun, 2),
         "workers": args.workers, "database": backend, "redis": args.redis, "latency_ms": args.latency * 1000,
+        "slow_share": args.slow, "slow_latency_ms": args.slow_latency * 1000,
         "worker_cpu_ms_per_grade": round(1000 * worker_cpu / max(1, applied), 2),
+        "gradebook_cpu_ms_per_post": round(1000 * gradebook_cpu / max(1, counts.get("posts", 0)), 2),
+        "bench_cpu_seconds": round(bench_cpu, 1),
         "load_average_1min": round(os.getloadavg()[0], 2),
     }
     print(f"grades: {total} scores recorded ({args.learners} learners x {args.columns} columns x 2), "
           f"{args.workers} padu worker process(es), {backend}")
-    print(f"gradebook at {args.latency * 1000:.0f} ms: {figures['score_posts']} POSTs, {figures['http_500']} x 500, "
+    slow = f" ({args.slow:.0%} at {args.slow_latency * 1000:.0f} ms)" if args.slow else ""
+    print(f"gradebook at {args.latency * 1000:.0f} ms{slow}: {figures['score_posts']} POSTs, {figures['http_500']} x 500, "
           f"{figures['http_429']} x 429 (Retry-After {args.retry_after:g} s), {figures['http_409']} x 409")
     print(f"delivered {applied}, lost {lost}, applied out of order {figures['applied_out_of_order']}, "
           f"same learner x column in flight at once {figures['same_pair_in_flight']}, "
@@ -257,6 +316,11 @@ def run(args: argparse.Namespace, database_url: str) -> None:
     print(f"token requests: {figures['token_requests']} for 1 platform (token lifetime 3600 s)")
     print(f"throughput: {figures['grades_per_second']} grades/s ({applied} in {elapsed:.1f} s; target >= 200); "
           f"worker CPU {figures['worker_cpu_ms_per_grade']} ms per grade; machine load {figures['load_average_1min']}")
+    print(f"CPU: the gradebook {figures['gradebook_cpu_ms_per_post']} ms per POST, "
+          f"the bench process (recording, watching) {figures['bench_cpu_seconds']} s in all")
+    print(f"the worker took up the last first score at {figures['last_first_score_taken_up_at_seconds']} s, "
+          f"the bench recorded the last second score at {figures['last_second_score_recorded_at_seconds']} s "
+          f"({args.writers} recording threads)")
     print(json.dumps(figures))
 
 

@@ -12,18 +12,20 @@ timestamps only grow per learner and column. A 409 means one of two things:
   (:data:`activities.grades.ALREADY_IN_GRADEBOOK`);
 * otherwise the gradebook holds a newer result: the row is superseded.
 
-The worker sends a *wave* of rows at once (:func:`send_scores`: one row per learner ×
-column, so no two of one sequence): the stamps are fixed in one query and one commit, the
-POSTs go out side by side on a pool of threads that touch no database, and the worker
-settles the whole wave in a few statements (:func:`activities.jobs.settle_many`).
-:func:`send_score` is the same for one row.
+Rows leave prepared in groups (:func:`prepare_scores`: each of another learner × column;
+their columns found, their stamps fixed in one query and one commit), then each POST goes
+out on a thread that touches no database (:func:`post`), and the worker settles the outcomes
+(:func:`outcome`) of many rows in a few statements (:func:`activities.jobs.settle_many`).
+A stream (:mod:`lti_tool.grade_stream`) does so continuously; :func:`send_scores` does it for
+one wave; :func:`send_score` for one row.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import logging
 import threading
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -113,11 +115,22 @@ def _target(runtime: Runtime, session: Session, activity: Activity) -> tuple[Pla
 Outcome = dict | JobError | Exception
 
 
-def send_scores(runtime: Runtime, session: Session, rows: list[GradeOutbox]) -> dict[int, Outcome]:
-    """The AGS-score job for a wave of rows (each of another learner × column), their attempts
-    already counted: find each activity's column, stamp, commit, POST side by side.
+@dataclasses.dataclass(frozen=True)
+class Post:
+    """One score ready to leave: its row, where it goes, and whether it was sent before."""
 
-    Returns each row's outcome; nothing here settles a row."""
+    row: GradeOutbox
+    platform: Platform
+    url: str
+    user_id: str
+    score: dict[str, Any]
+    resend: bool
+
+
+def prepare_scores(runtime: Runtime, session: Session, rows: list[GradeOutbox]) -> tuple[dict[int, Outcome], list[Post]]:
+    """Find each activity's column and stamp the rows (one query, one commit); touches no network
+    but a column lookup. Returns the outcomes of rows that cannot go (no gradebook, …) and the
+    posts of the others, ready for :func:`post` on any thread."""
     outcomes: dict[int, Outcome] = {}
     targets: dict[int, tuple[Platform, str] | JobError] = {}
     ready: list[tuple[GradeOutbox, Platform, str]] = []
@@ -134,11 +147,34 @@ def send_scores(runtime: Runtime, session: Session, rows: list[GradeOutbox]) -> 
         else:
             ready.append((row, *target))
     stamped = _stamp(session, [row for row, _platform, _url in ready])
-    posts = [(row, platform, url, row.person.sub, row.as_score()) for row, platform, url in ready]
-    post_score = runtime.ags.post_score
-    sent = _sending_pool().map(_post(post_score), [post[1:] for post in posts])
-    for (row, *_rest), result in zip(posts, sent, strict=True):
-        outcomes[row.id] = _outcome(session, row, resend=row.id not in stamped, error=result)
+    posts = [Post(row, platform, url, row.person.sub, row.as_score(), resend=row.id not in stamped)
+             for row, platform, url in ready]
+    return outcomes, posts
+
+
+def post(runtime: Runtime, score: Post) -> BaseException | None:
+    """POST one prepared score (no database); returns the error instead of raising it."""
+    try:
+        runtime.ags.post_score(score.platform, score.url, score.user_id, score.score)
+    except Exception as error:  # handed back to the worker: a ServiceError, or an error inside Padu
+        return error
+    return None
+
+
+def outcome(session: Session, score: Post, error: BaseException | None) -> Outcome:
+    """What a posted score settles with (reads the outbox only for a 409)."""
+    return _outcome(session, score.row, resend=score.resend, error=error)
+
+
+def send_scores(runtime: Runtime, session: Session, rows: list[GradeOutbox]) -> dict[int, Outcome]:
+    """The AGS-score job for a wave of rows (each of another learner × column), their attempts
+    already counted: find each activity's column, stamp, commit, POST side by side.
+
+    Returns each row's outcome; nothing here settles a row."""
+    outcomes, posts = prepare_scores(runtime, session, rows)
+    sent = _sending_pool().map(functools.partial(post, runtime), posts)
+    for score, error in zip(posts, sent, strict=True):
+        outcomes[score.row.id] = outcome(session, score, error)
     return outcomes
 
 
@@ -155,16 +191,6 @@ def _stamp(session: Session, rows: list[GradeOutbox]) -> set[int]:
         stamped |= stamp_for_sending(session, [by_id[row_id]])
         session.commit()
     return stamped
-
-
-def _post(post_score: Callable[..., None]) -> Callable[[tuple[Any, ...]], BaseException | None]:
-    def post(arguments: tuple[Any, ...]) -> BaseException | None:
-        try:
-            post_score(*arguments)
-        except Exception as error:  # handed back to the worker: a ServiceError, or an error inside Padu
-            return error
-        return None
-    return post
 
 
 def _outcome(session: Session, row: GradeOutbox, *, resend: bool, error: BaseException | None) -> Outcome:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from activities import jobs
 from activities.jobs import Queue
@@ -23,8 +23,12 @@ log = logging.getLogger(__name__)
 
 
 @contextlib.contextmanager
-def kept(runtime: Runtime, me: str, queue: Queue, ids: list[int], interval: float | None = None) -> Iterator[None]:
-    """Renew ``me``'s leases on ``ids`` every ``interval`` seconds until the block ends."""
+def kept(runtime: Runtime, me: str, queue: Queue, ids: list[int] | Callable[[], list[int]],
+         interval: float | None = None) -> Iterator[None]:
+    """Renew ``me``'s leases on ``ids`` every ``interval`` seconds until the block ends.
+
+    ``ids`` may be a function giving the rows held at the moment: a stream of grades
+    (:mod:`lti_tool.grade_stream`) takes rows up and settles them while its leases are kept."""
     if not ids:
         yield
         return
@@ -39,10 +43,12 @@ def kept(runtime: Runtime, me: str, queue: Queue, ids: list[int], interval: floa
         beat.join()
 
 
-def _beat(runtime: Runtime, me: str, queue: Queue, ids: list[int], done: threading.Event, interval: float) -> None:
+def _beat(runtime: Runtime, me: str, queue: Queue, ids: list[int] | Callable[[], list[int]], done: threading.Event,
+          interval: float) -> None:
     while not done.wait(interval):
+        held = ids() if callable(ids) else ids
         try:
             with runtime.session_factory() as session:
-                jobs.renew(session, queue, ids, me)
+                jobs.renew(session, queue, held, me)
         except Exception:  # a database hiccup: the next beat tries again; the lease covers a few beats
-            log.warning("%s: could not renew the leases of %d rows", queue.name, len(ids), exc_info=True)
+            log.warning("%s: could not renew the leases of %d rows", queue.name, len(held), exc_info=True)

@@ -8,16 +8,19 @@ pick the same row — then runs them outside the transaction, renewing the short
 leases while the batch runs (:mod:`lti_tool.heartbeat`). A worker killed
 mid-batch leaves leases that run out within seconds; the rows are claimed again.
 
-Grades go out side by side, in *waves*: a batch's rows are grouped by learner ×
-column sequence, and wave *k* holds the *k*-th row of every sequence (nearly
-always a batch is one wave). A wave's attempts are counted and its scores stamped
-in one transaction, its POSTs go out together on a pool of threads
-(:func:`lti_tool.grade_delivery.send_scores`), and its outcomes are settled in a
-few statements (:func:`activities.jobs.settle_many`) before the next wave: a few
-statements per batch, not per grade. A row is not even claimed while an older row
-of its sequence is on its way anywhere (:meth:`activities.jobs.Queue.due`), so a
-newer grade is never overtaken by an older one. The threads share one access
-token per platform (:mod:`lti_tool.lti1p3.access_tokens`).
+Grades go out side by side. ``run_forever`` sends a platform's grades as a *stream*
+(:mod:`lti_tool.grade_stream`): up to 64 on their way, and whenever some have answered
+their outcomes are settled together (:func:`activities.jobs.settle_many`), rows are claimed
+for the free threads and their attempts counted and scores stamped together — a few
+statements per handful of grades, and no grade waits for the slowest of a batch.
+``run_once`` (tests, tools) runs one claimed batch in *waves*: wave *k* holds the *k*-th row
+of every learner × column sequence in the batch, its POSTs go out together
+(:func:`lti_tool.grade_delivery.send_scores`) and it is settled before the next wave. Both
+count attempts, retry and fail rows by the same rules (:func:`_begin_wave`,
+:func:`_settle_wave`). A row is not even claimed while an older row of its sequence is on its
+way anywhere (:meth:`activities.jobs.Queue.due`), so a newer grade is never overtaken by an
+older one. The threads share one access token per platform
+(:mod:`lti_tool.lti1p3.access_tokens`).
 
 No platform can stop the work for the others. Each platform has its own *lane*:
 ``run_forever`` hands a platform's due jobs (of every kind) to a thread of a
@@ -50,7 +53,7 @@ from activities import jobs
 from activities.db import utcnow
 from activities.jobs import BATCH, MAX_ATTEMPTS, JobError, Queue
 
-from . import heartbeat, housekeeping
+from . import grade_stream, heartbeat, housekeeping
 from .job_kinds import QUEUES, Kind, kind_of, wave_kind
 from .moodle import calendar as moodle_calendar
 from .moodle import messages as moodle_messages
@@ -168,6 +171,16 @@ def _run_waves(runtime: Runtime, me: str, queue: Queue, ids: list[int], kind: Ki
 def _run_wave(runtime: Runtime, session: Session, queue: Queue, me: str, wave: list, kind: Kind) -> None:
     """One wave: count the attempts (one statement, one commit), run the kind's wave handler, settle (a few)."""
     assert kind.run_wave is not None
+    rows = _begin_wave(session, queue, me, wave, kind)
+    if not rows:
+        return
+    outcomes = kind.run_wave(runtime, session, rows)
+    _settle_wave(session, queue, me, kind, rows, outcomes)
+
+
+def _begin_wave(session: Session, queue: Queue, me: str, wave: list, kind: Kind) -> list:
+    """Count the attempts of claimed rows (one statement, one commit); returns the rows that may run.
+    The others ended failed (tried too often) or were released (replaced since the claim)."""
     for row in wave:
         if row.attempts >= MAX_ATTEMPTS:  # the earlier tries never settled: each one ended with its worker
             jobs.settle(session, queue, row.id, me, status=queue.failed, **_finished(queue),
@@ -180,16 +193,26 @@ def _run_wave(runtime: Runtime, session: Session, queue: Queue, me: str, wave: l
     rows = [row for row in wave if row.id in started]
     for row in rows:  # what begin_attempts wrote (we hold the leases): no second read
         set_committed_value(row, "attempts", row.attempts + 1)
-    if not rows:
-        return
-    outcomes = kind.run_wave(runtime, session, rows)
+    return rows
+
+
+def retry_backoff(attempts: int) -> float:
+    """The wait after a failed try without Retry-After: :func:`backoff`, but a quarter of it after
+    the first try (a quarter to half a second): most server errors are one-offs, and a grade should
+    not wait seconds for one. The later tries keep the whole backoff, so a long outage is still
+    waited out for hours before a grade ends failed."""
+    return backoff(attempts) / 4 if attempts <= 1 else backoff(attempts)
+
+
+def _settle_wave(session: Session, queue: Queue, me: str, kind: Kind, rows: list, outcomes: dict) -> None:
+    """Write the outcomes of rows that ran (a few statements, one commit): done, retried later, or failed."""
     settled: dict[int, dict] = {}
     crashed = []
     for row in rows:
         outcome = outcomes[row.id]
         if isinstance(outcome, JobError):
             if outcome.retryable and row.attempts < MAX_ATTEMPTS:
-                delay = jobs.retry_delay(row.attempts, outcome.retry_after, backoff=backoff)
+                delay = jobs.retry_delay(row.attempts, outcome.retry_after, backoff=retry_backoff)
                 settled[row.id] = {"last_error": outcome.reason[:2000],
                                    "next_attempt_at": utcnow() + dt.timedelta(seconds=delay)}
                 log.info("%s %s: will retry in %.1fs (%s)", kind.name, row.id, delay, outcome.reason)
@@ -312,11 +335,24 @@ def _claim_lane(runtime: Runtime, me: str, platform_id: int | None) -> list[tupl
 
 def drain_platform(runtime: Runtime, me: str, platform_id: int | None,
                    claimed: list[tuple[Queue, list[int]]], stop: threading.Event) -> None:
-    """One platform's lane: run its due jobs, batch after batch, until none is due."""
+    """One platform's lane: run its due jobs, batch after batch, until none is due. Its grades go
+    out as a stream (:mod:`lti_tool.grade_stream`) for as long as new ones keep coming due."""
     while claimed and not stop.is_set():
         for queue, ids in claimed:
-            run_all(runtime, me, queue, ids)
+            kind = wave_kind(queue)
+            if kind is None:
+                run_all(runtime, me, queue, ids)
+                continue
+            grade_stream.GradeStream(runtime, me, platform_id, queue, _rules(queue, me, kind)).run(ids, stop)
         claimed = _claim_lane(runtime, me, platform_id)
+
+
+def _rules(queue: Queue, me: str, kind: Kind) -> grade_stream.Rules:
+    """The worker's rules for attempts and outcomes, the same for a stream as for a wave."""
+    return grade_stream.Rules(
+        begin=lambda session, rows: _begin_wave(session, queue, me, rows, kind),
+        settle=lambda session, rows, outcomes: _settle_wave(session, queue, me, kind, rows, outcomes),
+        crashed=lambda session, row_id: _after_crash_logged(session, queue, row_id, me))
 
 
 def poll(runtime: Runtime, me: str, lanes: Lanes, stop: threading.Event) -> int:

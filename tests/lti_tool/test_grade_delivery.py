@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from activities.core import Activity, Person
+from activities.db import utcnow
 from activities.grades import GRADES, ActivityProgress, GradeOutbox, GradingProgress, OutboxStatus, record_grade
 from lti_tool import worker
 
@@ -221,3 +222,26 @@ def test_the_column_is_found_through_pages_of_moodles_malformed_link_header(conn
         assert db.get(Activity, activity_id).lineitem_url == connected.lms.lineitem_url("2", item_id, 1)
     assert connected.lms.scores[-1]["lineitem"] == item_id
     assert connected.lms.request_counts["lineitems"] >= 4
+
+
+def test_a_first_server_error_is_retried_within_half_a_second_the_next_ones_later(connected, monkeypatch):
+    """Most 500s are one-offs: a grade does not wait seconds for the first retry; later retries
+    back off as before (a long outage is still waited out for hours)."""
+    from activities import jobs
+
+    monkeypatch.setattr(worker, "backoff", jobs.backoff)
+    activity_id = _activity_after_launch(connected)
+    connected.lms.inject("scores", 500, 500)
+    row_id = grade(connected, activity_id, "4", 70)
+    waits = []  # (at least, at most): the wait is set between the two readings of the clock
+    for _ in range(2):
+        with connected.padu.session() as db:  # due now (the test does not sleep out the backoff)
+            db.get(GradeOutbox, row_id).next_attempt_at = db.get(GradeOutbox, row_id).created_at
+            db.commit()
+        before = utcnow()
+        worker.run_once(connected.padu.runtime)
+        after = utcnow()
+        due = outbox(connected, row_id).next_attempt_at
+        waits.append(((due - after).total_seconds(), (due - before).total_seconds()))
+    assert waits[0][0] <= 0.5 and waits[0][1] >= 0.25, waits
+    assert waits[1][0] <= 4.0 and waits[1][1] >= 2.0, waits  # the whole backoff after the second try

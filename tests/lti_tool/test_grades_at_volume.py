@@ -7,6 +7,7 @@ at the same time, overall and per learner × column.
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 from sqlalchemy import select, update
@@ -197,3 +198,62 @@ def test_a_batch_costs_a_few_statements_not_a_few_per_grade(connected):
     # the claim, the attempts, the stamps, the outcomes, when they were stored, the leases ended
     assert measured[0] == measured[1] <= 6, measured
     assert sorted(s["scoreGiven"] for s in connected.lms.scores) == [7] * 24
+
+
+def _scores_of(lms, score: float) -> set[str]:
+    return {s["userId"] for s in list(lms.scores) if s["scoreGiven"] == score}
+
+
+def _wait_for(condition, seconds: float = 20.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
+
+
+def test_a_slow_score_holds_up_no_other_grade_of_the_stream(connected):
+    """A platform lane sends its grades as a stream, not in lock-step waves: while one learner's
+    score is still on its way, the others' next grades are claimed and delivered — each learner's
+    still in order, never two of one learner at once."""
+    activity_id, people = _class_of(connected, 8)
+    lms, runtime = connected.lms, connected.padu.runtime
+    real = runtime.ags.post_score
+    others_delivered = threading.Event()
+    slow = "100"
+
+    def post_score(platform, url, user_id, score):
+        if user_id == slow and score["scoreGiven"] == 10:
+            others_delivered.wait(30)  # on its way until every other learner's next grade has arrived
+        real(platform, url, user_id, score)
+
+    with connected.padu.session() as db:
+        platform_id = db.get(Activity, activity_id).course.platform_id
+    others = {str(100 + n) for n in range(1, 8)}
+    runtime.ags.post_score = post_score
+    me = worker.worker_id()
+    try:
+        _record_all(connected, activity_id, people, 10)
+        lane = threading.Thread(target=worker.drain_platform, args=(
+            runtime, me, platform_id, worker._claim_lane(runtime, me, platform_id), threading.Event()))
+        lane.start()
+        assert _wait_for(lambda: _scores_of(lms, 10) >= others)
+        _record_all(connected, activity_id, people, 20)  # every learner's next result, the slow one's too
+        streamed = _wait_for(lambda: _scores_of(lms, 20) >= others)
+        others_delivered.set()
+        lane.join(30)
+    finally:
+        others_delivered.set()
+        del runtime.ags.post_score
+    assert streamed, "the other learners' next grades waited for the slow score"
+    assert not lane.is_alive()
+    applied: dict[str, list] = {}
+    for score in lms.scores:
+        applied.setdefault(score["userId"], []).append(score["scoreGiven"])
+    assert applied == {user: [10, 20] for user in others | {slow}}
+    assert lms.same_pair_in_flight == 0
+    with connected.padu.session() as db:
+        rows = db.scalars(select(GradeOutbox)).all()
+        assert {row.status for row in rows} <= {OutboxStatus.DELIVERED.value, OutboxStatus.SUPERSEDED.value}
+        assert {row.leased_until for row in rows} == {None}, "every lease ended"

@@ -232,3 +232,41 @@ def test_a_roster_url_off_the_platforms_site_is_not_called(connected, caplog):
         assert job.status == JobStatus.FAILED.value and "127.0.0.2" not in job.last_error
         # the people who launched: the page still works
         assert [m.person.sub for m in members(db, job.payload["course_id"])] == ["4"]
+
+
+def test_a_stream_that_fails_inside_padu_leaves_no_row_leased_and_sends_them_later(connected, monkeypatch):
+    """The database goes away under a platform's stream of grades: the stream ends, its rows are
+    scheduled again (nothing left leased for a lease's length), and a later stream sends them."""
+    from sqlalchemy.exc import OperationalError
+
+    from lti_tool import grade_stream
+
+    activity_id = _launched_activity(connected)
+    connected.launch("5")
+    rows = [_record(connected.padu, activity_id, sub, 10) for sub in ("4", "5")]
+    runtime = connected.padu.runtime
+    real = grade_stream.grade_delivery.prepare_scores
+
+    def database_away(*args):
+        raise OperationalError("UPDATE grade_outbox", {}, Exception("server closed the connection"))
+
+    with connected.padu.session() as db:
+        platform_id = db.get(GradeOutbox, rows[0]).activity.course.platform_id
+    me = job_worker.worker_id()
+    monkeypatch.setattr(grade_stream.grade_delivery, "prepare_scores", database_away)
+    job_worker.drain_platform(runtime, me, platform_id, job_worker._claim_lane(runtime, me, platform_id),
+                              threading.Event())
+    with connected.padu.session() as db:
+        for row in (db.get(GradeOutbox, row_id) for row_id in rows):
+            assert (row.status, row.attempts, row.leased_until) == (OutboxStatus.PENDING.value, 1, None)
+            assert "inside Padu" in row.last_error and row.next_attempt_at > utcnow()
+            row.next_attempt_at = utcnow()
+        db.commit()
+    assert connected.lms.scores == []
+
+    monkeypatch.setattr(grade_stream.grade_delivery, "prepare_scores", real)
+    job_worker.drain_platform(runtime, me, platform_id, job_worker._claim_lane(runtime, me, platform_id),
+                              threading.Event())
+    assert sorted(s["userId"] for s in connected.lms.scores) == ["4", "5"]
+    with connected.padu.session() as db:
+        assert {db.get(GradeOutbox, row_id).status for row_id in rows} == {OutboxStatus.DELIVERED.value}

@@ -28,6 +28,7 @@ from config import Settings
 
 from ..models import LoginState, Platform, UsedNonce
 from . import exceptions as exc
+from . import id_token
 from .platform_keys import PlatformKeys
 from .registry import get_platform
 
@@ -147,7 +148,7 @@ def _consume_state(session: Session, state: str) -> bool:
 
 def _header(token: str) -> JsonObject:
     # Only the header segment is read here (PyJWT's get_unverified_header checks the
-    # whole token's alphabet too, and jwt.decode does that again in _decode).
+    # whole token's alphabet too, and id_token.decode does that again in _decode).
     segments = token.split(".")
     try:
         if len(segments) != 3:
@@ -166,18 +167,14 @@ def _header(token: str) -> JsonObject:
     return header
 
 
+_REQUIRED_CLAIMS = ("exp", "iat", "iss", "aud", "nonce")
+
+
 def _decode(token: str, platform: Platform, keys: PlatformKeys, settings: Settings, kid: str) -> JsonObject:
     key = keys.key_for(platform.key_set_url, kid)
     try:
-        return jwt.decode(
-            token,
-            key,
-            algorithms=["RS256"],
-            audience=platform.client_id,
-            issuer=platform.issuer,
-            leeway=settings.jwt_leeway,
-            options={"require": ["exp", "iat", "iss", "aud", "nonce"]},
-        )
+        return id_token.decode(token, key, audience=platform.client_id, issuer=platform.issuer,
+                               leeway=settings.jwt_leeway, require=_REQUIRED_CLAIMS)
     except jwt.exceptions.InvalidSignatureError as error:
         raise exc.SignatureInvalid("id_token signature does not verify with the platform key") from error
     except jwt.exceptions.ExpiredSignatureError as error:

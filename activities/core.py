@@ -7,6 +7,7 @@ or user id on two platforms are two different rows, never mixed.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import enum
 import secrets
@@ -183,35 +184,56 @@ def _record_role(membership: Membership, role: Role, source: str, now: dt.dateti
 
 
 #: Built once: a statement made per call costs more CPU than running it (each launch runs it).
+#: The activity of the launch's resource link comes in the same row when it is bound already.
 _LAUNCH_ROWS = (
-    select(Course, Person, Membership)
+    select(Course, Person, Membership, Activity)
     .select_from(Course)
     .join(Person, and_(Person.platform_id == bindparam("platform_id"), Person.sub == bindparam("sub")))
     .join(Membership, and_(Membership.course_id == Course.id, Membership.person_id == Person.id))
+    .outerjoin(Activity, and_(Activity.course_id == Course.id,
+                              Activity.resource_link_id == bindparam("resource_link_id")))
     .where(Course.platform_id == bindparam("platform_id"), Course.lti_context_id == bindparam("context_id"))
-    .options(lazyload(Membership.person))  # the row already has the person
+    # The row already has the person and the course: no eager join for them.
+    .options(lazyload(Membership.person), lazyload(Activity.course))
 )
+
+
+@dataclasses.dataclass(frozen=True)
+class LaunchRows:
+    """What :func:`record_launch` found or made."""
+
+    course: Course
+    person: Person
+    membership: Membership
+    #: The activity already bound to the launch's resource link, if any (else the caller binds one).
+    activity: Activity | None
+    #: The membership is new, or its role (or its source) changed with this launch.
+    role_changed: bool
 
 
 def record_launch(
     session: Session, platform_id: int, lti_context_id: str, sub: str, role: Role, *,
-    label: str = "", title: str = "", **profile: str,
-) -> tuple[Course, Person, Membership]:
+    resource_link_id: str | None = None, label: str = "", title: str = "", **profile: str,
+) -> LaunchRows:
     """What a launch says about its course, person and membership, in one query when all
-    three are known (every launch after a person's first in a course): the rows are read
-    together, compared, and written only where something changed. Otherwise the upserts
-    one by one, which make what is missing."""
+    three are known (every launch after a person's first in a course), with the activity
+    bound to ``resource_link_id`` if there is one: the rows are read together, compared,
+    and written only where something changed. Otherwise the upserts one by one, which
+    make what is missing."""
     given = {name: value for name in ("name", "email", "username") if (value := profile.get(name))}
-    found = session.execute(_LAUNCH_ROWS, {"platform_id": platform_id, "sub": sub, "context_id": lti_context_id}).first()
+    found = session.execute(_LAUNCH_ROWS, {"platform_id": platform_id, "sub": sub, "context_id": lti_context_id,
+                                           "resource_link_id": resource_link_id}).first()
     if found is None:
         course = upsert_course(session, platform_id, lti_context_id, label, title)
         person = upsert_person(session, platform_id, sub, **given)
-        return course, person, upsert_membership(session, course, person, role)
-    course, person, membership = found
+        membership = upsert_membership(session, course, person, role)
+        return LaunchRows(course, person, membership, None, role_changed=True)
+    course, person, membership, activity = found
     _set_changed(course, label=label, title=title)
     _set_changed(person, **given)
+    role_changed = membership.role != role.value or membership.source != "launch"
     _record_role(membership, role, "launch", utcnow())
-    return course, person, membership
+    return LaunchRows(course, person, membership, activity, role_changed)
 
 
 _RowT = TypeVar("_RowT", bound=Base)

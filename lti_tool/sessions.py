@@ -21,6 +21,7 @@ person's, gets the cookie set.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import secrets
 
@@ -28,18 +29,19 @@ from flask import current_app, g, request
 from flask.sessions import SessionInterface, SessionMixin
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.orm import lazyload
 from werkzeug.datastructures import CallbackDict
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
-from activities.core import Activity, Person, bind_resource_link, record_launch
+from activities.core import Activity, Course, Person, bind_resource_link, record_launch
 from activities.db import utcnow
 
 from .lti1p3.deep_linking import activity_for_new_link
 from .lti1p3.exceptions import Forbidden
 from .lti1p3.launch import DEEP_LINKING_REQUEST, VerifiedLaunch
 from .lti1p3.roles import map_roles
-from .models import LaunchSession
+from .models import LaunchSession, Platform
 from .runtime import current, db
 
 TOKEN_PARAM = "s"
@@ -57,7 +59,7 @@ def new_session_id() -> str:
     return secrets.token_urlsafe(24)
 
 
-def token_for(launch: LaunchSession) -> str:
+def token_for(launch: LaunchSession | StartedSession) -> str:
     return _serializer().dumps(launch.id)
 
 
@@ -97,12 +99,18 @@ def load_launch(token: str | None) -> LaunchSession | None:
     return launch
 
 
-#: Built once: a statement made per request costs more CPU than running it.
+#: Built once: a statement made per request costs more CPU than running it. The platform
+#: and the course are entities of the row, not joined eager loads of the session and the
+#: activity (the ORM's eager-join machinery cost more than the query): the relationships
+#: then find them in the identity map without a query.
 _LAUNCH_WITH_ROWS = (
-    select(LaunchSession, Person, Activity)
+    select(LaunchSession, Platform, Person, Course, Activity)
+    .join(Platform, Platform.id == LaunchSession.platform_id)
     .join(Person, Person.id == LaunchSession.person_id)
+    .join(Course, Course.id == LaunchSession.course_id)
     .outerjoin(Activity, Activity.id == LaunchSession.activity_id)
     .where(LaunchSession.id == bindparam("session_id"))
+    .options(lazyload(LaunchSession.platform), lazyload(Activity.course))
 )
 
 
@@ -200,7 +208,17 @@ _END_OTHER_ROLES = (
 _NEW_SESSION = insert(LaunchSession)
 
 
-def start_session(verified: VerifiedLaunch, *, known_kinds: set[str], data: dict | None = None) -> LaunchSession:
+@dataclasses.dataclass(frozen=True)
+class StartedSession:
+    """A launch session just opened: what the launch view needs of it (an ORM object
+    for a row written by a Core INSERT would cost more to make than the INSERT)."""
+
+    id: str
+    course: Course
+    activity_id: int | None
+
+
+def start_session(verified: VerifiedLaunch, *, known_kinds: set[str], data: dict | None = None) -> StartedSession:
     """Record who launched from where, and open their launch session with ``data``.
 
     Course, person, membership and (for a resource link) the activity are
@@ -220,13 +238,16 @@ def start_session(verified: VerifiedLaunch, *, known_kinds: set[str], data: dict
     context = verified.context
     claims = verified.claims
     ext = verified.claim("ext") or {}
-    course, person, _membership = record_launch(
+    resource_link_id = verified.resource_link.get("id") if verified.message_type != DEEP_LINKING_REQUEST else None
+    rows = record_launch(
         session, platform.id, context["id"], claims["sub"], role,
+        resource_link_id=resource_link_id if isinstance(resource_link_id, str) else None,
         label=str(context.get("label") or ""), title=str(context.get("title") or ""),
         name=str(claims.get("name") or " ".join(filter(None, [claims.get("given_name"), claims.get("family_name")]))),
         email=str(claims.get("email") or ""),
         username=str(ext.get("user_username") or "") if isinstance(ext, dict) else "",
     )
+    course, person = rows.course, rows.person
     nrps = verified.nrps or {}
     if isinstance(nrps.get("context_memberships_url"), str) and course.memberships_url != nrps["context_memberships_url"]:
         course.memberships_url = nrps["context_memberships_url"]
@@ -235,12 +256,14 @@ def start_session(verified: VerifiedLaunch, *, known_kinds: set[str], data: dict
     # their older sessions there with another role end, so an old staff token
     # cannot outlive a relaunch as learner. Sessions with the same role stay, so
     # a learner who opened two activities of the course (two tabs, or the
-    # browser's back button on a phone) keeps both.
-    session.connection().execute(  # Core: no ORM objects to keep in step with it
-        _END_OTHER_ROLES, {"the_platform_id": platform.id, "the_course_id": course.id, "the_person_id": person.id,
-                           "the_now": now, "the_role": role.value})
-    activity = None
-    if verified.message_type != DEEP_LINKING_REQUEST:
+    # browser's back button on a phone) keeps both. A membership whose role this
+    # launch confirms has no such sessions: the launch that set the role ended them.
+    if rows.role_changed:
+        session.connection().execute(  # Core: no ORM objects to keep in step with it
+            _END_OTHER_ROLES, {"the_platform_id": platform.id, "the_course_id": course.id,
+                               "the_person_id": person.id, "the_now": now, "the_role": role.value})
+    activity = rows.activity  # bound already: what Deep Linking or an earlier launch made
+    if verified.message_type != DEEP_LINKING_REQUEST and activity is None:
         custom = verified.custom
         kind_hint = str(custom.get("padu_activity") or "")
         # A Deep Linking link's first launch makes its activity; every other launch binds as before.
@@ -251,6 +274,7 @@ def start_session(verified: VerifiedLaunch, *, known_kinds: set[str], data: dict
             kind_hint=kind_hint if kind_hint in known_kinds else "",
             title=str(verified.resource_link.get("title") or ""),
         )
+    if activity is not None:
         ags = verified.ags or {}
         # Compared first: an attribute set, even to its value, makes the commit flush the row.
         if isinstance(ags.get("lineitem"), str) and activity.lineitem_url != ags["lineitem"]:
@@ -280,7 +304,7 @@ def start_session(verified: VerifiedLaunch, *, known_kinds: set[str], data: dict
     g.launch_rows = (course, person, activity)  # held for the view's ``get``s (see _load_with_person_and_activity)
     # Core: the ORM's unit of work for one new row costs more than the INSERT itself.
     session.connection().execute(_NEW_SESSION, values)
-    return LaunchSession(**values)  # not in the session: the caller reads its id and ids only
+    return StartedSession(id=values["id"], course=course, activity_id=values["activity_id"])
 
 
 def _csrf_key() -> str:

@@ -8,8 +8,6 @@ from flask import Blueprint, jsonify, redirect, render_template, request, url_fo
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from activities.core import Course
-
 from .. import activity_types
 from ..app import csrf
 from ..lti1p3 import keys
@@ -54,7 +52,7 @@ def launch():
         db().commit()
         raise
     # Gates open without anyone waiting on Moodle: the launch only queues a sync of the course.
-    moodle_sync.after_launch(db(), current().cache, db().get(Course, row.course_id))
+    moodle_sync.after_launch(db(), current().cache, row.course)
     db().commit()
     token = token_for(row)
     # 303 after the POST: a reload of the landing page never re-posts the id_token.

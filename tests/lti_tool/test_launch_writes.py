@@ -56,12 +56,17 @@ def test_a_launch_commits_once_and_its_first_page_writes_nothing(connected, monk
     assert posted.status_code == 303
     assert launch.count("COMMIT") == 1, launch
     # State used up, nonce kept, the session row; the course, person and membership were
-    # known and unchanged, so nothing else is written (last_launch_at moves once a minute).
-    assert [s for s in launch if s in WRITES] == ["DELETE", "INSERT", "UPDATE", "INSERT"], launch
+    # known and unchanged, so nothing else is written (last_launch_at moves once a minute),
+    # nor are other-role sessions ended: the role is the one the last launch set.
+    assert [s for s in launch if s in WRITES] == ["DELETE", "INSERT", "INSERT"], launch
+    # Read: the state; the course, person, membership and bound activity in one query;
+    # whether the platform syncs with Moodle.
+    assert len([s for s in launch if s != "COMMIT"]) == 6, launch
     with _recorded(engine) as page:
         landing = browser.session.get(urljoin(action, posted.headers["Location"]))
     assert landing.status_code == 200
     assert not [s for s in page if s in WRITES or s == "COMMIT"], page
+    assert page == ["SELECT"], "the session with its platform, person, course and activity: one query"
 
 
 def test_a_refused_launch_still_uses_up_its_state(connected):

@@ -66,7 +66,6 @@ def test_a_launch_commits_once_and_its_first_page_writes_nothing(connected, monk
         landing = browser.session.get(urljoin(action, posted.headers["Location"]))
     assert landing.status_code == 200
     assert not [s for s in page if s in WRITES or s == "COMMIT"], page
-    assert page == ["SELECT"], "the session with its platform, person, course and activity: one query"
 
 
 def test_a_refused_launch_still_uses_up_its_state(connected):

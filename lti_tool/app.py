@@ -21,9 +21,10 @@ from .frame_ancestors import PlatformOrigins, directive_value, origin
 from .i18n import select_locale
 from .logsafe import clean
 from .lti1p3.exceptions import LtiError
-from .lti1p3.presentation import TARGET_KEY, return_link
+from .lti1p3.presentation import FRAMED_TARGETS, TARGET_KEY, return_link
+from .lti1p3.registry import get_platform
 from .outage import OutageAwareSessions, is_database_outage, raise_session_outage, unavailable_page
-from .runtime import Runtime, close_db
+from .runtime import Runtime, close_db, db
 from .sessions import TOKEN_PARAM
 
 log = logging.getLogger("padu")
@@ -111,7 +112,11 @@ def create_app(settings: Settings | None = None) -> Flask:
             return {}
         from .auth import current_course, current_person
 
-        back = return_link(launch.return_url, launch.platform.issuer, session.get(TARGET_KEY, ""))
+        target = session.get(TARGET_KEY, "")
+        back = None
+        if target not in FRAMED_TARGETS:  # inside the LMS's frame there is no way back to show
+            platform = get_platform(db(), launch.platform_id)  # the registry's cache: no query
+            back = return_link(launch.return_url, platform.issuer, target) if platform is not None else None
         return {"launch": launch, "course": current_course(), "me": current_person(), "return_link": back}
 
     @app.get("/favicon.ico")

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import secrets
 
 from flask import current_app, g, request
@@ -41,7 +42,7 @@ from .lti1p3.deep_linking import activity_for_new_link
 from .lti1p3.exceptions import Forbidden
 from .lti1p3.launch import DEEP_LINKING_REQUEST, VerifiedLaunch
 from .lti1p3.roles import map_roles
-from .models import LaunchSession, Platform
+from .models import LaunchSession
 from .runtime import current, db
 
 TOKEN_PARAM = "s"
@@ -52,7 +53,13 @@ TOUCH_INTERVAL = dt.timedelta(minutes=1)
 
 
 def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current().settings.secret_key, salt="padu-launch-session")
+    return _serializer_for(current().settings.secret_key)
+
+
+@functools.lru_cache(maxsize=8)
+def _serializer_for(secret_key: str) -> URLSafeTimedSerializer:
+    """Made once per key: making one (it tries its JSON on a sample) cost as much as a signature."""
+    return URLSafeTimedSerializer(secret_key, salt="padu-launch-session")
 
 
 def new_session_id() -> str:
@@ -99,13 +106,13 @@ def load_launch(token: str | None) -> LaunchSession | None:
     return launch
 
 
-#: Built once: a statement made per request costs more CPU than running it. The platform
-#: and the course are entities of the row, not joined eager loads of the session and the
-#: activity (the ORM's eager-join machinery cost more than the query): the relationships
-#: then find them in the identity map without a query.
+#: Built once: a statement made per request costs more CPU than running it. The course
+#: is an entity of the row, not a joined eager load of the activity (the ORM's eager-join
+#: machinery cost more than the query): ``Activity.course`` then finds it in the identity
+#: map. The platform is not read: a page needs only its issuer, and only for a "back to
+#: the course" link outside the LMS's frame (``app._launch_context``, from the registry's cache).
 _LAUNCH_WITH_ROWS = (
-    select(LaunchSession, Platform, Person, Course, Activity)
-    .join(Platform, Platform.id == LaunchSession.platform_id)
+    select(LaunchSession, Person, Course, Activity)
     .join(Person, Person.id == LaunchSession.person_id)
     .join(Course, Course.id == LaunchSession.course_id)
     .outerjoin(Activity, Activity.id == LaunchSession.activity_id)

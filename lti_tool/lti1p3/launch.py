@@ -12,7 +12,7 @@ import datetime as dt
 import json
 import secrets
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 import jwt
 from jwt.utils import base64url_decode
@@ -128,7 +128,15 @@ _USE_NONCE_POSTGRESQL = postgresql_insert(UsedNonce).on_conflict_do_nothing().re
 _USE_NONCE_SQLITE = sqlite_insert(UsedNonce).on_conflict_do_nothing().returning(UsedNonce.nonce)
 
 
-def _read_state(session: Session, state: str) -> LoginState:
+class _Login(NamedTuple):
+    """What the launch needs of its login state row (a plain tuple: no ORM object to make)."""
+
+    state: str
+    nonce: str
+    platform_id: int
+
+
+def _read_state(session: Session, state: str) -> _Login:
     """The login state the launch names, read but not yet used up (see :func:`_consume_state`)."""
     row = session.connection().execute(_READ_STATE, {"state": state}).first()
     if row is None:
@@ -136,7 +144,7 @@ def _read_state(session: Session, state: str) -> LoginState:
     nonce, platform_id, expires_at = row
     if expires_at < utcnow():
         raise exc.StateInvalid("state expired before the launch arrived")
-    return LoginState(state=state, nonce=nonce, platform_id=platform_id, expires_at=expires_at)
+    return _Login(state, nonce, platform_id)
 
 
 def _consume_state(session: Session, state: str) -> bool:
@@ -267,7 +275,7 @@ def verify_launch(session: Session, settings: Settings, keys: PlatformKeys, form
 
 
 def _verify(session: Session, settings: Settings, keys: PlatformKeys, token: str, header: JsonObject,
-            login: LoginState) -> VerifiedLaunch:
+            login: _Login) -> VerifiedLaunch:
     platform = get_platform(session, login.platform_id)
     if platform is None:
         raise exc.UnknownPlatform("the platform of this login was removed")

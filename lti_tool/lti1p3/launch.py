@@ -57,6 +57,8 @@ SWEEP_ONE_IN = 50
 class VerifiedLaunch:
     platform: Platform
     claims: JsonObject
+    #: The login state it came with, still to be used up (:func:`use_up`).
+    state: str = ""
 
     def claim(self, name: str, default: Any = None) -> Any:
         return self.claims.get(CLAIM + name, default)
@@ -248,9 +250,10 @@ def _use_nonce(session: Session, platform: Platform, nonce: str) -> None:
 
 
 def verify_launch(session: Session, settings: Settings, keys: PlatformKeys, form: Mapping[str, str]) -> VerifiedLaunch:
-    """The launch, verified; the state is used up and the nonce recorded in ``session``'s
-    transaction, which the caller commits together with what the launch establishes
-    (one commit per launch). A refusal commits the used-up state before raising."""
+    """The launch, verified, without writing anything: the caller then reads what it needs,
+    calls :func:`use_up` (state used up, nonce recorded) and commits that together with what
+    the launch establishes (one commit per launch), or :func:`refuse` if anything refuses it.
+    A refusal here commits the used-up state before raising."""
     token = form.get("id_token") or ""
     state = form.get("state") or ""
     if not token:
@@ -298,10 +301,28 @@ def _verify(session: Session, settings: Settings, keys: PlatformKeys, token: str
                 raise exc.ClaimInvalid(str(error)) from error
     if message_type == RESOURCE_LINK_REQUEST and not isinstance((claims.get(CLAIM + "resource_link") or {}).get("id"), str):
         raise exc.ClaimInvalid("resource_link id must be a string")
-    if not _consume_state(session, login.state):
+    return VerifiedLaunch(platform=platform, claims=claims, state=login.state)
+
+
+def use_up(session: Session, verified: VerifiedLaunch) -> None:
+    """Use up the launch's state and record its nonce, in ``session``'s transaction (the
+    caller commits it with the rest of the launch). Raises if a concurrent launch with the
+    same state, or a replay of the same id_token, came first: then :func:`refuse`.
+
+    Called last, after what the launch only reads: on SQLite the first write of a
+    transaction takes the one write lock until the commit, so every other process's
+    launch waits (and sleeps in the busy handler) for as long as this one works after it.
+    """
+    if not _consume_state(session, verified.state):
         raise exc.StateInvalid("state was already used")  # by a concurrent launch with the same state
-    _use_nonce(session, platform, claims["nonce"])
-    return VerifiedLaunch(platform=platform, claims=claims)
+    _use_nonce(session, verified.platform, verified.claims["nonce"])
+
+
+def refuse(session: Session, state: str) -> None:
+    """A launch refused after its checks: nothing it did is kept, but its state is used up."""
+    session.rollback()
+    _consume_state(session, state)
+    session.commit()
 
 
 def describe(claims: JsonObject) -> str:

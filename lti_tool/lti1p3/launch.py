@@ -29,6 +29,7 @@ from config import Settings
 from ..models import LoginState, Platform, UsedNonce
 from . import exceptions as exc
 from . import id_token
+from .commits import commit_without_disk_wait
 from .platform_keys import PlatformKeys
 from .registry import get_platform
 
@@ -273,7 +274,7 @@ def verify_launch(session: Session, settings: Settings, keys: PlatformKeys, form
         # A refused launch still uses up its state (an expired one too): nothing else
         # was written yet, so this commits only that.
         _consume_state(session, state)
-        session.commit()
+        commit_without_disk_wait(session)
         raise
 
 
@@ -322,7 +323,7 @@ def refuse(session: Session, state: str) -> None:
     """A launch refused after its checks: nothing it did is kept, but its state is used up."""
     session.rollback()
     _consume_state(session, state)
-    session.commit()
+    commit_without_disk_wait(session)
 
 
 def describe(claims: JsonObject) -> str:

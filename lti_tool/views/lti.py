@@ -11,6 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from .. import activity_types
 from ..app import csrf
 from ..lti1p3 import keys
+from ..lti1p3.commits import commit_without_disk_wait
 from ..lti1p3.exceptions import LtiError
 from ..lti1p3.launch import DEEP_LINKING_REQUEST, describe, refuse, use_up, verify_launch
 from ..lti1p3.oidc import begin_login
@@ -55,7 +56,7 @@ def launch():
         raise
     # Gates open without anyone waiting on Moodle: the launch only queues a sync of the course.
     moodle_sync.after_launch(db(), current().cache, row.course)
-    db().commit()
+    commit_without_disk_wait(db())  # see commits.py: what a lost launch costs, and why not wait
     if log.isEnabledFor(logging.INFO):  # describe() costs a JSON dump: only when it is written
         log.info("launch accepted: %s", describe(verified.claims))
     token = token_for(row)

@@ -288,13 +288,15 @@ def start_session(verified: VerifiedLaunch, *, known_kinds: set[str], data: dict
             activity.lineitem_url = ags["lineitem"]
         if isinstance(ags.get("lineitems"), str) and activity.lineitems_url != ags["lineitems"]:
             activity.lineitems_url = ags["lineitems"]
+    session_id = new_session_id()
+    activity_id = activity.id if activity else None
     values = dict(
-        id=new_session_id(),
+        id=session_id,
         platform_id=platform.id,
         deployment_id=verified.deployment_id,
         course_id=course.id,
         person_id=person.id,
-        activity_id=activity.id if activity else None,
+        activity_id=activity_id,
         message_type=verified.message_type,
         role=role.value,
         lti_roles=list(verified.roles),
@@ -311,7 +313,7 @@ def start_session(verified: VerifiedLaunch, *, known_kinds: set[str], data: dict
     g.launch_rows = (course, person, activity)  # held for the view's ``get``s (see _load_with_person_and_activity)
     # Core: the ORM's unit of work for one new row costs more than the INSERT itself.
     session.connection().execute(_NEW_SESSION, values)
-    return StartedSession(id=values["id"], course=course, activity_id=values["activity_id"])
+    return StartedSession(id=session_id, course=course, activity_id=activity_id)
 
 
 def _csrf_key() -> str:

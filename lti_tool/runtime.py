@@ -7,7 +7,6 @@ Made once by the app factory (or by ``padu worker``) and reached through
 from __future__ import annotations
 
 import dataclasses
-import gc
 import logging
 
 from flask import current_app, g
@@ -71,23 +70,6 @@ def guarded_session(settings: Settings) -> GuardedSession:
     except ValueError as error:
         raise SettingsError(str(error)) from error
     return GuardedSession(policy, timeout=settings.http_timeout, user_agent=USER_AGENT)
-
-
-#: Allocations between two young-generation collections (CPython's default is 700).
-GC_YOUNG_THRESHOLD = 10_000
-
-
-def tune_garbage_collector() -> None:
-    """For a serving process, once the app is made: a request allocates thousands of
-    short-lived objects, and with CPython's default thresholds the collector ran
-    several times per launch, each full pass walking every module, class and ORM
-    mapper loaded at start. Those are frozen (never collected, they live as long as
-    the process), and young collections come less often; cycles are still collected.
-    Measured: about a tenth of a launch's CPU. Not for tests or one-off commands."""
-    gc.collect()
-    gc.freeze()
-    _young, middle, old = gc.get_threshold()
-    gc.set_threshold(GC_YOUNG_THRESHOLD, middle, old)
 
 
 def current() -> Runtime:

@@ -7,13 +7,18 @@ Speed itself is measured by ``bench/launch.py``; these pin the behaviour it reli
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
+import secrets
 from urllib.parse import urljoin
 
+import jwt
 import requests
-from sqlalchemy import event, text
+from sqlalchemy import event, func, select, text
 
+from activities.db import utcnow
 from lti_tool.lti1p3 import launch as launch_module
 from lti_tool.lti1p3.registry import add_platform
+from lti_tool.models import LaunchSession, LoginState, Platform
 
 WRITES = ("INSERT", "UPDATE", "DELETE")
 
@@ -70,6 +75,30 @@ def test_a_launch_commits_once_and_its_first_page_writes_nothing(connected, monk
         landing = browser.session.get(urljoin(action, posted.headers["Location"]))
     assert landing.status_code == 200
     assert not [s for s in page if s in WRITES or s == "COMMIT"], page
+
+
+def test_a_launch_refused_after_its_checks_keeps_nothing_but_its_used_up_state(connected):
+    """The nonce of a launch that went through, under a fresh state of its own (what a replay
+    would need): the checks pass and the session row is written before the nonce is recorded
+    (the writes come last), so the refusal must roll that row back, yet use the state up."""
+    browser, action, fields = _launch_parts(connected)
+    assert browser.session.post(action, data=fields, allow_redirects=False).status_code == 303
+    nonce = jwt.decode(fields["id_token"], options={"verify_signature": False})["nonce"]
+    state = "fresh-" + secrets.token_hex(8)
+    with connected.padu.session() as db:
+        platform = db.scalars(select(Platform)).one()
+        db.add(LoginState(state=state, nonce=nonce, platform_id=platform.id,
+                          target_link_uri=connected.padu.url + "/lti/launch",
+                          expires_at=utcnow() + dt.timedelta(minutes=5)))
+        db.commit()
+        sessions_before = db.scalar(select(func.count()).select_from(LaunchSession))
+    reused = requests.post(action, data={"id_token": fields["id_token"], "state": state}, allow_redirects=False)
+    assert reused.status_code == 400 and "nonce_reused" in reused.text
+    with connected.padu.session() as db:
+        assert db.scalar(select(func.count()).select_from(LaunchSession)) == sessions_before
+        assert db.get(LoginState, state) is None
+    again = requests.post(action, data={"id_token": fields["id_token"], "state": state}, allow_redirects=False)
+    assert again.status_code == 400 and "state_invalid" in again.text
 
 
 def test_a_refused_launch_still_uses_up_its_state(connected):

@@ -221,7 +221,8 @@ class StartedSession:
     for a row written by a Core INSERT would cost more to make than the INSERT)."""
 
     id: str
-    course: Course
+    course_id: int
+    platform_id: int
     activity_id: int | None
 
 
@@ -245,19 +246,20 @@ def start_session(verified: VerifiedLaunch, *, known_kinds: set[str], data: dict
     context = verified.context
     claims = verified.claims
     ext = verified.claim("ext") or {}
-    resource_link_id = verified.resource_link.get("id") if verified.message_type != DEEP_LINKING_REQUEST else None
+    linked = verified.message_type != DEEP_LINKING_REQUEST
+    resource_link_id = verified.resource_link.get("id") if linked else None
+    ags = (verified.ags or {}) if linked else {}
+    nrps = verified.nrps or {}
     rows = record_launch(
         session, platform.id, context["id"], claims["sub"], role,
         resource_link_id=resource_link_id if isinstance(resource_link_id, str) else None,
         label=str(context.get("label") or ""), title=str(context.get("title") or ""),
+        memberships_url=_text(nrps.get("context_memberships_url")),
+        lineitem_url=_text(ags.get("lineitem")), lineitems_url=_text(ags.get("lineitems")),
         name=str(claims.get("name") or " ".join(filter(None, [claims.get("given_name"), claims.get("family_name")]))),
         email=str(claims.get("email") or ""),
         username=str(ext.get("user_username") or "") if isinstance(ext, dict) else "",
     )
-    course, person = rows.course, rows.person
-    nrps = verified.nrps or {}
-    if isinstance(nrps.get("context_memberships_url"), str) and course.memberships_url != nrps["context_memberships_url"]:
-        course.memberships_url = nrps["context_memberships_url"]
     now = utcnow()
     # A newer launch in the same course is the truth about this person's roles:
     # their older sessions there with another role end, so an old staff token
@@ -267,10 +269,11 @@ def start_session(verified: VerifiedLaunch, *, known_kinds: set[str], data: dict
     # launch confirms has no such sessions: the launch that set the role ended them.
     if rows.role_changed:
         session.connection().execute(  # Core: no ORM objects to keep in step with it
-            _END_OTHER_ROLES, {"the_platform_id": platform.id, "the_course_id": course.id,
-                               "the_person_id": person.id, "the_now": now, "the_role": role.value})
-    activity = rows.activity  # bound already: what Deep Linking or an earlier launch made
-    if verified.message_type != DEEP_LINKING_REQUEST and activity is None:
+            _END_OTHER_ROLES, {"the_platform_id": platform.id, "the_course_id": rows.course_id,
+                               "the_person_id": rows.person_id, "the_now": now, "the_role": role.value})
+    activity_id = rows.activity_id  # bound already (its line item URLs brought up to date by record_launch)
+    if linked and activity_id is None:
+        course = rows.course or session.get_one(Course, rows.course_id)  # read by record_launch a moment ago
         custom = verified.custom
         kind_hint = str(custom.get("padu_activity") or "")
         # A Deep Linking link's first launch makes its activity; every other launch binds as before.
@@ -281,21 +284,19 @@ def start_session(verified: VerifiedLaunch, *, known_kinds: set[str], data: dict
             kind_hint=kind_hint if kind_hint in known_kinds else "",
             title=str(verified.resource_link.get("title") or ""),
         )
-    if activity is not None:
-        ags = verified.ags or {}
         # Compared first: an attribute set, even to its value, makes the commit flush the row.
-        if isinstance(ags.get("lineitem"), str) and activity.lineitem_url != ags["lineitem"]:
+        if _text(ags.get("lineitem")) and activity.lineitem_url != ags["lineitem"]:
             activity.lineitem_url = ags["lineitem"]
-        if isinstance(ags.get("lineitems"), str) and activity.lineitems_url != ags["lineitems"]:
+        if _text(ags.get("lineitems")) and activity.lineitems_url != ags["lineitems"]:
             activity.lineitems_url = ags["lineitems"]
+        activity_id = activity.id
     session_id = new_session_id()
-    activity_id = activity.id if activity else None
     values = dict(
         id=session_id,
         platform_id=platform.id,
         deployment_id=verified.deployment_id,
-        course_id=course.id,
-        person_id=person.id,
+        course_id=rows.course_id,
+        person_id=rows.person_id,
         activity_id=activity_id,
         message_type=verified.message_type,
         role=role.value,
@@ -310,10 +311,14 @@ def start_session(verified: VerifiedLaunch, *, known_kinds: set[str], data: dict
         last_seen_at=now,
         expires_at=now + dt.timedelta(seconds=current().settings.session_lifetime),
     )
-    g.launch_rows = (course, person, activity)  # held for the view's ``get``s (see _load_with_person_and_activity)
     # Core: the ORM's unit of work for one new row costs more than the INSERT itself.
     session.connection().execute(_NEW_SESSION, values)
-    return StartedSession(id=session_id, course=course, activity_id=activity_id)
+    return StartedSession(id=session_id, course_id=rows.course_id, platform_id=platform.id, activity_id=activity_id)
+
+
+def _text(value: object) -> str:
+    """A claim's value if it is a non-empty string (the platform's JSON may hold anything), else ""."""
+    return value if isinstance(value, str) else ""
 
 
 def _csrf_key() -> str:

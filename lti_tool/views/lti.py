@@ -55,7 +55,7 @@ def launch():
         refuse(db(), verified.state)
         raise
     # Gates open without anyone waiting on Moodle: the launch only queues a sync of the course.
-    moodle_sync.after_launch(db(), current().cache, row.course)
+    moodle_sync.after_launch(db(), current().cache, row.course_id, row.platform_id)
     commit_without_disk_wait(db())  # see commits.py: what a lost launch costs, and why not wait
     if log.isEnabledFor(logging.INFO):  # describe() costs a JSON dump: only when it is written
         log.info("launch accepted: %s", describe(verified.claims))

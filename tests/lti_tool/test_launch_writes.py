@@ -15,6 +15,7 @@ import jwt
 import requests
 from sqlalchemy import event, func, select, text
 
+from activities.core import Course, Membership, Person
 from activities.db import utcnow
 from lti_tool.lti1p3 import launch as launch_module
 from lti_tool.lti1p3.registry import add_platform
@@ -154,3 +155,21 @@ def test_a_page_reads_its_launch_session_person_and_activity_in_one_query(connec
     assert landing.status_code == 200
     assert "Budi Santoso" in landing.text  # the person, from that one query
     assert page == ["SELECT"], page
+
+
+def test_a_relaunch_writes_what_the_platform_changed(connected):
+    """A relaunch compares plain columns and writes what differs: the person's name, the
+    course's title, and a membership marked again once its minute has passed."""
+    connected.launch("4")
+    connected.lms.users["4"].given_name = "Budiman"
+    connected.lms.courses["2"]["title"] = "Latsar CPNS Angkatan II"
+    with connected.padu.session() as db:
+        db.execute(text("UPDATE membership SET last_launch_at = NULL"))
+        db.commit()
+    connected.launch("4")
+    with connected.padu.session() as db:
+        person = db.scalars(select(Person).where(Person.sub == "4")).one()
+        assert person.name.startswith("Budiman ")
+        assert db.scalars(select(Course)).one().title == "Latsar CPNS Angkatan II"
+        membership = db.scalars(select(Membership).where(Membership.person_id == person.id)).one()
+        assert membership.last_launch_at is not None and membership.role == "learner"

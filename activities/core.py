@@ -7,15 +7,28 @@ or user id on two platforms are two different rows, never mixed.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import enum
 import secrets
-from typing import TypeVar
+from typing import TypeVar, cast
 
-from sqlalchemy import ForeignKey, Select, String, Text, UniqueConstraint, and_, bindparam, select
+from sqlalchemy import (
+    Connection,
+    ForeignKey,
+    Select,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    and_,
+    bindparam,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Mapped, Session, lazyload, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from .db import Base, JsonObject, utcnow
 
@@ -183,35 +196,83 @@ def _record_role(membership: Membership, role: Role, source: str, now: dt.dateti
 
 
 #: Built once: a statement made per call costs more CPU than running it (each launch runs it).
-_LAUNCH_ROWS = (
-    select(Course, Person, Membership)
+#: Plain columns, not ORM rows: a relaunch only compares them (making four ORM objects cost
+#: more than the query). The activity of the launch's resource link comes in the same row
+#: when it is bound already.
+_LAUNCH_KNOWN = (
+    select(Course.id.label("course_id"), Course.label, Course.title, Course.memberships_url,
+           Person.id.label("person_id"), Person.name, Person.email, Person.username,
+           Membership.id.label("membership_id"), Membership.role, Membership.source, Membership.last_launch_at,
+           Activity.id.label("activity_id"), Activity.lineitem_url, Activity.lineitems_url)
     .select_from(Course)
     .join(Person, and_(Person.platform_id == bindparam("platform_id"), Person.sub == bindparam("sub")))
     .join(Membership, and_(Membership.course_id == Course.id, Membership.person_id == Person.id))
+    .outerjoin(Activity, and_(Activity.course_id == Course.id,
+                              Activity.resource_link_id == bindparam("resource_link_id")))
     .where(Course.platform_id == bindparam("platform_id"), Course.lti_context_id == bindparam("context_id"))
-    .options(lazyload(Membership.person))  # the row already has the person
 )
+
+
+@dataclasses.dataclass(frozen=True)
+class LaunchRows:
+    """What :func:`record_launch` found or made."""
+
+    course_id: int
+    person_id: int
+    #: The activity already bound to the launch's resource link, if any (else the caller binds one).
+    activity_id: int | None
+    #: The membership is new, or its role (or its source) changed with this launch.
+    role_changed: bool
+    #: The course as an ORM row when this launch made or loaded one (a first launch), else None.
+    course: Course | None = None
 
 
 def record_launch(
     session: Session, platform_id: int, lti_context_id: str, sub: str, role: Role, *,
-    label: str = "", title: str = "", **profile: str,
-) -> tuple[Course, Person, Membership]:
-    """What a launch says about its course, person and membership, in one query when all
-    three are known (every launch after a person's first in a course): the rows are read
-    together, compared, and written only where something changed. Otherwise the upserts
-    one by one, which make what is missing."""
+    resource_link_id: str | None = None, label: str = "", title: str = "", memberships_url: str = "",
+    lineitem_url: str = "", lineitems_url: str = "", **profile: str,
+) -> LaunchRows:
+    """What a launch says about its course (and its NRPS roster URL), person, membership and,
+    when ``resource_link_id`` is bound already, activity (its AGS line item URLs).
+
+    Every launch after a person's first in a course reads all of it in one query of plain
+    columns, compares, and writes (Core UPDATEs) only what changed: a relaunch that changes
+    nothing writes nothing here. Otherwise the upserts one by one, which make what is
+    missing; the caller then binds the activity."""
     given = {name: value for name in ("name", "email", "username") if (value := profile.get(name))}
-    found = session.execute(_LAUNCH_ROWS, {"platform_id": platform_id, "sub": sub, "context_id": lti_context_id}).first()
+    connection = session.connection()
+    found = connection.execute(_LAUNCH_KNOWN, {"platform_id": platform_id, "sub": sub,
+                                               "context_id": lti_context_id,
+                                               "resource_link_id": resource_link_id}).first()
     if found is None:
         course = upsert_course(session, platform_id, lti_context_id, label, title)
+        _set_changed(course, memberships_url=memberships_url)
         person = upsert_person(session, platform_id, sub, **given)
-        return course, person, upsert_membership(session, course, person, role)
-    course, person, membership = found
-    _set_changed(course, label=label, title=title)
-    _set_changed(person, **given)
-    _record_role(membership, role, "launch", utcnow())
-    return course, person, membership
+        upsert_membership(session, course, person, role)
+        return LaunchRows(course.id, person.id, None, role_changed=True, course=course)
+    _update_changed(connection, Course, found.course_id, label=(found.label, label), title=(found.title, title),
+                    memberships_url=(found.memberships_url, memberships_url))
+    _update_changed(connection, Person, found.person_id,
+                    **{name: (getattr(found, name), value) for name, value in given.items()})
+    role_changed = found.role != role.value or found.source != "launch"
+    now = utcnow()
+    # To the minute, like a session's last_seen_at: a relaunch within it writes nothing.
+    marked = found.last_launch_at is not None and now - found.last_launch_at < LAUNCH_MARK_INTERVAL
+    _update_changed(connection, Membership, found.membership_id, role=(found.role, role.value),
+                    source=(found.source, "launch"), last_launch_at=(found.last_launch_at, None if marked else now))
+    if found.activity_id is not None:
+        _update_changed(connection, Activity, found.activity_id, lineitem_url=(found.lineitem_url, lineitem_url),
+                        lineitems_url=(found.lineitems_url, lineitems_url))
+    return LaunchRows(found.course_id, found.person_id, found.activity_id, role_changed)
+
+
+def _update_changed(connection: Connection, model: type[Base], row_id: int, **pairs: tuple[object, object]) -> None:
+    """One UPDATE of the columns whose new value (the second of each pair) is given and differs
+    from the stored one (the first); none when nothing differs."""
+    values = {name: new for name, (old, new) in pairs.items() if new and new != old}
+    if values:
+        table = cast(Table, model.__table__)
+        connection.execute(update(table).where(table.c.id == row_id).values(**values))
 
 
 _RowT = TypeVar("_RowT", bound=Base)

@@ -21,9 +21,10 @@ from .frame_ancestors import PlatformOrigins, directive_value, origin
 from .i18n import select_locale
 from .logsafe import clean
 from .lti1p3.exceptions import LtiError
-from .lti1p3.presentation import TARGET_KEY, return_link
+from .lti1p3.presentation import FRAMED_TARGETS, TARGET_KEY, return_link
+from .lti1p3.registry import get_platform
 from .outage import OutageAwareSessions, is_database_outage, raise_session_outage, unavailable_page
-from .runtime import Runtime, close_db
+from .runtime import Runtime, close_db, db
 from .sessions import TOKEN_PARAM
 
 log = logging.getLogger("padu")
@@ -87,20 +88,26 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     @app.after_request
     def _headers(response):
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        if "Content-Security-Policy" not in response.headers:
+        # The names present, read once: each ``in`` or ``setdefault`` on werkzeug's
+        # Headers walks the whole list again, and every answer passes here.
+        headers = response.headers
+        present = {name.lower() for name, _value in headers.items()}
+        if "x-content-type-options" not in present:
+            headers.add("X-Content-Type-Options", "nosniff")
+        if "referrer-policy" not in present:
+            headers.add("Referrer-Policy", "same-origin")
+        if "content-security-policy" not in present:
             # Padu runs inside the LMS's iframe: framing is allowed to the platforms only.
-            response.headers["Content-Security-Policy"] = (
+            headers.add("Content-Security-Policy", (
                 "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
                 f"form-action *; frame-ancestors {_frame_ancestors(platform_origins)}; "
                 "base-uri 'none'; object-src 'none'"
-            )
-        if hsts:
+            ))
+        if hsts and "strict-transport-security" not in present:
             # RFC 6797 §7.2: a UA ignores it over plain HTTP, so sending it always is harmless.
-            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-        if request.endpoint != "static":
-            response.headers.setdefault("Cache-Control", "no-store")
+            headers.add("Strict-Transport-Security", "max-age=31536000")
+        if request.endpoint != "static" and "cache-control" not in present:
+            headers.add("Cache-Control", "no-store")
         return response
 
     @app.context_processor
@@ -111,7 +118,11 @@ def create_app(settings: Settings | None = None) -> Flask:
             return {}
         from .auth import current_course, current_person
 
-        back = return_link(launch.return_url, launch.platform.issuer, session.get(TARGET_KEY, ""))
+        target = session.get(TARGET_KEY, "")
+        back = None
+        if target not in FRAMED_TARGETS:  # inside the LMS's frame there is no way back to show
+            platform = get_platform(db(), launch.platform_id)  # the registry's cache: no query
+            back = return_link(launch.return_url, platform.issuer, target) if platform is not None else None
         return {"launch": launch, "course": current_course(), "me": current_person(), "return_link": back}
 
     @app.get("/favicon.ico")

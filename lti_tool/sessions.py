@@ -21,18 +21,21 @@ person's, gets the cookie set.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import functools
 import secrets
 
 from flask import current_app, g, request
 from flask.sessions import SessionInterface, SessionMixin
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.orm import lazyload
 from werkzeug.datastructures import CallbackDict
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
-from activities.core import Activity, Person, bind_resource_link, record_launch
+from activities.core import Activity, Course, Person, bind_resource_link, record_launch
 from activities.db import utcnow
 
 from .lti1p3.deep_linking import activity_for_new_link
@@ -50,14 +53,20 @@ TOUCH_INTERVAL = dt.timedelta(minutes=1)
 
 
 def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current().settings.secret_key, salt="padu-launch-session")
+    return _serializer_for(current().settings.secret_key)
+
+
+@functools.lru_cache(maxsize=8)
+def _serializer_for(secret_key: str) -> URLSafeTimedSerializer:
+    """Made once per key: making one (it tries its JSON on a sample) cost as much as a signature."""
+    return URLSafeTimedSerializer(secret_key, salt="padu-launch-session")
 
 
 def new_session_id() -> str:
     return secrets.token_urlsafe(24)
 
 
-def token_for(launch: LaunchSession) -> str:
+def token_for(launch: LaunchSession | StartedSession) -> str:
     return _serializer().dumps(launch.id)
 
 
@@ -97,12 +106,18 @@ def load_launch(token: str | None) -> LaunchSession | None:
     return launch
 
 
-#: Built once: a statement made per request costs more CPU than running it.
+#: Built once: a statement made per request costs more CPU than running it. The course
+#: is an entity of the row, not a joined eager load of the activity (the ORM's eager-join
+#: machinery cost more than the query): ``Activity.course`` then finds it in the identity
+#: map. The platform is not read: a page needs only its issuer, and only for a "back to
+#: the course" link outside the LMS's frame (``app._launch_context``, from the registry's cache).
 _LAUNCH_WITH_ROWS = (
-    select(LaunchSession, Person, Activity)
+    select(LaunchSession, Person, Course, Activity)
     .join(Person, Person.id == LaunchSession.person_id)
+    .join(Course, Course.id == LaunchSession.course_id)
     .outerjoin(Activity, Activity.id == LaunchSession.activity_id)
     .where(LaunchSession.id == bindparam("session_id"))
+    .options(lazyload(LaunchSession.platform), lazyload(Activity.course))
 )
 
 
@@ -200,7 +215,18 @@ _END_OTHER_ROLES = (
 _NEW_SESSION = insert(LaunchSession)
 
 
-def start_session(verified: VerifiedLaunch, *, known_kinds: set[str], data: dict | None = None) -> LaunchSession:
+@dataclasses.dataclass(frozen=True)
+class StartedSession:
+    """A launch session just opened: what the launch view needs of it (an ORM object
+    for a row written by a Core INSERT would cost more to make than the INSERT)."""
+
+    id: str
+    course_id: int
+    platform_id: int
+    activity_id: int | None
+
+
+def start_session(verified: VerifiedLaunch, *, known_kinds: set[str], data: dict | None = None) -> StartedSession:
     """Record who launched from where, and open their launch session with ``data``.
 
     Course, person, membership and (for a resource link) the activity are
@@ -220,27 +246,34 @@ def start_session(verified: VerifiedLaunch, *, known_kinds: set[str], data: dict
     context = verified.context
     claims = verified.claims
     ext = verified.claim("ext") or {}
-    course, person, _membership = record_launch(
+    linked = verified.message_type != DEEP_LINKING_REQUEST
+    resource_link_id = verified.resource_link.get("id") if linked else None
+    ags = (verified.ags or {}) if linked else {}
+    nrps = verified.nrps or {}
+    rows = record_launch(
         session, platform.id, context["id"], claims["sub"], role,
+        resource_link_id=resource_link_id if isinstance(resource_link_id, str) else None,
         label=str(context.get("label") or ""), title=str(context.get("title") or ""),
+        memberships_url=_text(nrps.get("context_memberships_url")),
+        lineitem_url=_text(ags.get("lineitem")), lineitems_url=_text(ags.get("lineitems")),
         name=str(claims.get("name") or " ".join(filter(None, [claims.get("given_name"), claims.get("family_name")]))),
         email=str(claims.get("email") or ""),
         username=str(ext.get("user_username") or "") if isinstance(ext, dict) else "",
     )
-    nrps = verified.nrps or {}
-    if isinstance(nrps.get("context_memberships_url"), str) and course.memberships_url != nrps["context_memberships_url"]:
-        course.memberships_url = nrps["context_memberships_url"]
     now = utcnow()
     # A newer launch in the same course is the truth about this person's roles:
     # their older sessions there with another role end, so an old staff token
     # cannot outlive a relaunch as learner. Sessions with the same role stay, so
     # a learner who opened two activities of the course (two tabs, or the
-    # browser's back button on a phone) keeps both.
-    session.connection().execute(  # Core: no ORM objects to keep in step with it
-        _END_OTHER_ROLES, {"the_platform_id": platform.id, "the_course_id": course.id, "the_person_id": person.id,
-                           "the_now": now, "the_role": role.value})
-    activity = None
-    if verified.message_type != DEEP_LINKING_REQUEST:
+    # browser's back button on a phone) keeps both. A membership whose role this
+    # launch confirms has no such sessions: the launch that set the role ended them.
+    if rows.role_changed:
+        session.connection().execute(  # Core: no ORM objects to keep in step with it
+            _END_OTHER_ROLES, {"the_platform_id": platform.id, "the_course_id": rows.course_id,
+                               "the_person_id": rows.person_id, "the_now": now, "the_role": role.value})
+    activity_id = rows.activity_id  # bound already (its line item URLs brought up to date by record_launch)
+    if linked and activity_id is None:
+        course = rows.course or session.get_one(Course, rows.course_id)  # read by record_launch a moment ago
         custom = verified.custom
         kind_hint = str(custom.get("padu_activity") or "")
         # A Deep Linking link's first launch makes its activity; every other launch binds as before.
@@ -251,19 +284,20 @@ def start_session(verified: VerifiedLaunch, *, known_kinds: set[str], data: dict
             kind_hint=kind_hint if kind_hint in known_kinds else "",
             title=str(verified.resource_link.get("title") or ""),
         )
-        ags = verified.ags or {}
         # Compared first: an attribute set, even to its value, makes the commit flush the row.
-        if isinstance(ags.get("lineitem"), str) and activity.lineitem_url != ags["lineitem"]:
+        if _text(ags.get("lineitem")) and activity.lineitem_url != ags["lineitem"]:
             activity.lineitem_url = ags["lineitem"]
-        if isinstance(ags.get("lineitems"), str) and activity.lineitems_url != ags["lineitems"]:
+        if _text(ags.get("lineitems")) and activity.lineitems_url != ags["lineitems"]:
             activity.lineitems_url = ags["lineitems"]
+        activity_id = activity.id
+    session_id = new_session_id()
     values = dict(
-        id=new_session_id(),
+        id=session_id,
         platform_id=platform.id,
         deployment_id=verified.deployment_id,
-        course_id=course.id,
-        person_id=person.id,
-        activity_id=activity.id if activity else None,
+        course_id=rows.course_id,
+        person_id=rows.person_id,
+        activity_id=activity_id,
         message_type=verified.message_type,
         role=role.value,
         lti_roles=list(verified.roles),
@@ -277,10 +311,14 @@ def start_session(verified: VerifiedLaunch, *, known_kinds: set[str], data: dict
         last_seen_at=now,
         expires_at=now + dt.timedelta(seconds=current().settings.session_lifetime),
     )
-    g.launch_rows = (course, person, activity)  # held for the view's ``get``s (see _load_with_person_and_activity)
     # Core: the ORM's unit of work for one new row costs more than the INSERT itself.
     session.connection().execute(_NEW_SESSION, values)
-    return LaunchSession(**values)  # not in the session: the caller reads its id and ids only
+    return StartedSession(id=session_id, course_id=rows.course_id, platform_id=platform.id, activity_id=activity_id)
+
+
+def _text(value: object) -> str:
+    """A claim's value if it is a non-empty string (the platform's JSON may hold anything), else ""."""
+    return value if isinstance(value, str) else ""
 
 
 def _csrf_key() -> str:

@@ -12,7 +12,7 @@ import datetime as dt
 import json
 import secrets
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 import jwt
 from jwt.utils import base64url_decode
@@ -28,6 +28,8 @@ from config import Settings
 
 from ..models import LoginState, Platform, UsedNonce
 from . import exceptions as exc
+from . import id_token
+from .commits import commit_without_disk_wait
 from .platform_keys import PlatformKeys
 from .registry import get_platform
 
@@ -56,6 +58,8 @@ SWEEP_ONE_IN = 50
 class VerifiedLaunch:
     platform: Platform
     claims: JsonObject
+    #: The login state it came with, still to be used up (:func:`use_up`).
+    state: str = ""
 
     def claim(self, name: str, default: Any = None) -> Any:
         return self.claims.get(CLAIM + name, default)
@@ -127,7 +131,15 @@ _USE_NONCE_POSTGRESQL = postgresql_insert(UsedNonce).on_conflict_do_nothing().re
 _USE_NONCE_SQLITE = sqlite_insert(UsedNonce).on_conflict_do_nothing().returning(UsedNonce.nonce)
 
 
-def _read_state(session: Session, state: str) -> LoginState:
+class _Login(NamedTuple):
+    """What the launch needs of its login state row (a plain tuple: no ORM object to make)."""
+
+    state: str
+    nonce: str
+    platform_id: int
+
+
+def _read_state(session: Session, state: str) -> _Login:
     """The login state the launch names, read but not yet used up (see :func:`_consume_state`)."""
     row = session.connection().execute(_READ_STATE, {"state": state}).first()
     if row is None:
@@ -135,7 +147,7 @@ def _read_state(session: Session, state: str) -> LoginState:
     nonce, platform_id, expires_at = row
     if expires_at < utcnow():
         raise exc.StateInvalid("state expired before the launch arrived")
-    return LoginState(state=state, nonce=nonce, platform_id=platform_id, expires_at=expires_at)
+    return _Login(state, nonce, platform_id)
 
 
 def _consume_state(session: Session, state: str) -> bool:
@@ -147,7 +159,7 @@ def _consume_state(session: Session, state: str) -> bool:
 
 def _header(token: str) -> JsonObject:
     # Only the header segment is read here (PyJWT's get_unverified_header checks the
-    # whole token's alphabet too, and jwt.decode does that again in _decode).
+    # whole token's alphabet too, and id_token.decode does that again in _decode).
     segments = token.split(".")
     try:
         if len(segments) != 3:
@@ -166,18 +178,14 @@ def _header(token: str) -> JsonObject:
     return header
 
 
+_REQUIRED_CLAIMS = ("exp", "iat", "iss", "aud", "nonce")
+
+
 def _decode(token: str, platform: Platform, keys: PlatformKeys, settings: Settings, kid: str) -> JsonObject:
     key = keys.key_for(platform.key_set_url, kid)
     try:
-        return jwt.decode(
-            token,
-            key,
-            algorithms=["RS256"],
-            audience=platform.client_id,
-            issuer=platform.issuer,
-            leeway=settings.jwt_leeway,
-            options={"require": ["exp", "iat", "iss", "aud", "nonce"]},
-        )
+        return id_token.decode(token, key, audience=platform.client_id, issuer=platform.issuer,
+                               leeway=settings.jwt_leeway, require=_REQUIRED_CLAIMS)
     except jwt.exceptions.InvalidSignatureError as error:
         raise exc.SignatureInvalid("id_token signature does not verify with the platform key") from error
     except jwt.exceptions.ExpiredSignatureError as error:
@@ -243,9 +251,10 @@ def _use_nonce(session: Session, platform: Platform, nonce: str) -> None:
 
 
 def verify_launch(session: Session, settings: Settings, keys: PlatformKeys, form: Mapping[str, str]) -> VerifiedLaunch:
-    """The launch, verified; the state is used up and the nonce recorded in ``session``'s
-    transaction, which the caller commits together with what the launch establishes
-    (one commit per launch). A refusal commits the used-up state before raising."""
+    """The launch, verified, without writing anything: the caller then reads what it needs,
+    calls :func:`use_up` (state used up, nonce recorded) and commits that together with what
+    the launch establishes (one commit per launch), or :func:`refuse` if anything refuses it.
+    A refusal here commits the used-up state before raising."""
     token = form.get("id_token") or ""
     state = form.get("state") or ""
     if not token:
@@ -265,12 +274,12 @@ def verify_launch(session: Session, settings: Settings, keys: PlatformKeys, form
         # A refused launch still uses up its state (an expired one too): nothing else
         # was written yet, so this commits only that.
         _consume_state(session, state)
-        session.commit()
+        commit_without_disk_wait(session)
         raise
 
 
 def _verify(session: Session, settings: Settings, keys: PlatformKeys, token: str, header: JsonObject,
-            login: LoginState) -> VerifiedLaunch:
+            login: _Login) -> VerifiedLaunch:
     platform = get_platform(session, login.platform_id)
     if platform is None:
         raise exc.UnknownPlatform("the platform of this login was removed")
@@ -293,10 +302,28 @@ def _verify(session: Session, settings: Settings, keys: PlatformKeys, token: str
                 raise exc.ClaimInvalid(str(error)) from error
     if message_type == RESOURCE_LINK_REQUEST and not isinstance((claims.get(CLAIM + "resource_link") or {}).get("id"), str):
         raise exc.ClaimInvalid("resource_link id must be a string")
-    if not _consume_state(session, login.state):
+    return VerifiedLaunch(platform=platform, claims=claims, state=login.state)
+
+
+def use_up(session: Session, verified: VerifiedLaunch) -> None:
+    """Use up the launch's state and record its nonce, in ``session``'s transaction (the
+    caller commits it with the rest of the launch). Raises if a concurrent launch with the
+    same state, or a replay of the same id_token, came first: then :func:`refuse`.
+
+    Called last, after what the launch only reads: on SQLite the first write of a
+    transaction takes the one write lock until the commit, so every other process's
+    launch waits (and sleeps in the busy handler) for as long as this one works after it.
+    """
+    if not _consume_state(session, verified.state):
         raise exc.StateInvalid("state was already used")  # by a concurrent launch with the same state
-    _use_nonce(session, platform, claims["nonce"])
-    return VerifiedLaunch(platform=platform, claims=claims)
+    _use_nonce(session, verified.platform, verified.claims["nonce"])
+
+
+def refuse(session: Session, state: str) -> None:
+    """A launch refused after its checks: nothing it did is kept, but its state is used up."""
+    session.rollback()
+    _consume_state(session, state)
+    commit_without_disk_wait(session)
 
 
 def describe(claims: JsonObject) -> str:

@@ -32,6 +32,7 @@ from activities.db import utcnow
 from config import Settings
 
 from ..models import LoginState
+from .commits import commit_without_disk_wait
 from .exceptions import LoginRequestInvalid, UnknownPlatform
 from .origins import same_origin
 from .registry import find_platform, forget_cached_platforms
@@ -100,7 +101,7 @@ def begin_login(session: Session, settings: Settings, params: Mapping[str, str])
             "state": state, "nonce": nonce, "platform_id": platform_id, "target_link_uri": target_link_uri,
             "created_at": now, "expires_at": now + STATE_LIFETIME,
         })
-        session.commit()
+        commit_without_disk_wait(session)
     except IntegrityError as error:
         # Removed by another process since this one cached it (registry.CACHE_SECONDS).
         session.rollback()

@@ -4,6 +4,12 @@ An unknown ``kid`` triggers one refetch (a platform may have rotated its key),
 but at most once per ``jwks_refetch_interval`` per platform, so a flood of
 tokens with made-up kids cannot make Padu hammer the platform.
 
+Each process also keeps the key *objects* it verified with, for at most
+:data:`KEY_OBJECT_SECONDS`: every launch needs one, and reading the key set from
+the shared cache (a Redis round trip with several processes) and parsing the JWK
+again cost more than checking the signature. A key a platform withdraws is
+thereby trusted at most that much longer than the shared cache keeps it.
+
 The fetch goes through the guarded client (``outbound``): allowed addresses
 only, one deadline, at most ``MAX_JWKS_BYTES``.
 """
@@ -12,6 +18,8 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
+import time
 from typing import Any
 
 import jwt
@@ -29,6 +37,8 @@ log = logging.getLogger(__name__)
 
 #: A key set holds a few keys of a few KB each.
 MAX_JWKS_BYTES = 256 * 1024
+#: Seconds a process reuses a parsed platform key without asking the shared cache.
+KEY_OBJECT_SECONDS = 60.0
 
 
 class PlatformKeys:
@@ -36,6 +46,9 @@ class PlatformKeys:
         self._settings = settings
         self._cache = cache
         self._http = http or GuardedSession(Policy.from_settings(settings), timeout=settings.http_timeout)
+        self._objects: dict[tuple[str, str], tuple[float, RSAPublicKey]] = {}
+        self._objects_lock = threading.Lock()
+        self._object_seconds = min(KEY_OBJECT_SECONDS, float(settings.jwks_cache_seconds))
 
     def _fetch(self, url: str) -> dict[str, Any]:
         try:
@@ -56,6 +69,19 @@ class PlatformKeys:
 
     def key_for(self, key_set_url: str, kid: str) -> RSAPublicKey:
         """The public key with ``kid``, as an object PyJWT verifies with."""
+        now = time.monotonic()
+        with self._objects_lock:
+            held = self._objects.get((key_set_url, kid))
+        if held is not None and held[0] > now:
+            return held[1]
+        key = self._parse(key_set_url, kid)
+        with self._objects_lock:
+            if len(self._objects) > 100:  # a few platforms with a few keys each; never a pile
+                self._objects.clear()
+            self._objects[(key_set_url, kid)] = (now + self._object_seconds, key)
+        return key
+
+    def _parse(self, key_set_url: str, kid: str) -> RSAPublicKey:
         document = self._cache.get("jwks:" + key_set_url)
         if document is None:
             document = self._fetch(key_set_url)

@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 from urllib.parse import urlparse
 
-from sqlalchemy import inspect, select
+from sqlalchemy import bindparam, inspect, select
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -40,18 +40,19 @@ def forget_cached_platforms() -> None:
 
 
 def _cached(session: Session, key: object, load: Callable[[], Platform | None]) -> Platform | None:
-    """The platform under ``key``, from this process's cache or from ``load``, in ``session``.
+    """The platform under ``key``, from this process's cache or from ``load`` in ``session``.
 
     Every login and launch looks its platform up (two queries with its deployments);
-    the cache holds a detached copy, and a hit becomes the session's own object
-    without a query (``merge(load=False)``).
+    the cache holds a detached copy, shared read-only by the requests that hit it: a
+    login and a launch only read a platform (merging the copy into each request's
+    session cost more than the query it saves). Nothing may add it to a session.
     """
     cache_key = (str(session.get_bind().engine.url), key)
     now = time.monotonic()
     with _cache_lock:
         hit = _cache.get(cache_key)
     if hit is not None and hit[0] > now:
-        return session.merge(hit[1], load=False)
+        return hit[1]
     platform = load()
     if platform is not None:
         copy = _detached_copy(platform)
@@ -78,20 +79,24 @@ def get_platform(session: Session, platform_id: int) -> Platform | None:
     return _cached(session, platform_id, lambda: session.get(Platform, platform_id))
 
 
+#: Built once: building a statement costs more than a cache hit (each login looks one up).
+_BY_ISSUER_AND_CLIENT = select(Platform).where(Platform.issuer == bindparam("issuer"),
+                                               Platform.client_id == bindparam("client_id"))
+
+
 def find_platform(session: Session, issuer: str, client_id: str | None) -> Platform:
     """The registration for ``issuer`` and ``client_id``.
 
     LTI 1.3 §5.1.1 makes ``client_id`` optional in the login initiation; without
     it the issuer must be registered exactly once.
     """
-    query = select(Platform).where(Platform.issuer == issuer)
     if client_id:
         platform = _cached(session, (issuer, client_id),
-                           lambda: session.scalar(query.where(Platform.client_id == client_id)))
+                           lambda: session.scalar(_BY_ISSUER_AND_CLIENT, {"issuer": issuer, "client_id": client_id}))
         if platform is None:
             raise UnknownPlatform(f"no registration for issuer {issuer!r} and client_id {client_id!r}")
         return platform
-    platforms = list(session.scalars(query))
+    platforms = list(session.scalars(select(Platform).where(Platform.issuer == issuer)))
     if len(platforms) != 1:
         raise UnknownPlatform(f"issuer {issuer!r} has {len(platforms)} registrations and no client_id was sent")
     return platforms[0]

@@ -8,13 +8,12 @@ from flask import Blueprint, jsonify, redirect, render_template, request, url_fo
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from activities.core import Course
-
 from .. import activity_types
 from ..app import csrf
 from ..lti1p3 import keys
+from ..lti1p3.commits import commit_without_disk_wait
 from ..lti1p3.exceptions import LtiError
-from ..lti1p3.launch import DEEP_LINKING_REQUEST, describe, verify_launch
+from ..lti1p3.launch import DEEP_LINKING_REQUEST, describe, refuse, use_up, verify_launch
 from ..lti1p3.oidc import begin_login
 from ..lti1p3.presentation import TARGET_KEY, document_target
 from ..moodle import sync as moodle_sync
@@ -42,20 +41,24 @@ def login():
 @bp.route("/lti/launch", methods=["POST"])
 @csrf.exempt
 def launch():
-    # One transaction: the state consumed, the nonce recorded, who launched, the session.
+    # One transaction: the state consumed, the nonce recorded, who launched, the session;
+    # its writes come last (see use_up).
     verified = verify_launch(db(), current().settings, current().platform_keys, request.form)
-    log.info("launch accepted: %s", describe(verified.claims))
     try:
         # TARGET_KEY: kept for the pages' "back to the course" link (presentation.py).
         row = start_session(verified, known_kinds=activity_types.known_kinds(),
                             data={TARGET_KEY: document_target(verified.claim("launch_presentation"))})
+        use_up(db(), verified)
     except LtiError:
-        # Refused (no role Padu knows) before anything was written: the state and nonce stay used.
-        db().commit()
+        # Refused (no role Padu knows, or a concurrent launch used the state or the nonce
+        # first): nothing of it is kept but its state, used up.
+        refuse(db(), verified.state)
         raise
     # Gates open without anyone waiting on Moodle: the launch only queues a sync of the course.
-    moodle_sync.after_launch(db(), current().cache, db().get(Course, row.course_id))
-    db().commit()
+    moodle_sync.after_launch(db(), current().cache, row.course_id, row.platform_id)
+    commit_without_disk_wait(db())  # see commits.py: what a lost launch costs, and why not wait
+    if log.isEnabledFor(logging.INFO):  # describe() costs a JSON dump: only when it is written
+        log.info("launch accepted: %s", describe(verified.claims))
     token = token_for(row)
     # 303 after the POST: a reload of the landing page never re-posts the id_token.
     if verified.message_type == DEEP_LINKING_REQUEST:

@@ -7,13 +7,19 @@ Speed itself is measured by ``bench/launch.py``; these pin the behaviour it reli
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
+import secrets
 from urllib.parse import urljoin
 
+import jwt
 import requests
-from sqlalchemy import event, text
+from sqlalchemy import event, func, select, text
 
+from activities.core import Course, Membership, Person
+from activities.db import utcnow
 from lti_tool.lti1p3 import launch as launch_module
 from lti_tool.lti1p3.registry import add_platform
+from lti_tool.models import LaunchSession, LoginState, Platform
 
 WRITES = ("INSERT", "UPDATE", "DELETE")
 
@@ -56,12 +62,44 @@ def test_a_launch_commits_once_and_its_first_page_writes_nothing(connected, monk
     assert posted.status_code == 303
     assert launch.count("COMMIT") == 1, launch
     # State used up, nonce kept, the session row; the course, person and membership were
-    # known and unchanged, so nothing else is written (last_launch_at moves once a minute).
-    assert [s for s in launch if s in WRITES] == ["DELETE", "INSERT", "UPDATE", "INSERT"], launch
+    # known and unchanged, so nothing else is written (last_launch_at moves once a minute),
+    # nor are other-role sessions ended: the role is the one the last launch set.
+    # The session row, the state used up, the nonce: the writes come after every read, so
+    # that on SQLite the write lock is held only for them.
+    assert [s for s in launch if s in WRITES] == ["INSERT", "DELETE", "INSERT"], launch
+    first_write = next(n for n, s in enumerate(launch) if s in WRITES)
+    assert launch[first_write:] == ["INSERT", "DELETE", "INSERT", "SELECT", "COMMIT"], launch
+    # Read: the state; the course, person, membership and bound activity in one query;
+    # whether the platform syncs with Moodle.
+    assert len([s for s in launch if s != "COMMIT"]) == 6, launch
     with _recorded(engine) as page:
         landing = browser.session.get(urljoin(action, posted.headers["Location"]))
     assert landing.status_code == 200
     assert not [s for s in page if s in WRITES or s == "COMMIT"], page
+
+
+def test_a_launch_refused_after_its_checks_keeps_nothing_but_its_used_up_state(connected):
+    """The nonce of a launch that went through, under a fresh state of its own (what a replay
+    would need): the checks pass and the session row is written before the nonce is recorded
+    (the writes come last), so the refusal must roll that row back, yet use the state up."""
+    browser, action, fields = _launch_parts(connected)
+    assert browser.session.post(action, data=fields, allow_redirects=False).status_code == 303
+    nonce = jwt.decode(fields["id_token"], options={"verify_signature": False})["nonce"]
+    state = "fresh-" + secrets.token_hex(8)
+    with connected.padu.session() as db:
+        platform = db.scalars(select(Platform)).one()
+        db.add(LoginState(state=state, nonce=nonce, platform_id=platform.id,
+                          target_link_uri=connected.padu.url + "/lti/launch",
+                          expires_at=utcnow() + dt.timedelta(minutes=5)))
+        db.commit()
+        sessions_before = db.scalar(select(func.count()).select_from(LaunchSession))
+    reused = requests.post(action, data={"id_token": fields["id_token"], "state": state}, allow_redirects=False)
+    assert reused.status_code == 400 and "nonce_reused" in reused.text
+    with connected.padu.session() as db:
+        assert db.scalar(select(func.count()).select_from(LaunchSession)) == sessions_before
+        assert db.get(LoginState, state) is None
+    again = requests.post(action, data={"id_token": fields["id_token"], "state": state}, allow_redirects=False)
+    assert again.status_code == 400 and "state_invalid" in again.text
 
 
 def test_a_refused_launch_still_uses_up_its_state(connected):
@@ -117,3 +155,21 @@ def test_a_page_reads_its_launch_session_person_and_activity_in_one_query(connec
     assert landing.status_code == 200
     assert "Budi Santoso" in landing.text  # the person, from that one query
     assert page == ["SELECT"], page
+
+
+def test_a_relaunch_writes_what_the_platform_changed(connected):
+    """A relaunch compares plain columns and writes what differs: the person's name, the
+    course's title, and a membership marked again once its minute has passed."""
+    connected.launch("4")
+    connected.lms.users["4"].given_name = "Budiman"
+    connected.lms.courses["2"]["title"] = "Latsar CPNS Angkatan II"
+    with connected.padu.session() as db:
+        db.execute(text("UPDATE membership SET last_launch_at = NULL"))
+        db.commit()
+    connected.launch("4")
+    with connected.padu.session() as db:
+        person = db.scalars(select(Person).where(Person.sub == "4")).one()
+        assert person.name.startswith("Budiman ")
+        assert db.scalars(select(Course)).one().title == "Latsar CPNS Angkatan II"
+        membership = db.scalars(select(Membership).where(Membership.person_id == person.id)).one()
+        assert membership.last_launch_at is not None and membership.role == "learner"

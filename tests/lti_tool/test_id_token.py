@@ -91,3 +91,26 @@ def test_same_outcome_as_pyjwt(name):
         assert ours is theirs or (issubclass(ours, jwt.exceptions.DecodeError)
                                   and issubclass(theirs, jwt.exceptions.DecodeError)
                                   and not issubclass(theirs, jwt.exceptions.InvalidSignatureError)), (name, ours, theirs)
+
+
+def test_the_fast_segment_check_replaces_a_method_pyjwt_still_has():
+    # If PyJWT renames it, outcomes stay right (the test above) but the speed-up is gone: say so here.
+    from jwt.api_jws import PyJWS
+
+    assert callable(getattr(PyJWS, "_decode_base64url_segment", None))
+    assert id_token._decoder._jws._decode_base64url_segment is id_token._FastSegments._decode_base64url_segment
+
+
+def test_a_non_canonical_segment_is_refused_like_pyjwt():
+    token = _sign(_claims())
+    header, payload, signature = token.split(".")
+    # The last character of the signature carries unused low bits; flipping them keeps the bytes.
+    last = signature[-1]
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    twin = alphabet[alphabet.index(last) ^ 1]
+    forged = ".".join([header, payload, signature[:-1] + twin])
+    public = KEY.public_key()
+    with pytest.raises(jwt.exceptions.DecodeError):
+        id_token.decode(forged, public, audience="client", issuer="https://lms", leeway=30, require=REQUIRE)
+    with pytest.raises(jwt.exceptions.DecodeError):
+        jwt.decode(forged, public, algorithms=["RS256"], audience="client", issuer="https://lms", leeway=30)

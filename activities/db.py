@@ -9,12 +9,14 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import select
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, cast
 
 from sqlalchemy import JSON, DateTime, Float, MetaData, create_engine, event
+from sqlalchemy import exc as sa_exc
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine import CursorResult, Dialect, Engine, Result, make_url
 from sqlalchemy.ext.compiler import compiles
@@ -127,8 +129,31 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             cursor.close()
 
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
-    return create_engine(url, **kwargs)
+    engine = create_engine(url, **kwargs)
+    if not kwargs.get("pool_pre_ping"):
+        event.listen(engine, "checkout", _refuse_closed_by_server)
+    return engine
+
+
+def _refuse_closed_by_server(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    """Hand out no pooled connection the server has closed, without a round trip to ask.
+
+    An idle connection at rest has nothing to read: a server that ends it (a restart,
+    ``pg_terminate_backend``, an idle timeout) sends its last message and closes the
+    socket, which then polls readable. Raising ``DisconnectionError`` makes the pool
+    drop it and connect afresh (or raise the connect error: Padu's 503 page), as
+    ``pool_pre_ping`` did, but ``pool_pre_ping`` cost one round trip per request
+    (three per launch) on the same two cores as the server. A connection cut without
+    the server's word (a network partition) is found by its first statement instead.
+    """
+    try:
+        poller = select.poll()
+        poller.register(dbapi_connection.fileno(), select.POLLIN | select.POLLPRI)
+        closed = bool(poller.poll(0))
+    except Exception:  # the driver's own error for a connection already closed on this side
+        closed = True
+    if closed:
+        raise sa_exc.DisconnectionError("the server closed this pooled connection")
 
 
 def _private_sqlite_file(url: str) -> None:

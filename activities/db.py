@@ -132,7 +132,44 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     engine = create_engine(url, **kwargs)
     if not kwargs.get("pool_pre_ping"):
         event.listen(engine, "checkout", _refuse_closed_by_server)
+    if engine.dialect.driver == "psycopg":
+        event.listen(engine, "checkout", _autocommit_until_a_write)
+        event.listen(engine, "before_cursor_execute", _begin_before_a_write)
     return engine
+
+
+#: Set in a pooled connection's ``info`` while it runs in autocommit until its first write.
+_UNTIL_A_WRITE = "padu_autocommit_until_a_write"
+
+
+def _autocommit_until_a_write(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+    """A connection handed out runs its reads in autocommit: the transaction begins at the
+    first statement that may write (:func:`_begin_before_a_write`).
+
+    A request that only reads (most pages) then costs neither a ``BEGIN`` nor a
+    ``ROLLBACK`` round trip, and psycopg keeps its prepared statements, which each
+    ``ROLLBACK`` would deallocate. Nothing changes for what a transaction means: under
+    PostgreSQL's READ COMMITTED every statement sees its own snapshot anyway, and all
+    from the first write to the commit runs in one transaction. A read that locks
+    (``FOR UPDATE``/``FOR SHARE``) counts as a write.
+    """
+    if not dbapi_connection.autocommit:
+        dbapi_connection.autocommit = True
+        record.info[_UNTIL_A_WRITE] = True
+
+
+def _begin_before_a_write(conn: Any, _cursor: Any, statement: str, _parameters: Any, _context: Any,
+                          _executemany: bool) -> None:
+    record_info = conn.connection.info
+    if not record_info.get(_UNTIL_A_WRITE):
+        return
+    if "isolation_level" in conn.get_execution_options():
+        return  # autocommit (or another level) asked for by the caller: theirs to keep
+    head = statement.lstrip()[:6].upper()
+    if head == "SELECT" and " FOR " not in statement.upper():
+        return
+    del record_info[_UNTIL_A_WRITE]
+    conn.connection.dbapi_connection.autocommit = False  # psycopg sends BEGIN with this statement
 
 
 def _refuse_closed_by_server(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:

@@ -27,6 +27,7 @@ from urllib.parse import urlencode, urlparse
 from sqlalchemy import Connection, delete, insert, literal_column
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.dml import ReturningInsert
 
 from activities.db import utcnow
 from config import Settings
@@ -64,7 +65,7 @@ def _field(params: Mapping[str, str], name: str, required: bool = True) -> str |
 _NEW_STATE = insert(LoginState)
 #: On PostgreSQL the login's one write is its own transaction (autocommit: no BEGIN, no
 #: COMMIT round trip), and drops its wait for the disk (``commits.py``) in the same statement.
-_NEW_STATE_ON_ITS_OWN = insert(LoginState).returning(literal_column(WITHOUT_DISK_WAIT_EXPRESSION))
+_NEW_STATE_ON_ITS_OWN: ReturningInsert[tuple[str]] = insert(LoginState).returning(literal_column(WITHOUT_DISK_WAIT_EXPRESSION))
 
 
 def begin_login(session: Session, settings: Settings, params: Mapping[str, str]) -> str:

@@ -140,6 +140,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
 #: Set in a pooled connection's ``info`` while it runs in autocommit until its first write.
 _UNTIL_A_WRITE = "padu_autocommit_until_a_write"
+#: Execution option of a write that may commit on its own: on PostgreSQL, when nothing before
+#: it in its transaction wrote, it runs in autocommit (no ``BEGIN`` and ``COMMIT`` round trips).
+#: Only for a request's one write, whose caller commits right after it.
+WRITE_ON_ITS_OWN = "padu_write_on_its_own"
 
 
 def _autocommit_until_a_write(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
@@ -158,10 +162,12 @@ def _autocommit_until_a_write(dbapi_connection: Any, record: Any, _proxy: Any) -
         record.info[_UNTIL_A_WRITE] = True
 
 
-def _begin_before_a_write(conn: Any, _cursor: Any, statement: str, _parameters: Any, _context: Any,
+def _begin_before_a_write(conn: Any, _cursor: Any, statement: str, _parameters: Any, context: Any,
                           _executemany: bool) -> None:
     record_info = conn.connection.info
     if not record_info.get(_UNTIL_A_WRITE):
+        return
+    if context is not None and context.execution_options.get(WRITE_ON_ITS_OWN):
         return
     if "isolation_level" in conn.get_execution_options():
         return  # autocommit (or another level) asked for by the caller: theirs to keep

@@ -24,16 +24,16 @@ from collections.abc import Mapping
 from typing import Literal, overload
 from urllib.parse import urlencode, urlparse
 
-from sqlalchemy import Connection, delete, insert, literal_column
+from sqlalchemy import delete, insert, literal_column
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import ReturningInsert
 
-from activities.db import utcnow
+from activities.db import WRITE_ON_ITS_OWN, utcnow
 from config import Settings
 
 from ..models import LoginState
-from .commits import WITHOUT_DISK_WAIT_EXPRESSION, commit_without_disk_wait
+from .commits import WITHOUT_DISK_WAIT_EXPRESSION, commit_without_disk_wait, disk_wait_dropped
 from .exceptions import LoginRequestInvalid, UnknownPlatform
 from .origins import same_origin
 from .registry import find_platform, forget_cached_platforms
@@ -64,8 +64,11 @@ def _field(params: Mapping[str, str], name: str, required: bool = True) -> str |
 #: Built once: every login initiation runs it (building a statement costs more CPU than running it).
 _NEW_STATE = insert(LoginState)
 #: On PostgreSQL the login's one write is its own transaction (autocommit: no BEGIN, no
-#: COMMIT round trip), and drops its wait for the disk (``commits.py``) in the same statement.
-_NEW_STATE_ON_ITS_OWN: ReturningInsert[tuple[str]] = insert(LoginState).returning(literal_column(WITHOUT_DISK_WAIT_EXPRESSION))
+#: COMMIT round trip, see ``activities.db``), and drops its wait for the disk (``commits.py``)
+#: in the same statement.
+_NEW_STATE_ON_POSTGRESQL: ReturningInsert[tuple[str]] = (
+    insert(LoginState).returning(literal_column(WITHOUT_DISK_WAIT_EXPRESSION))
+    .execution_options(**{WRITE_ON_ITS_OWN: True}))
 
 
 def begin_login(session: Session, settings: Settings, params: Mapping[str, str]) -> str:
@@ -101,16 +104,15 @@ def begin_login(session: Session, settings: Settings, params: Mapping[str, str])
     values = {"state": state, "nonce": nonce, "platform_id": platform_id, "target_link_uri": target_link_uri,
               "created_at": now, "expires_at": now + STATE_LIFETIME}
     try:
-        on_its_own = _autocommit_connection(session)
-        connection = on_its_own or session.connection()
+        connection = session.connection()
         if secrets.randbelow(SWEEP_ONE_IN) == 0:
             connection.execute(delete(LoginState).where(LoginState.expires_at < now))
-        if on_its_own is not None:
-            on_its_own.execute(_NEW_STATE_ON_ITS_OWN, values).first()
-            session.commit()  # gives the connection back; autocommit has nothing left to send
+        if connection.dialect.name == "postgresql":
+            connection.execute(_NEW_STATE_ON_POSTGRESQL, values).first()
+            disk_wait_dropped(session)
         else:
             connection.execute(_NEW_STATE, values)
-            commit_without_disk_wait(session)
+        commit_without_disk_wait(session)
     except IntegrityError as error:
         # Removed by another process since this one cached it (registry.CACHE_SECONDS).
         session.rollback()
@@ -133,10 +135,3 @@ def begin_login(session: Session, settings: Settings, params: Mapping[str, str])
     separator = "&" if "?" in platform.auth_login_url else "?"
     return platform.auth_login_url + separator + urlencode(query)
 
-
-def _autocommit_connection(session: Session) -> Connection | None:
-    """On PostgreSQL, when ``session`` has begun nothing yet (the platform came from the
-    registry's cache), a connection in autocommit mode for the login's one write; else None."""
-    if session.in_transaction() or session.get_bind().dialect.name != "postgresql":
-        return None
-    return session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})

@@ -60,3 +60,23 @@ def test_a_locking_read_begins_the_transaction_and_holds_its_lock(postgres_sessi
         holder.close()
         other.close()
         other.get_bind().dispose()
+
+
+def test_a_write_on_its_own_commits_by_itself_only_when_nothing_was_written_before(postgres_sessions, platform_id):
+    from sqlalchemy import insert
+
+    from activities.db import WRITE_ON_ITS_OWN
+
+    alone = insert(Course).execution_options(**{WRITE_ON_ITS_OWN: True})
+    db = postgres_sessions()
+    try:
+        db.execute(alone, {"platform_id": platform_id, "lti_context_id": "1", "label": "A", "title": "A"})
+        assert not _in_transaction(db)  # already committed: no BEGIN, no COMMIT to send
+        db.add(Course(platform_id=platform_id, lti_context_id="2", label="B", title="B"))
+        db.flush()
+        db.execute(alone, {"platform_id": platform_id, "lti_context_id": "3", "label": "C", "title": "C"})
+        db.rollback()  # the second "alone" came after a write: inside its transaction, rolled back with it
+    finally:
+        db.close()
+    with postgres_sessions() as db:
+        assert db.scalars(select(Course.lti_context_id)).all() == ["1"]

@@ -9,12 +9,14 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import select
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, cast
 
 from sqlalchemy import JSON, DateTime, Float, MetaData, create_engine, event
+from sqlalchemy import exc as sa_exc
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine import CursorResult, Dialect, Engine, Result, make_url
 from sqlalchemy.ext.compiler import compiles
@@ -127,8 +129,74 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             cursor.close()
 
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
-    return create_engine(url, **kwargs)
+    engine = create_engine(url, **kwargs)
+    if not kwargs.get("pool_pre_ping"):
+        event.listen(engine, "checkout", _refuse_closed_by_server)
+    if engine.dialect.driver == "psycopg":
+        event.listen(engine, "checkout", _autocommit_until_a_write)
+        event.listen(engine, "before_cursor_execute", _begin_before_a_write)
+    return engine
+
+
+#: Set in a pooled connection's ``info`` while it runs in autocommit until its first write.
+_UNTIL_A_WRITE = "padu_autocommit_until_a_write"
+#: Execution option of a write that may commit on its own: on PostgreSQL, when nothing before
+#: it in its transaction wrote, it runs in autocommit (no ``BEGIN`` and ``COMMIT`` round trips).
+#: Only for a request's one write, whose caller commits right after it.
+WRITE_ON_ITS_OWN = "padu_write_on_its_own"
+
+
+def _autocommit_until_a_write(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+    """A connection handed out runs its reads in autocommit: the transaction begins at the
+    first statement that may write (:func:`_begin_before_a_write`).
+
+    A request that only reads (most pages) then costs neither a ``BEGIN`` nor a
+    ``ROLLBACK`` round trip, and psycopg keeps its prepared statements, which each
+    ``ROLLBACK`` would deallocate. Nothing changes for what a transaction means: under
+    PostgreSQL's READ COMMITTED every statement sees its own snapshot anyway, and all
+    from the first write to the commit runs in one transaction. A read that locks
+    (``FOR UPDATE``/``FOR SHARE``) counts as a write.
+    """
+    if not dbapi_connection.autocommit:
+        dbapi_connection.autocommit = True
+        record.info[_UNTIL_A_WRITE] = True
+
+
+def _begin_before_a_write(conn: Any, _cursor: Any, statement: str, _parameters: Any, context: Any,
+                          _executemany: bool) -> None:
+    record_info = conn.connection.info
+    if not record_info.get(_UNTIL_A_WRITE):
+        return
+    if context is not None and context.execution_options.get(WRITE_ON_ITS_OWN):
+        return
+    if "isolation_level" in conn.get_execution_options():
+        return  # autocommit (or another level) asked for by the caller: theirs to keep
+    head = statement.lstrip()[:6].upper()
+    if head == "SELECT" and " FOR " not in statement.upper():
+        return
+    del record_info[_UNTIL_A_WRITE]
+    conn.connection.dbapi_connection.autocommit = False  # psycopg sends BEGIN with this statement
+
+
+def _refuse_closed_by_server(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    """Hand out no pooled connection the server has closed, without a round trip to ask.
+
+    An idle connection at rest has nothing to read: a server that ends it (a restart,
+    ``pg_terminate_backend``, an idle timeout) sends its last message and closes the
+    socket, which then polls readable. Raising ``DisconnectionError`` makes the pool
+    drop it and connect afresh (or raise the connect error: Padu's 503 page), as
+    ``pool_pre_ping`` did, but ``pool_pre_ping`` cost one round trip per request
+    (three per launch) on the same two cores as the server. A connection cut without
+    the server's word (a network partition) is found by its first statement instead.
+    """
+    try:
+        poller = select.poll()
+        poller.register(dbapi_connection.fileno(), select.POLLIN | select.POLLPRI)
+        closed = bool(poller.poll(0))
+    except Exception:  # the driver's own error for a connection already closed on this side
+        closed = True
+    if closed:
+        raise sa_exc.DisconnectionError("the server closed this pooled connection")
 
 
 def _private_sqlite_file(url: str) -> None:

@@ -24,15 +24,16 @@ from collections.abc import Mapping
 from typing import Literal, overload
 from urllib.parse import urlencode, urlparse
 
-from sqlalchemy import delete, insert
+from sqlalchemy import delete, insert, literal_column
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.dml import ReturningInsert
 
-from activities.db import utcnow
+from activities.db import WRITE_ON_ITS_OWN, utcnow
 from config import Settings
 
 from ..models import LoginState
-from .commits import commit_without_disk_wait
+from .commits import WITHOUT_DISK_WAIT_EXPRESSION, commit_without_disk_wait, disk_wait_dropped
 from .exceptions import LoginRequestInvalid, UnknownPlatform
 from .origins import same_origin
 from .registry import find_platform, forget_cached_platforms
@@ -62,6 +63,12 @@ def _field(params: Mapping[str, str], name: str, required: bool = True) -> str |
 
 #: Built once: every login initiation runs it (building a statement costs more CPU than running it).
 _NEW_STATE = insert(LoginState)
+#: On PostgreSQL the login's one write is its own transaction (autocommit: no BEGIN, no
+#: COMMIT round trip, see ``activities.db``), and drops its wait for the disk (``commits.py``)
+#: in the same statement.
+_NEW_STATE_ON_POSTGRESQL: ReturningInsert[tuple[str]] = (
+    insert(LoginState).returning(literal_column(WITHOUT_DISK_WAIT_EXPRESSION))
+    .execution_options(**{WRITE_ON_ITS_OWN: True}))
 
 
 def begin_login(session: Session, settings: Settings, params: Mapping[str, str]) -> str:
@@ -91,16 +98,20 @@ def begin_login(session: Session, settings: Settings, params: Mapping[str, str])
         )
 
     now = utcnow()
-    if secrets.randbelow(SWEEP_ONE_IN) == 0:
-        session.execute(delete(LoginState).where(LoginState.expires_at < now))
     state = secrets.token_urlsafe(32)
     nonce = secrets.token_urlsafe(32)
     platform_id = platform.id
+    values = {"state": state, "nonce": nonce, "platform_id": platform_id, "target_link_uri": target_link_uri,
+              "created_at": now, "expires_at": now + STATE_LIFETIME}
     try:
-        session.connection().execute(_NEW_STATE, {
-            "state": state, "nonce": nonce, "platform_id": platform_id, "target_link_uri": target_link_uri,
-            "created_at": now, "expires_at": now + STATE_LIFETIME,
-        })
+        connection = session.connection()
+        if secrets.randbelow(SWEEP_ONE_IN) == 0:
+            connection.execute(delete(LoginState).where(LoginState.expires_at < now))
+        if connection.dialect.name == "postgresql":
+            connection.execute(_NEW_STATE_ON_POSTGRESQL, values).first()
+            disk_wait_dropped(session)
+        else:
+            connection.execute(_NEW_STATE, values)
         commit_without_disk_wait(session)
     except IntegrityError as error:
         # Removed by another process since this one cached it (registry.CACHE_SECONDS).
@@ -123,3 +134,4 @@ def begin_login(session: Session, settings: Settings, params: Mapping[str, str])
         query["lti_message_hint"] = message_hint
     separator = "&" if "?" in platform.auth_login_url else "?"
     return platform.auth_login_url + separator + urlencode(query)
+

@@ -1,0 +1,60 @@
+"""On PostgreSQL a launch uses up its state and records its nonce in one statement, and a
+pooled connection is not pinged before each use: the single-use rules and the recovery from
+a connection the server ended hold there as on SQLite.
+
+The refusal tests are the SQLite ones, run again against a Padu on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+
+from activities.db import make_engine
+from tests.padu_server import PaduServer
+
+from .conftest import Connected, populate
+from .test_launch_refusals import (
+    test_a_replayed_id_token_and_state_are_refused,
+    test_a_used_nonce_is_refused_even_with_a_fresh_state,
+    test_a_wrong_state_is_refused,
+)
+from .test_launch_writes import (
+    test_a_launch_refused_after_its_checks_keeps_nothing_but_its_used_up_state,
+    test_a_refused_launch_still_uses_up_its_state,
+)
+
+pytestmark = pytest.mark.postgres
+
+__all__ = [
+    "test_a_replayed_id_token_and_state_are_refused",
+    "test_a_used_nonce_is_refused_even_with_a_fresh_state",
+    "test_a_wrong_state_is_refused",
+    "test_a_launch_refused_after_its_checks_keeps_nothing_but_its_used_up_state",
+    "test_a_refused_launch_still_uses_up_its_state",
+]
+
+
+@pytest.fixture
+def connected(tmp_path, lms, postgres_url):
+    """The SQLite tests' ``connected``, on a fresh PostgreSQL database."""
+    padu = PaduServer(tmp_path / "padu", database_url=postgres_url).start()
+    try:
+        yield Connected(lms, padu, populate(lms, padu))
+    finally:
+        padu.stop()
+
+
+def test_a_pooled_connection_the_server_ended_is_replaced_without_an_error(postgres_url):
+    engine = make_engine(postgres_url, pool_size=1, max_overflow=0)
+    try:
+        with engine.connect() as connection:
+            first = connection.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        with make_engine(postgres_url).connect() as other:  # as a restart does; waits until it has ended
+            assert other.execute(text("SELECT pg_terminate_backend(:pid, 5000)"), {"pid": first}).scalar_one()
+            other.commit()
+        with engine.connect() as connection:  # the same pooled connection, ended: no OperationalError
+            second = connection.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        assert second != first
+    finally:
+        engine.dispose()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, jsonify, render_template, request, url_for
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -18,6 +18,7 @@ from ..lti1p3.oidc import begin_login
 from ..lti1p3.presentation import TARGET_KEY, document_target
 from ..moodle import sync as moodle_sync
 from ..rate_limit import login_retry_after
+from ..responses import bare_redirect
 from ..runtime import current, db
 from ..sessions import set_cookie, start_session, token_for
 
@@ -35,7 +36,7 @@ def login():
                     runtime.settings.login_rate_per_minute, request.remote_addr)
         return render_template("too_many_logins.html"), 429, {"Retry-After": str(wait)}
     params = request.form if request.method == "POST" else request.args
-    return redirect(begin_login(db(), current().settings, params), code=302)
+    return bare_redirect(begin_login(db(), current().settings, params), 302)
 
 
 @bp.route("/lti/launch", methods=["POST"])
@@ -62,9 +63,9 @@ def launch():
     token = token_for(row)
     # 303 after the POST: a reload of the landing page never re-posts the id_token.
     if verified.message_type == DEEP_LINKING_REQUEST:
-        response = redirect(url_for("deep_linking.choose", s=token), code=303)
+        response = bare_redirect(url_for("deep_linking.choose", s=token), 303)
     else:
-        response = redirect(url_for("setup.open_activity", activity_id=row.activity_id, s=token), code=303)
+        response = bare_redirect(url_for("setup.open_activity", activity_id=row.activity_id, s=token), 303)
     # A launch is the one moment the browser's owner is known: it may replace any cookie.
     set_cookie(response, token)
     return response

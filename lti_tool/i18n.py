@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from babel import Locale
 from babel.support import NullTranslations
 from flask import Flask, g, request, session
 from flask_babel import get_locale, get_translations
@@ -22,15 +23,21 @@ def normalise(locale: str | None) -> str:
     return DEFAULT
 
 
-def select_locale() -> str:
-    explicit = request.args.get("lang")
+#: Parsed once: Flask-Babel takes a ``Locale`` as it is, where it parses a name on every request.
+_LOCALES = {code: Locale.parse(code) for code in SUPPORTED}
+
+
+def select_locale() -> Locale:
+    """Flask-Babel's locale selector: ``?lang=``, else the launch's locale, else the browser's."""
+    args = request.args
+    explicit = args["lang"] if "lang" in args else None  # ``get`` raises and catches a KeyError when absent
     if explicit in SUPPORTED:
-        return explicit
+        return _LOCALES[explicit]
     launch = getattr(session, "launch", None)
     if launch is not None:
         # During an outage (outage.py) the row may be expired: read what was loaded only.
-        return normalise(loaded(launch, "locale") if g.get("database_unavailable") else launch.locale)
-    return request.accept_languages.best_match(SUPPORTED, default=DEFAULT)
+        return _LOCALES[normalise(loaded(launch, "locale") if g.get("database_unavailable") else launch.locale)]
+    return _LOCALES[request.accept_languages.best_match(SUPPORTED, default=DEFAULT)]
 
 
 def request_translations() -> NullTranslations:

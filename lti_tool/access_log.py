@@ -32,8 +32,12 @@ def redact_query(query: str) -> str:
     pairs = []
     for pair in query.split("&"):
         name = pair.split("=", 1)[0]
-        decoded = parse_qsl(name + "=", keep_blank_values=True)
-        if decoded and decoded[0][0] in SECRET_PARAMS:
+        if "%" in name or "+" in name:  # decoded as the application will read it
+            decoded = parse_qsl(name + "=", keep_blank_values=True)
+            name_read = decoded[0][0] if decoded else ""
+        else:  # nothing to decode: the name as sent (every page's ``s=`` goes this way)
+            name_read = name
+        if name_read in SECRET_PARAMS:
             pair = f"{name}={REDACTED}"
         pairs.append(pair)
     return "&".join(pairs)

@@ -18,7 +18,7 @@ from config import Settings, load_settings
 
 from . import activity_types, static_files
 from .frame_ancestors import PlatformOrigins, directive_value, origin
-from .i18n import select_locale
+from .i18n import install_template_gettext, select_locale
 from .logsafe import clean
 from .lti1p3.exceptions import LtiError
 from .lti1p3.presentation import FRAMED_TARGETS, TARGET_KEY, return_link
@@ -67,8 +67,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     # on a multipart part sent without one (a crafted request, never a browser).
     app.before_request(_refuse_unnamed_form_parts)
     csrf.init_app(app)
-    Compress(app)
+    _PageCompress(app)
     Babel(app, locale_selector=select_locale)
+    install_template_gettext(app)
     app.jinja_env.globals["get_locale"] = get_locale
     app.teardown_appcontext(close_db)
 
@@ -151,6 +152,19 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     app.register_blueprint(meetings.bp)
     return app
+
+
+class _PageCompress(Compress):
+    """Flask-Compress, not asked about answers it never compresses.
+
+    It compresses 2xx answers only, yet reads every answer's headers and the
+    request's ``Accept-Encoding`` first: a launch's 302 and 303 skip that.
+    """
+
+    def after_request(self, response):
+        if not 200 <= response.status_code < 300:
+            return response
+        return super().after_request(response)
 
 
 def _refuse_unnamed_form_parts():

@@ -1,10 +1,20 @@
-"""Responses shared by the activity views: CSV exports and stored files."""
+"""Responses shared by the views: redirects without a body, CSV exports and stored files."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from flask import Response, abort, send_file
+
+
+def bare_redirect(location: str, code: int) -> Response:
+    """A redirect without the HTML note ``flask.redirect`` writes (the URL twice, escaped).
+
+    The note is for clients that do not follow ``Location``; a launch's 302 and 303
+    are followed by browsers inside Moodle's frame, and the note of the login's
+    302, with its long authorisation URL, was a kilobyte on every launch.
+    """
+    return Response(status=code, headers={"Location": location})
 
 
 def csv_response(text: str, filename: str) -> Response:

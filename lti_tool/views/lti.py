@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, jsonify, render_template, request, url_for
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -18,6 +18,7 @@ from ..lti1p3.oidc import begin_login
 from ..lti1p3.presentation import TARGET_KEY, document_target
 from ..moodle import sync as moodle_sync
 from ..rate_limit import login_retry_after
+from ..responses import bare_redirect
 from ..runtime import current, db
 from ..sessions import set_cookie, start_session, token_for
 
@@ -35,7 +36,7 @@ def login():
                     runtime.settings.login_rate_per_minute, request.remote_addr)
         return render_template("too_many_logins.html"), 429, {"Retry-After": str(wait)}
     params = request.form if request.method == "POST" else request.args
-    return redirect(begin_login(db(), current().settings, params), code=302)
+    return bare_redirect(begin_login(db(), runtime.settings, params), 302)
 
 
 @bp.route("/lti/launch", methods=["POST"])
@@ -43,28 +44,29 @@ def login():
 def launch():
     # One transaction: the state consumed, the nonce recorded, who launched, the session;
     # its writes come last (see use_up).
-    verified = verify_launch(db(), current().settings, current().platform_keys, request.form)
+    runtime, session = current(), db()  # each is a look-up through Flask's context: once here
+    verified = verify_launch(session, runtime.settings, runtime.platform_keys, request.form)
     try:
         # TARGET_KEY: kept for the pages' "back to the course" link (presentation.py).
         row = start_session(verified, known_kinds=activity_types.known_kinds(),
                             data={TARGET_KEY: document_target(verified.claim("launch_presentation"))})
-        use_up(db(), verified)
+        use_up(session, verified)
     except LtiError:
         # Refused (no role Padu knows, or a concurrent launch used the state or the nonce
         # first): nothing of it is kept but its state, used up.
-        refuse(db(), verified.state)
+        refuse(session, verified.state)
         raise
     # Gates open without anyone waiting on Moodle: the launch only queues a sync of the course.
-    moodle_sync.after_launch(db(), current().cache, row.course_id, row.platform_id)
-    commit_without_disk_wait(db())  # see commits.py: what a lost launch costs, and why not wait
+    moodle_sync.after_launch(session, runtime.cache, row.course_id, row.platform_id)
+    commit_without_disk_wait(session)  # see commits.py: what a lost launch costs, and why not wait
     if log.isEnabledFor(logging.INFO):  # describe() costs a JSON dump: only when it is written
         log.info("launch accepted: %s", describe(verified.claims))
     token = token_for(row)
     # 303 after the POST: a reload of the landing page never re-posts the id_token.
     if verified.message_type == DEEP_LINKING_REQUEST:
-        response = redirect(url_for("deep_linking.choose", s=token), code=303)
+        response = bare_redirect(url_for("deep_linking.choose", s=token), 303)
     else:
-        response = redirect(url_for("setup.open_activity", activity_id=row.activity_id, s=token), code=303)
+        response = bare_redirect(url_for("setup.open_activity", activity_id=row.activity_id, s=token), 303)
     # A launch is the one moment the browser's owner is known: it may replace any cookie.
     set_cookie(response, token)
     return response

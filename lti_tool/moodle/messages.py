@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 import moodle_client as mc
 from activities.core import Person
 from activities.db import utcnow
-from activities.jobs import Job, JobError, enqueue
+from activities.jobs import Job, JobError
 from activities.moodle.models import Notification
 from activities.moodle.notifications import collect, still_due
 
@@ -38,11 +38,7 @@ SENT = once.Deed(done="delivered this message", redo="send it")
 
 def queue_due(session: Session, now: dt.datetime | None = None) -> int:
     """Collect the due notifications and queue a job for each, in the caller's transaction."""
-    added = collect(session, now)
-    for notification in added:
-        enqueue(session, JOB_KIND, {"notification_id": notification.id}, platform_id=notification.platform_id,
-                dedup_key=f"{JOB_KIND}:{notification.id}")
-    return len(added)
+    return once.enqueue_each(session, JOB_KIND, "notification_id", collect(session, now))
 
 
 def queue_periodic(runtime: Runtime, now: dt.datetime | None = None) -> int | None:

@@ -11,14 +11,14 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Protocol
 
 from sqlalchemy.orm import Session
 
 import moodle_client as mc
 from activities.db import utcnow
-from activities.jobs import JobError
+from activities.jobs import JobError, enqueue
 
 from . import connection
 from .sync import reason_of
@@ -36,6 +36,19 @@ class Deed:
 
     done: str
     redo: str
+
+
+class Queued(Protocol):
+    id: int
+    platform_id: int
+
+
+def enqueue_each(session: Session, kind: str, field: str, rows: Sequence[Queued]) -> int:
+    """Queue one ``kind`` job per new row (payload ``{field: row.id}``, one pending per row), in
+    the caller's transaction; how many."""
+    for row in rows:
+        enqueue(session, kind, {field: row.id}, platform_id=row.platform_id, dedup_key=f"{kind}:{row.id}")
+    return len(rows)
 
 
 def due(row: Row, deed: Deed) -> bool:

@@ -112,14 +112,20 @@ def create(activity_id: int):
     return _save(activity, program, None)
 
 
+def _not_cancelled(program: gating.Program, meeting_id: int):
+    """The program's meeting, for a page that changes it; a cancelled one is refused (Cancelled)."""
+    found = service.meeting_of(db(), program, meeting_id)
+    if found.cancelled:
+        raise exceptions.Cancelled(f"meeting {found.id} is cancelled")
+    return found
+
+
 @bp.get("/<int:meeting_id>/edit")
 @requires(*FACILITATORS)
 def edit(activity_id: int, meeting_id: int):
     activity, program = load(activity_id)
-    found = service.meeting_of(db(), program, meeting_id)
-    if found.cancelled:  # saving would be refused: say so before the form is filled in
-        raise exceptions.Cancelled(f"meeting {found.id} is cancelled")
-    return form_page(activity, program, found)
+    # Saving would be refused: say so before the form is filled in.
+    return form_page(activity, program, _not_cancelled(program, meeting_id))
 
 
 @bp.post("/<int:meeting_id>/edit")
@@ -143,10 +149,7 @@ def cancel_page(activity: Activity, program: gating.Program, meeting, *, problem
 def cancel(activity_id: int, meeting_id: int):
     """The confirmation: what cancelling does, a reason for the audit log, and a box to tick."""
     activity, program = load(activity_id)
-    found = service.meeting_of(db(), program, meeting_id)
-    if found.cancelled:
-        raise exceptions.Cancelled(f"meeting {found.id} is cancelled")
-    return cancel_page(activity, program, found)
+    return cancel_page(activity, program, _not_cancelled(program, meeting_id))
 
 
 @bp.post("/<int:meeting_id>/cancel")

@@ -10,8 +10,12 @@ import pytest
 import activities.gating.models  # noqa: F401  (registers the tables before the schema is made)
 import activities.moodle.models  # noqa: F401
 from activities.core import Role, upsert_course, upsert_membership, upsert_person
+from activities.db import Base
+from config import load_settings
+from lti_tool.migrations import load_models
 from lti_tool.moodle import connection
-from lti_tool.runtime import guarded_session
+from lti_tool.runtime import Runtime, guarded_session
+from tests.padu_server import LOOPBACK_ALLOWED
 from tests.rows import new_platform
 
 from .moodle_site import MoodleSite
@@ -53,6 +57,29 @@ def connected(db, settings, http, site, moodle_platform):
     connection.store(db, settings.secret_key, moodle_platform, site.token, result)
     db.commit()
     return moodle_platform
+
+
+@pytest.fixture
+def worker_runtime(tmp_path, site):
+    """A runtime as ``padu worker`` builds it (its own SQLite file, tables made), with one platform
+    connected to the site: ``(runtime, platform_id)``. For tests that go through the worker."""
+    settings = load_settings(environ={}, data_dir=tmp_path / "instance", **LOOPBACK_ALLOWED)
+    runtime = Runtime.build(settings)
+    load_models()
+    Base.metadata.create_all(runtime.engine)
+    try:
+        with runtime.session_factory() as db:
+            platform = new_platform()
+            platform.issuer = site.url
+            db.add(platform)
+            db.flush()
+            result = connection.check(platform, site.token, runtime.http, settings.http_timeout)
+            connection.store(db, settings.secret_key, platform, site.token, result)
+            db.commit()
+            platform_id = platform.id
+        yield runtime, platform_id
+    finally:
+        runtime.engine.dispose()
 
 
 @pytest.fixture

@@ -191,69 +191,51 @@ def test_an_unanswered_create_is_never_repeated(db, settings, http, program, lea
     assert status_of(db, learners.course.id) == CalendarStatus(in_moodle=0, waiting=0, uncertain=1)
 
 
-def test_a_worker_restart_creates_nothing_twice(tmp_path, site):
+def test_a_worker_restart_creates_nothing_twice(worker_runtime, site):
     """Through the worker: a change whose worker died after asking Moodle is failed, not sent again;
     the next change of the same meeting goes through once."""
     from activities.core import Person, upsert_course, upsert_membership, upsert_person
-    from activities.db import Base, utcnow
+    from activities.db import utcnow
     from activities.gating.models import Program
-    from config import load_settings
-    from lti_tool.migrations import load_models
-    from lti_tool.moodle import connection
-    from lti_tool.runtime import Runtime
     from lti_tool.worker import run_once
-    from tests.padu_server import LOOPBACK_ALLOWED
-    from tests.rows import new_platform
 
-    settings = load_settings(environ={}, data_dir=tmp_path / "instance", **LOOPBACK_ALLOWED)
-    runtime = Runtime.build(settings)
-    load_models()
-    Base.metadata.create_all(runtime.engine)
-    try:
-        with runtime.session_factory() as db:
-            platform = new_platform()
-            platform.issuer = site.url
-            db.add(platform)
-            db.flush()
-            result = connection.check(platform, site.token, runtime.http, settings.http_timeout)
-            connection.store(db, settings.secret_key, platform, site.token, result)
-            course = upsert_course(db, platform.id, "2")
-            staff = upsert_person(db, platform.id, "3", name="Siti Rahmawati")
-            upsert_membership(db, course, staff, Role.STAFF)
-            program = gating.create_program(db, course, staff, Role.STAFF)
-            set_calendar(db, store.sync_row(db, course.id), True)
-            meeting = meetings.save_meeting(db, program, staff, Role.STAFF, phase_id=program.phases[1].id,
-                                            title="Tatap muka", kind="online", link="https://meet.example.go.id/a",
-                                            starts_at=START, ends_at=END)
-            db.commit()
-            ids = (program.id, meeting.id, staff.id)
-        assert calendar.queue_periodic(runtime) == 1
-        assert calendar.queue_periodic(runtime) is None  # not due again for INTERVAL
-        with runtime.session_factory() as db:
-            # A worker claimed the job, committed the attempt, asked Moodle, and died before the answer.
-            change = db.scalar(select(CalendarChange))
-            change.attempted_at = utcnow()
-            db.commit()
-        run_once(runtime)  # the next worker
-        with runtime.session_factory() as db:
-            job = db.scalar(select(Job).where(Job.kind == calendar.JOB_KIND))
-            assert job.status == JobStatus.FAILED.value and "does not create it again" in job.last_error
-        assert site.writes() == []
-        run_once(runtime)
-        assert site.writes() == []
-        with runtime.session_factory() as db:
-            program = db.get(Program, ids[0])
-            person = db.get(Person, ids[2])
-            meetings.save_meeting(db, program, person, Role.STAFF, ids[1], phase_id=program.phases[1].id,
-                                  title="Tatap muka (pindah jam)", kind="online", link="https://meet.example.go.id/a",
-                                  starts_at=START + dt.timedelta(hours=1), ends_at=END + dt.timedelta(hours=1))
-            calendar.queue_due(db)
-            db.commit()
-        run_once(runtime)
-        run_once(runtime)
-        assert site.writes() == ["core_calendar_create_calendar_events"]
-        assert [e["name"] for e in site.events.values()] == ["Tatap muka (pindah jam)"]
-        with runtime.session_factory() as db:
-            assert link_of(db, ids[1]).moodle_event_id in site.events
-    finally:
-        runtime.engine.dispose()
+    runtime, platform_id = worker_runtime
+    with runtime.session_factory() as db:
+        course = upsert_course(db, platform_id, "2")
+        staff = upsert_person(db, platform_id, "3", name="Siti Rahmawati")
+        upsert_membership(db, course, staff, Role.STAFF)
+        program = gating.create_program(db, course, staff, Role.STAFF)
+        set_calendar(db, store.sync_row(db, course.id), True)
+        meeting = meetings.save_meeting(db, program, staff, Role.STAFF, phase_id=program.phases[1].id,
+                                        title="Tatap muka", kind="online", link="https://meet.example.go.id/a",
+                                        starts_at=START, ends_at=END)
+        db.commit()
+        ids = (program.id, meeting.id, staff.id)
+    assert calendar.queue_periodic(runtime) == 1
+    assert calendar.queue_periodic(runtime) is None  # not due again for INTERVAL
+    with runtime.session_factory() as db:
+        # A worker claimed the job, committed the attempt, asked Moodle, and died before the answer.
+        change = db.scalar(select(CalendarChange))
+        change.attempted_at = utcnow()
+        db.commit()
+    run_once(runtime)  # the next worker
+    with runtime.session_factory() as db:
+        job = db.scalar(select(Job).where(Job.kind == calendar.JOB_KIND))
+        assert job.status == JobStatus.FAILED.value and "does not create it again" in job.last_error
+    assert site.writes() == []
+    run_once(runtime)
+    assert site.writes() == []
+    with runtime.session_factory() as db:
+        program = db.get(Program, ids[0])
+        person = db.get(Person, ids[2])
+        meetings.save_meeting(db, program, person, Role.STAFF, ids[1], phase_id=program.phases[1].id,
+                              title="Tatap muka (pindah jam)", kind="online", link="https://meet.example.go.id/a",
+                              starts_at=START + dt.timedelta(hours=1), ends_at=END + dt.timedelta(hours=1))
+        calendar.queue_due(db)
+        db.commit()
+    run_once(runtime)
+    run_once(runtime)
+    assert site.writes() == ["core_calendar_create_calendar_events"]
+    assert [e["name"] for e in site.events.values()] == ["Tatap muka (pindah jam)"]
+    with runtime.session_factory() as db:
+        assert link_of(db, ids[1]).moodle_event_id in site.events

@@ -18,7 +18,6 @@ from activities.moodle import store
 from activities.moodle.models import ActivityFact, CourseSync, Module
 from activities.moodle.requirements import COMPLETION_KEY
 from lti_tool.moodle import sync
-from lti_tool.runtime import Runtime
 from lti_tool.worker import run_once
 
 PAGE_CMID = 6  # "Materi Fase 1 - Orientasi", manual completion
@@ -149,51 +148,34 @@ def test_a_refused_function_is_named_and_not_retried(db, settings, http, connect
     assert db.get(CourseSync, learners.course.id).last_error == failed.value.reason
 
 
-def test_the_worker_backs_off_while_moodle_is_down_and_the_periodic_queue_adds_no_second_job(tmp_path, site):
+def test_the_worker_backs_off_while_moodle_is_down_and_the_periodic_queue_adds_no_second_job(worker_runtime, site):
     from activities.core import upsert_course
-    from activities.db import Base, utcnow
-    from config import load_settings
-    from lti_tool.migrations import load_models
-    from lti_tool.moodle import connection
-    from tests.padu_server import LOOPBACK_ALLOWED
-    from tests.rows import new_platform
+    from activities.db import utcnow
 
-    settings = load_settings(environ={}, data_dir=tmp_path / "instance", **LOOPBACK_ALLOWED)
-    runtime = Runtime.build(settings)
-    load_models()
-    Base.metadata.create_all(runtime.engine)
-    try:
-        with runtime.session_factory() as db:
-            platform = new_platform()
-            platform.issuer = site.url
-            db.add(platform)
-            db.flush()
-            result = connection.check(platform, site.token, runtime.http, settings.http_timeout)
-            connection.store(db, settings.secret_key, platform, site.token, result)
-            course = upsert_course(db, platform.id, "2")
-            db.add(Activity(course_id=course.id, kind="coaching", title="Aktualisasi"))
-            db.commit()
-            course_id = course.id
-        assert sync.enqueue_periodic(runtime) == 1
-        assert sync.enqueue_periodic(runtime) is None  # not due again for INTERVAL
-        site.down = True
-        run_once(runtime)
-        with runtime.session_factory() as db:
-            job = db.scalar(select(Job).where(Job.kind == sync.JOB_KIND))
-            assert job.status == JobStatus.PENDING.value and job.attempts == 1
-            assert job.next_attempt_at > utcnow() and "tries again later" in job.last_error
-            assert "503" in db.get(CourseSync, course_id).last_error
-        later = utcnow() + sync.INTERVAL + dt.timedelta(seconds=1)
-        assert sync.enqueue_periodic(runtime, later) == 1
-        with runtime.session_factory() as db:
-            assert len(list(db.scalars(select(Job).where(Job.kind == sync.JOB_KIND)))) == 1  # the same, waiting
-            db.execute(Job.__table__.update().values(next_attempt_at=utcnow()))
-            db.commit()
-        site.down = False
-        run_once(runtime)
-        with runtime.session_factory() as db:
-            assert db.scalar(select(Job.status).where(Job.kind == sync.JOB_KIND)) == JobStatus.DONE.value
-            row = db.get(CourseSync, course_id)
-            assert row.synced_at is not None and row.last_error is None
-    finally:
-        runtime.engine.dispose()
+    runtime, platform_id = worker_runtime
+    with runtime.session_factory() as db:
+        course = upsert_course(db, platform_id, "2")
+        db.add(Activity(course_id=course.id, kind="coaching", title="Aktualisasi"))
+        db.commit()
+        course_id = course.id
+    assert sync.enqueue_periodic(runtime) == 1
+    assert sync.enqueue_periodic(runtime) is None  # not due again for INTERVAL
+    site.down = True
+    run_once(runtime)
+    with runtime.session_factory() as db:
+        job = db.scalar(select(Job).where(Job.kind == sync.JOB_KIND))
+        assert job.status == JobStatus.PENDING.value and job.attempts == 1
+        assert job.next_attempt_at > utcnow() and "tries again later" in job.last_error
+        assert "503" in db.get(CourseSync, course_id).last_error
+    later = utcnow() + sync.INTERVAL + dt.timedelta(seconds=1)
+    assert sync.enqueue_periodic(runtime, later) == 1
+    with runtime.session_factory() as db:
+        assert len(list(db.scalars(select(Job).where(Job.kind == sync.JOB_KIND)))) == 1  # the same, waiting
+        db.execute(Job.__table__.update().values(next_attempt_at=utcnow()))
+        db.commit()
+    site.down = False
+    run_once(runtime)
+    with runtime.session_factory() as db:
+        assert db.scalar(select(Job.status).where(Job.kind == sync.JOB_KIND)) == JobStatus.DONE.value
+        row = db.get(CourseSync, course_id)
+        assert row.synced_at is not None and row.last_error is None

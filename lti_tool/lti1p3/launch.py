@@ -19,7 +19,6 @@ from jwt.utils import base64url_decode
 from pylti1p3.exception import LtiException
 from pylti1p3.message_validators import get_validators
 from sqlalchemy import bindparam, delete, select, text
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
@@ -131,7 +130,6 @@ class VerifiedLaunch:
 _READ_STATE = select(LoginState.nonce, LoginState.platform_id, LoginState.expires_at).where(
     LoginState.state == bindparam("state"))
 _CONSUME_STATE = delete(LoginState).where(LoginState.state == bindparam("state")).returning(LoginState.state)
-_USE_NONCE_POSTGRESQL = postgresql_insert(UsedNonce).on_conflict_do_nothing().returning(UsedNonce.nonce)
 _USE_NONCE_SQLITE = sqlite_insert(UsedNonce).on_conflict_do_nothing().returning(UsedNonce.nonce)
 
 
@@ -270,20 +268,15 @@ def _check_types(claims: JsonObject, platform: Platform) -> None:
 
 
 def _use_nonce(session: Session, platform: Platform, nonce: str) -> None:
-    """Record the nonce; the primary key makes a second use fail atomically,
-    whichever process or host sees it (no check-then-insert race).
+    """Record the nonce (SQLite; PostgreSQL records it with the state, ``_USE_UP_POSTGRESQL``);
+    the primary key makes a second use fail atomically, whichever process sees it (no
+    check-then-insert race).
 
     ``ON CONFLICT DO NOTHING`` reports a used nonce as no row returned rather than
     as an error, so the transaction (with the consumed state) stays usable.
-    Expired nonces are swept by a small share of launches, not each one.
     """
-    now = utcnow()
-    if secrets.randbelow(SWEEP_ONE_IN) == 0:
-        session.execute(delete(UsedNonce).where(UsedNonce.expires_at < now))
-    connection = session.connection()  # Core statements: the ORM adds nothing to these
-    statement = _USE_NONCE_POSTGRESQL if connection.dialect.name == "postgresql" else _USE_NONCE_SQLITE
-    inserted = connection.execute(
-        statement, {"platform_id": platform.id, "nonce": nonce, "expires_at": now + NONCE_MEMORY}).first()
+    inserted = session.connection().execute(  # Core: the ORM adds nothing to this
+        _USE_NONCE_SQLITE, {"platform_id": platform.id, "nonce": nonce, "expires_at": utcnow() + NONCE_MEMORY}).first()
     if inserted is None:
         raise exc.NonceReused("nonce was already used")
 
@@ -360,12 +353,12 @@ def use_up(session: Session, verified: VerifiedLaunch) -> None:
     if verified.used_up:  # on PostgreSQL, as the launch was read
         if not verified.nonce_was_new:
             raise exc.NonceReused("nonce was already used")
-        if secrets.randbelow(SWEEP_ONE_IN) == 0:
-            session.execute(delete(UsedNonce).where(UsedNonce.expires_at < utcnow()))
-        return
-    if not _consume_state(session, verified.state):
-        raise exc.StateInvalid("state was already used")  # by a concurrent launch with the same state
-    _use_nonce(session, verified.platform, verified.claims["nonce"])
+    else:
+        if not _consume_state(session, verified.state):
+            raise exc.StateInvalid("state was already used")  # by a concurrent launch with the same state
+        _use_nonce(session, verified.platform, verified.claims["nonce"])
+    if secrets.randbelow(SWEEP_ONE_IN) == 0:  # expired nonces are swept by a small share of launches
+        session.execute(delete(UsedNonce).where(UsedNonce.expires_at < utcnow()))
 
 
 def refuse(session: Session, state: str) -> None:

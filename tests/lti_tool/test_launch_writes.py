@@ -173,3 +173,18 @@ def test_a_relaunch_writes_what_the_platform_changed(connected):
         assert db.scalars(select(Course)).one().title == "Latsar CPNS Angkatan II"
         membership = db.scalars(select(Membership).where(Membership.person_id == person.id)).one()
         assert membership.last_launch_at is not None and membership.role == "learner"
+
+
+def test_a_launch_now_and_then_sweeps_the_expired_nonces_and_keeps_its_own(connected, monkeypatch):
+    from lti_tool.models import UsedNonce
+
+    monkeypatch.setattr(launch_module, "SWEEP_ONE_IN", 1)  # this launch sweeps
+    connected.launch("4")
+    with connected.padu.session() as db:
+        platform_id = db.scalar(select(Platform.id))
+        db.add(UsedNonce(platform_id=platform_id, nonce="old", expires_at=utcnow() - dt.timedelta(minutes=1)))
+        db.commit()
+    connected.launch("4")
+    with connected.padu.session() as db:
+        kept = set(db.scalars(select(UsedNonce.nonce)))
+    assert "old" not in kept and len(kept) == 2  # the two launches' own nonces

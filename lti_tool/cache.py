@@ -92,8 +92,8 @@ class RedisCache:
     limit) go on per process, and ``add`` still deduplicates within the process.
     After a failure Redis is left alone for :attr:`RETRY_SECONDS`, so that a
     Redis that hangs (a host gone, a network cut) costs one timeout, not one per
-    request. Nothing that must be single-use lives here: login states and
-    nonces are rows in the database (``lti1p3.oidc``, ``lti1p3.launch``).
+    request. Nothing that must be single-use lives here: used nonces (which use
+    up their login states) are rows in the database (``lti1p3.launch``).
     """
 
     #: Seconds Redis is not asked again after it failed.

@@ -6,11 +6,10 @@ there first:
 * expired launch sessions are deleted — they hold the platform's AGS and
   NRPS claims and the session data (the CSRF secret), and are of no use once
   expired (:func:`lti_tool.sessions.load_launch` refuses them);
-* expired login states are deleted — an anonymous ``/lti/login`` makes one
-  that no launch may ever use (used ones are deleted when the launch consumes
-  them, :mod:`lti_tool.lti1p3.launch`);
 * used nonces are deleted once past ``expires_at``, which is set to outlive
-  any id_token that could carry them (``launch.NONCE_MEMORY``);
+  any id_token and any login state that could carry them
+  (``launch.NONCE_MEMORY``; a login state is signed, not stored, so an
+  anonymous ``/lti/login`` leaves nothing behind, :mod:`lti_tool.lti1p3.oidc`);
 * finished jobs (done or failed, :mod:`activities.jobs`) are deleted
   ``FINISHED_JOBS_KEPT`` after they finished: a roster refresh leaves one a
   course every ``roster_cache_seconds`` while staff work (the grade outbox is
@@ -47,7 +46,7 @@ from activities.db import Base, rowcount, utcnow
 from activities.jobs import Job, JobStatus
 from config import Settings
 
-from .models import LaunchSession, LoginState, UsedNonce
+from .models import LaunchSession, UsedNonce
 
 if TYPE_CHECKING:
     from .runtime import Runtime
@@ -75,11 +74,10 @@ class HousekeepingRun(Base):
 
 
 def purge_expired(session: Session, now: dt.datetime) -> dict[str, int]:
-    """Delete expired launch sessions, login states, used nonces and old finished jobs; commits.
+    """Delete expired launch sessions, used nonces and old finished jobs; commits.
     Returns counts."""
     counts = {
         "launch_sessions": rowcount(session.execute(delete(LaunchSession).where(LaunchSession.expires_at < now))),
-        "login_states": rowcount(session.execute(delete(LoginState).where(LoginState.expires_at < now))),
         "nonces": rowcount(session.execute(delete(UsedNonce).where(UsedNonce.expires_at < now))),
         "jobs": rowcount(session.execute(delete(Job).where(Job.status != JobStatus.PENDING.value,
                                                             Job.finished_at < now - FINISHED_JOBS_KEPT))),

@@ -90,24 +90,10 @@ class ToolKey(Base):
     retired_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
 
 
-class LoginState(Base):
-    """A pending OIDC login: the ``state`` Padu handed the platform and the nonce
-    bound to it. Server-side and single-use, because the login and the launch
-    run inside Moodle's iframe where a state cookie is often blocked."""
-
-    __tablename__ = "lti_login_state"
-
-    state: Mapped[str] = mapped_column(String(128), primary_key=True)
-    nonce: Mapped[str] = mapped_column(String(128))
-    platform_id: Mapped[int] = mapped_column(ForeignKey("lti_platform.id", ondelete="CASCADE"))
-    target_link_uri: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    expires_at: Mapped[dt.datetime] = mapped_column(index=True)
-
-
 class UsedNonce(Base):
-    """Every id_token nonce ever accepted, until it could no longer be replayed.
-    The primary key makes "use once" atomic across processes and hosts."""
+    """Every login's nonce used (its launch accepted or refused), until neither its state nor
+    an id_token carrying it could still be valid. The primary key makes "use once" atomic
+    across processes and hosts: the login state itself is signed, not stored (``lti1p3.oidc``)."""
 
     __tablename__ = "lti_used_nonce"
 

@@ -1,9 +1,11 @@
 """How often one client address may start an LTI login (security review, finding 19).
 
-Every ``/lti/login`` writes a login state row, and anyone may call it without
-credentials: unlimited, it is a way to fill the database. A fixed one-minute
-window per address is enough to stop that and never bothers a person: a launch
-is one login. The counter lives in the runtime cache, so with ``PADU_REDIS_URL``
+Anyone may call ``/lti/login`` without credentials. It writes nothing since
+its state is signed rather than stored (``lti1p3.oidc``), but each one still
+costs a signature and a platform look-up, and answers with a redirect to the
+platform: unlimited, it is a way to spend Padu's CPU and to aim traffic at the
+LMS. A fixed one-minute window per address is enough to stop that and never
+bothers a person: a launch is one login. The counter lives in the runtime cache, so with ``PADU_REDIS_URL``
 all processes and hosts share it. IPv6 addresses count per /64, the block one
 subscriber gets, or one machine could rotate through endless addresses.
 """

@@ -1,18 +1,19 @@
-"""Commits of logins and launches, which may skip waiting for the disk.
+"""Commits of launches, which may skip waiting for the disk.
 
-A login (its state) and a launch (state used up, nonce, launch session, and
-for a first launch the course, person and membership rows) are committed
-without waiting for PostgreSQL to flush its log to disk
-(``synchronous_commit = off`` for that transaction only): the wait (a
-``fdatasync``, 0.3 ms on an idle disk, several under load) held a sync worker
-for longer than all of the launch's own work. The data is never corrupted: a
-crash of the database server within its ``wal_writer_delay`` (200 ms by
-default) may forget the last such commits, as SQLite in WAL mode with
-``synchronous=NORMAL`` (``activities.db``) may on a power cut. Forgotten, a
-login or a launch session only asks the person to open the activity again from
-Moodle; a forgotten used-up state and nonce could let an id_token captured in
-those 200 ms be replayed once within its lifetime, which Moodle keeps to a
-minute. Grades and everything else keep the server's durable commits.
+A launch (its state used up: the nonce recorded; the launch session, and for
+a first launch the course, person and membership rows) is committed without
+waiting for PostgreSQL to flush its log to disk (``synchronous_commit = off``
+for that transaction only): the wait (a ``fdatasync``, 0.3 ms on an idle
+disk, several under load) held a sync worker for longer than all of the
+launch's own work. A login commits nothing (its state is signed, ``oidc.py``).
+The data is never corrupted: a crash of the database server within its
+``wal_writer_delay`` (200 ms by default) may forget the last such commits, as
+SQLite in WAL mode with ``synchronous=NORMAL`` (``activities.db``) may on a
+power cut. Forgotten, a launch session only asks the person to open the
+activity again from Moodle; a forgotten nonce could let a state and id_token
+captured in those 200 ms be replayed once within the id_token's lifetime,
+which Moodle keeps to a minute. Grades and everything else keep the server's
+durable commits.
 """
 
 from __future__ import annotations

@@ -41,7 +41,8 @@ class LaunchRequestInvalid(LtiError):
 
 
 class StateInvalid(LtiError):
-    """The ``state`` is unknown, used, or expired."""
+    """The ``state`` is not one Padu signed, is expired, or was used (its nonce recorded: a
+    replayed state and a replayed id_token are one thing, the state carrying the nonce)."""
 
     code = "state_invalid"
 
@@ -80,10 +81,6 @@ class ClaimInvalid(LtiError):
     """A required claim is missing or has the wrong type or value."""
 
     code = "claim_invalid"
-
-
-class NonceReused(LtiError):
-    code = "nonce_reused"
 
 
 class DeploymentUnknown(LtiError):

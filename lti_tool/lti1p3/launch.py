@@ -18,19 +18,19 @@ import jwt
 from jwt.utils import base64url_decode
 from pylti1p3.exception import LtiException
 from pylti1p3.message_validators import get_validators
-from sqlalchemy import bindparam, delete, select, text
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import bindparam, delete, text
 from sqlalchemy.orm import Session
 
 from activities.db import UTCDateTime, utcnow
 from config import Settings
 
-from ..models import LoginState, Platform, UsedNonce
+from ..models import Platform, UsedNonce
 from . import exceptions as exc
 from . import id_token
 from .commits import WITHOUT_DISK_WAIT_EXPRESSION, commit_without_disk_wait, disk_wait_dropped
+from .oidc import STATE_LIFETIME, read_state
 from .platform_keys import PlatformKeys
-from .registry import get_platform
+from .registry import forget_cached_platforms, get_platform
 
 CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
 AGS_CLAIM = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
@@ -46,8 +46,10 @@ SUPPORTED_MESSAGES = {RESOURCE_LINK_REQUEST, DEEP_LINKING_REQUEST}
 
 #: An id_token from Moodle is 3 to 5 KB; anything near this is an attack or a bug.
 MAX_TOKEN_BYTES = 64 * 1024
-#: A nonce is remembered at least as long as a token carrying it could still be valid.
+#: A nonce is remembered at least as long as a token carrying it could still be valid, and
+#: longer than the state carrying it (``STATE_LIFETIME``), which its record uses up.
 NONCE_MEMORY = dt.timedelta(hours=2)
+assert NONCE_MEMORY > STATE_LIFETIME
 #: One launch in this many deletes the expired nonces (they only take room; the
 #: primary key, not their absence, is what refuses a replay).
 SWEEP_ONE_IN = 50
@@ -57,12 +59,9 @@ SWEEP_ONE_IN = 50
 class VerifiedLaunch:
     platform: Platform
     claims: JsonObject
-    #: The login state it came with, still to be used up (:func:`use_up`).
-    state: str = ""
-    #: On PostgreSQL the state is used up and its nonce recorded as the launch is read
-    #: (:func:`_use_up_state_and_nonce`); then whether that nonce was new.
+    #: On PostgreSQL the state's nonce is recorded (the state used up) by the launch's first
+    #: statement (:func:`_use_up_first`); on SQLite by :func:`use_up`, last.
     used_up: bool = False
-    nonce_was_new: bool = False
 
     def claim(self, name: str, default: Any = None) -> Any:
         return self.claims.get(CLAIM + name, default)
@@ -127,70 +126,79 @@ class VerifiedLaunch:
 
 
 # Statements every launch runs, built once: building one costs more CPU than running it.
-_READ_STATE = select(LoginState.nonce, LoginState.platform_id, LoginState.expires_at).where(
-    LoginState.state == bindparam("state"))
-_CONSUME_STATE = delete(LoginState).where(LoginState.state == bindparam("state")).returning(LoginState.state)
-_USE_NONCE_SQLITE = sqlite_insert(UsedNonce).on_conflict_do_nothing().returning(UsedNonce.nonce)
 
+#: The state used up: its nonce recorded, unless it was already (``ON CONFLICT DO NOTHING``:
+#: no row returned rather than an error, so the transaction stays usable) or its platform
+#: was removed (the insert selects the platform's row: nothing to select, nothing recorded,
+#: no foreign-key error). The primary key makes a second use fail atomically, whichever
+#: process or host sees it (no check-then-insert race).
+_RECORD_NONCE_SQL = """
+INSERT INTO lti_used_nonce (platform_id, nonce, expires_at)
+SELECT id, :nonce, :expires_at FROM lti_platform WHERE id = :platform_id
+ON CONFLICT DO NOTHING RETURNING nonce
+"""
+_RECORD_NONCE = text(_RECORD_NONCE_SQL).bindparams(bindparam("expires_at", type_=UTCDateTime()))
 
-#: PostgreSQL: the state used up and its nonce recorded in one statement, which also drops
-#: the launch's wait for the disk (``commits.py``): one round trip instead of four (read,
-#: delete, insert, ``SET LOCAL``). A row lock there blocks only a launch with the same state,
-#: which then finds it gone. The nonce recorded is the state's own, which the id_token must
-#: carry (:func:`_verify`); a refused launch (:func:`refuse`) rolls it back with the rest.
+#: PostgreSQL, the launch's first statement: the nonce recorded as above, whether its
+#: platform is still there (to say why when it was not recorded), and the launch's wait for
+#: the disk dropped (``commits.py``): one round trip. A row lock there blocks only a launch
+#: with the same state, which then finds the nonce recorded. A refused launch
+#: (:func:`refuse`) rolls it back with the rest and records it again.
 _USE_UP_POSTGRESQL = text(f"""
-WITH used_state AS (
-    DELETE FROM lti_login_state WHERE state = :state RETURNING nonce, platform_id, expires_at
-), used_nonce AS (
-    INSERT INTO lti_used_nonce (platform_id, nonce, expires_at)
-    SELECT platform_id, nonce, :nonce_expires_at FROM used_state
-    ON CONFLICT DO NOTHING RETURNING nonce
-)
-SELECT nonce, platform_id, expires_at, EXISTS (SELECT 1 FROM used_nonce) AS nonce_was_new,
+WITH recorded AS ({_RECORD_NONCE_SQL})
+SELECT EXISTS (SELECT 1 FROM recorded) AS recorded,
+       EXISTS (SELECT 1 FROM lti_platform WHERE id = :platform_id) AS platform_kept,
        {WITHOUT_DISK_WAIT_EXPRESSION} AS without_disk_wait
-FROM used_state
-""").columns(nonce=LoginState.nonce.type, platform_id=LoginState.platform_id.type, expires_at=UTCDateTime())
+""").bindparams(bindparam("expires_at", type_=UTCDateTime()))
+
+#: SQLite, before the checks: the same two facts, read (the nonce is recorded last, see
+#: :func:`use_up`), so that a replay or a removed platform is refused before any work.
+_READ_USE_SQLITE = text("""
+SELECT EXISTS (SELECT 1 FROM lti_used_nonce WHERE platform_id = :platform_id AND nonce = :nonce) AS used,
+       EXISTS (SELECT 1 FROM lti_platform WHERE id = :platform_id) AS platform_kept
+""")
 
 
 class _Login(NamedTuple):
-    """What the launch needs of its login state row (a plain tuple: no ORM object to make)."""
+    """What the launch knows from its state (:func:`oidc.read_state`)."""
 
-    state: str
-    nonce: str
     platform_id: int
+    nonce: str
     used_up: bool = False
-    nonce_was_new: bool = False
 
 
-def _read_state(session: Session, state: str) -> _Login:
-    """The login state the launch names, read but not yet used up (see :func:`_consume_state`)."""
-    row = session.connection().execute(_READ_STATE, {"state": state}).first()
-    if row is None:
-        raise exc.StateInvalid("state is unknown or was already used")
-    nonce, platform_id, expires_at = row
-    if expires_at < utcnow():
-        raise exc.StateInvalid("state expired before the launch arrived")
-    return _Login(state, nonce, platform_id)
+def _not_usable(platform_kept: bool) -> exc.LtiError:
+    """Why a state's nonce is (or cannot be) recorded: used before, or its platform removed."""
+    if not platform_kept:
+        forget_cached_platforms()  # removed by another process since this one cached it
+        return exc.UnknownPlatform("the platform of this login was removed")
+    return exc.StateInvalid("state was already used (its nonce is recorded)")
 
 
-def _use_up_state_and_nonce(session: Session, state: str) -> _Login:
-    """PostgreSQL: the login state used up and its nonce recorded at once (``_USE_UP_POSTGRESQL``)."""
-    row = session.connection().execute(
-        _USE_UP_POSTGRESQL, {"state": state, "nonce_expires_at": utcnow() + NONCE_MEMORY}).first()
-    if row is None:
-        raise exc.StateInvalid("state is unknown or was already used")
+def _use_up_first(session: Session, login: _Login) -> _Login:
+    """PostgreSQL: the state used up (its nonce recorded) at once (``_USE_UP_POSTGRESQL``)."""
+    recorded, platform_kept, _ = session.connection().execute(_USE_UP_POSTGRESQL, {
+        "platform_id": login.platform_id, "nonce": login.nonce, "expires_at": utcnow() + NONCE_MEMORY}).one()
     disk_wait_dropped(session)
-    nonce, platform_id, expires_at, nonce_was_new, _ = row
-    if expires_at < utcnow():
-        raise exc.StateInvalid("state expired before the launch arrived")
-    return _Login(state, nonce, platform_id, used_up=True, nonce_was_new=bool(nonce_was_new))
+    if not recorded:
+        raise _not_usable(platform_kept)
+    return login._replace(used_up=True)
 
 
-def _consume_state(session: Session, state: str) -> bool:
-    """Delete the login state; True for the one request that did (the delete is committed
-    with the launch, or on its refusal: see :func:`verify_launch`)."""
-    deleted = session.connection().execute(_CONSUME_STATE, {"state": state}).first()
-    return deleted is not None
+def _check_unused(session: Session, login: _Login) -> _Login:
+    """SQLite: refuse a state already used, or of a removed platform, before the checks."""
+    used, platform_kept = session.connection().execute(
+        _READ_USE_SQLITE, {"platform_id": login.platform_id, "nonce": login.nonce}).one()
+    if used or not platform_kept:
+        raise _not_usable(platform_kept)
+    return login
+
+
+def _record_nonce(session: Session, platform_id: int, nonce: str) -> bool:
+    """Record the state's nonce (``_RECORD_NONCE``); True if this request did."""
+    inserted = session.connection().execute(  # Core: the ORM adds nothing to this
+        _RECORD_NONCE, {"platform_id": platform_id, "nonce": nonce, "expires_at": utcnow() + NONCE_MEMORY}).first()
+    return inserted is not None
 
 
 def _header(token: str) -> JsonObject:
@@ -267,26 +275,13 @@ def _check_types(claims: JsonObject, platform: Platform) -> None:
             raise exc.ClaimInvalid(f"{name} must be an object")
 
 
-def _use_nonce(session: Session, platform: Platform, nonce: str) -> None:
-    """Record the nonce (SQLite; PostgreSQL records it with the state, ``_USE_UP_POSTGRESQL``);
-    the primary key makes a second use fail atomically, whichever process sees it (no
-    check-then-insert race).
-
-    ``ON CONFLICT DO NOTHING`` reports a used nonce as no row returned rather than
-    as an error, so the transaction (with the consumed state) stays usable.
-    """
-    inserted = session.connection().execute(  # Core: the ORM adds nothing to this
-        _USE_NONCE_SQLITE, {"platform_id": platform.id, "nonce": nonce, "expires_at": utcnow() + NONCE_MEMORY}).first()
-    if inserted is None:
-        raise exc.NonceReused("nonce was already used")
-
-
 def verify_launch(session: Session, settings: Settings, keys: PlatformKeys, form: Mapping[str, str]) -> VerifiedLaunch:
-    """The launch, verified: the caller then reads what it needs, calls :func:`use_up` (state
-    used up, nonce recorded) and commits that together with what the launch establishes (one
-    commit per launch), or :func:`refuse` if anything refuses it. A refusal here commits the
-    used-up state before raising. On SQLite nothing is written before :func:`use_up`; on
-    PostgreSQL the state is used up and the nonce recorded by the first statement (uncommitted
+    """The launch, verified: the caller then reads what it needs, calls :func:`use_up` (the
+    state used up: its nonce recorded) and commits that together with what the launch
+    establishes (one commit per launch), or :func:`refuse` if anything refuses it. A refusal
+    here commits the used-up state before raising. The state's signature and age are checked
+    with no database access (:func:`oidc.read_state`). On SQLite nothing is written before
+    :func:`use_up`; on PostgreSQL the nonce is recorded by the first statement (uncommitted
     until the launch is)."""
     token = form.get("id_token") or ""
     state = form.get("state") or ""
@@ -297,18 +292,19 @@ def verify_launch(session: Session, settings: Settings, keys: PlatformKeys, form
     if not state:
         raise exc.StateInvalid("no state in the launch")
     header = _header(token)
+    login = _Login(*read_state(settings.secret_key, state))  # a state Padu did not sign: nothing to use up
     on_postgresql = session.get_bind().dialect.name == "postgresql"
     try:
         # SQLite: read first, used up last: the checks (and a key fetch, if the platform's
         # keys are not cached) run before this transaction writes, which on SQLite locks
         # out every other writer until the commit. PostgreSQL locks only the rows written.
-        login = _use_up_state_and_nonce(session, state) if on_postgresql else _read_state(session, state)
+        login = _use_up_first(session, login) if on_postgresql else _check_unused(session, login)
         return _verify(session, settings, keys, token, header, login)
     except exc.LtiError:
-        # A refused launch still uses up its state (an expired one too): nothing else
-        # was written yet, so this commits only that.
+        # A refused launch still uses up its state (its nonce recorded): nothing else was
+        # written yet, so this commits only that.
         if not on_postgresql:
-            _consume_state(session, state)
+            _record_nonce(session, login.platform_id, login.nonce)
         commit_without_disk_wait(session)
         raise
 
@@ -337,34 +333,29 @@ def _verify(session: Session, settings: Settings, keys: PlatformKeys, token: str
                 raise exc.ClaimInvalid(str(error)) from error
     if message_type == RESOURCE_LINK_REQUEST and not isinstance((claims.get(CLAIM + "resource_link") or {}).get("id"), str):
         raise exc.ClaimInvalid("resource_link id must be a string")
-    return VerifiedLaunch(platform=platform, claims=claims, state=login.state, used_up=login.used_up,
-                          nonce_was_new=login.nonce_was_new)
+    return VerifiedLaunch(platform=platform, claims=claims, used_up=login.used_up)
 
 
 def use_up(session: Session, verified: VerifiedLaunch) -> None:
-    """Use up the launch's state and record its nonce, in ``session``'s transaction (the
+    """Use up the launch's state (record its nonce), in ``session``'s transaction (the
     caller commits it with the rest of the launch). Raises if a concurrent launch with the
-    same state, or a replay of the same id_token, came first: then :func:`refuse`.
+    same state came first: then :func:`refuse`.
 
     Called last, after what the launch only reads: on SQLite the first write of a
     transaction takes the one write lock until the commit, so every other process's
     launch waits (and sleeps in the busy handler) for as long as this one works after it.
     """
-    if verified.used_up:  # on PostgreSQL, as the launch was read
-        if not verified.nonce_was_new:
-            raise exc.NonceReused("nonce was already used")
-    else:
-        if not _consume_state(session, verified.state):
-            raise exc.StateInvalid("state was already used")  # by a concurrent launch with the same state
-        _use_nonce(session, verified.platform, verified.claims["nonce"])
+    if not verified.used_up and not _record_nonce(session, verified.platform.id, verified.claims["nonce"]):
+        raise exc.StateInvalid("state was already used")  # by a concurrent launch with the same state
     if secrets.randbelow(SWEEP_ONE_IN) == 0:  # expired nonces are swept by a small share of launches
         session.execute(delete(UsedNonce).where(UsedNonce.expires_at < utcnow()))
 
 
-def refuse(session: Session, state: str) -> None:
-    """A launch refused after its checks: nothing it did is kept, but its state is used up."""
+def refuse(session: Session, verified: VerifiedLaunch) -> None:
+    """A launch refused after its checks: nothing it did is kept, but its state is used up
+    (its nonce, which the id_token carries as the state does, recorded)."""
     session.rollback()
-    _consume_state(session, state)
+    _record_nonce(session, verified.platform.id, verified.claims["nonce"])
     commit_without_disk_wait(session)
 
 

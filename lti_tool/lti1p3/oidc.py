@@ -2,8 +2,32 @@
 
 The platform (Moodle posts a form) names itself and the user; Padu answers with
 a redirect to the platform's authorization endpoint carrying a fresh ``state``
-and ``nonce``. Both are remembered server-side, single-use, because the login
-and the launch run inside Moodle's iframe where cookies are often blocked.
+and ``nonce``.
+
+The state is self-contained: the nonce and the platform's id, signed with the
+app's secret (HMAC, ``itsdangerous``) and stamped with the time, so that the
+launch checks it with no database access (:func:`read_state`).
+
+Why that is as strong as the database row it replaces. The authentication
+request (Security Framework §5.1.1.2) carries OIDC's ``state``, "Opaque value
+used to maintain state between the request and the callback. Typically,
+Cross-Site Request Forgery (CSRF, XSRF) mitigation is done by cryptographically
+binding the value of this parameter with a browser cookie" (OIDC Core
+§3.1.2.1). Padu's login and launch run inside Moodle's iframe, where that
+cookie is blocked, so the row was never bound to the browser either: it proved
+only that Padu issued this state, for this platform and nonce, less than
+``STATE_LIFETIME`` ago, which an HMAC and a signed timestamp prove as well
+(nobody without the secret can make or alter one). Single use was, and is, the
+``lti_used_nonce`` primary key, per Security Framework §5.1.3 step 9: "The ID
+Token MUST contain a nonce Claim. The Tool SHOULD verify that it has not yet
+received this nonce value". The launch records the state's nonce, which the
+id_token must carry, and any later launch with that state finds it recorded, on
+any process or host; a refused launch records it too, so its state is used up.
+
+It also removes a write: every ``/lti/login``, which anyone may call without
+credentials, inserted and committed a row (the rate limit, ``rate_limit.py``,
+was its only brake). Now a login reads the (cached) platform and writes
+nothing; only a launch that carries a state Padu signed writes.
 
 The redirect target is the platform's stored ``auth_login_url``. For a platform
 that registered itself (Dynamic Registration) it must be on the issuer's origin,
@@ -19,31 +43,53 @@ is always on the issuer's origin.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import secrets
 from collections.abc import Mapping
 from typing import Literal, overload
 from urllib.parse import urlencode, urlparse
 
-from sqlalchemy import delete, insert, literal_column
-from sqlalchemy.exc import IntegrityError
+from itsdangerous import BadSignature, SignatureExpired, TimestampSigner
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.dml import ReturningInsert
 
-from activities.db import WRITE_ON_ITS_OWN, utcnow
 from config import Settings
 
-from ..models import LoginState
-from .commits import WITHOUT_DISK_WAIT_EXPRESSION, commit_without_disk_wait, disk_wait_dropped
-from .exceptions import LoginRequestInvalid, UnknownPlatform
+from .exceptions import LoginRequestInvalid, StateInvalid
 from .origins import same_origin
-from .registry import find_platform, forget_cached_platforms
+from .registry import find_platform
 
 #: How long the platform may take between the login redirect and the launch POST.
 STATE_LIFETIME = dt.timedelta(minutes=10)
+_STATE_SECONDS = int(STATE_LIFETIME.total_seconds())
 MAX_FIELD_LENGTH = 4096
-#: One login in this many deletes the expired states; an expired state is refused
-#: anyway, and the daily housekeeping sweeps the rest (a delete per login cost a write).
-SWEEP_ONE_IN = 50
+#: Its own salt: a launch-session token (``sessions.py``, same secret) is never a state.
+STATE_SALT = "padu-login-state"
+
+
+@functools.lru_cache(maxsize=8)
+def _signer(secret_key: str) -> TimestampSigner:
+    """Made once per key (it derives its key from the secret and the salt)."""
+    return TimestampSigner(secret_key, salt=STATE_SALT)
+
+
+def sign_state(secret_key: str, platform_id: int, nonce: str) -> str:
+    """The login's state: ``platform_id.nonce.timestamp.signature``, about 70 characters
+    (Moodle carries it in a URL). The nonce (URL-safe base64) holds no ``.``."""
+    return _signer(secret_key).sign(f"{platform_id}.{nonce}").decode("ascii")
+
+
+def read_state(secret_key: str, state: str) -> tuple[int, str]:
+    """The platform id and nonce of a state Padu signed less than ``STATE_LIFETIME`` ago,
+    checked with no database access; anything else raises :class:`StateInvalid`. Whether
+    it was used already is the launch's nonce record (``launch.py``)."""
+    try:
+        value = _signer(secret_key).unsign(state, max_age=_STATE_SECONDS)
+    except SignatureExpired as error:
+        raise StateInvalid("state expired (or is dated in the future) before the launch arrived") from error
+    except BadSignature as error:
+        raise StateInvalid("state is not one Padu signed: forged, altered or signed with another secret") from error
+    platform_id, _, nonce = value.decode("ascii").partition(".")
+    return int(platform_id), nonce
 
 
 @overload
@@ -59,16 +105,6 @@ def _field(params: Mapping[str, str], name: str, required: bool = True) -> str |
     if len(value) > MAX_FIELD_LENGTH:
         raise LoginRequestInvalid(f"login initiation field {name!r} is too long")
     return value
-
-
-#: Built once: every login initiation runs it (building a statement costs more CPU than running it).
-_NEW_STATE = insert(LoginState)
-#: On PostgreSQL the login's one write is its own transaction (autocommit: no BEGIN, no
-#: COMMIT round trip, see ``activities.db``), and drops its wait for the disk (``commits.py``)
-#: in the same statement.
-_NEW_STATE_ON_POSTGRESQL: ReturningInsert[tuple[str]] = (
-    insert(LoginState).returning(literal_column(WITHOUT_DISK_WAIT_EXPRESSION))
-    .execution_options(**{WRITE_ON_ITS_OWN: True}))
 
 
 def begin_login(session: Session, settings: Settings, params: Mapping[str, str]) -> str:
@@ -97,27 +133,9 @@ def begin_login(session: Session, settings: Settings, params: Mapping[str, str])
             f"{platform.auth_login_url!r} off the issuer's origin {platform.issuer!r}; not redirecting there"
         )
 
-    now = utcnow()
-    state = secrets.token_urlsafe(32)
-    nonce = secrets.token_urlsafe(32)
-    platform_id = platform.id
-    values = {"state": state, "nonce": nonce, "platform_id": platform_id, "target_link_uri": target_link_uri,
-              "created_at": now, "expires_at": now + STATE_LIFETIME}
-    try:
-        connection = session.connection()
-        if secrets.randbelow(SWEEP_ONE_IN) == 0:
-            connection.execute(delete(LoginState).where(LoginState.expires_at < now))
-        if connection.dialect.name == "postgresql":
-            connection.execute(_NEW_STATE_ON_POSTGRESQL, values).first()
-            disk_wait_dropped(session)
-        else:
-            connection.execute(_NEW_STATE, values)
-        commit_without_disk_wait(session)
-    except IntegrityError as error:
-        # Removed by another process since this one cached it (registry.CACHE_SECONDS).
-        session.rollback()
-        forget_cached_platforms()
-        raise UnknownPlatform(f"platform {platform_id} was removed") from error
+    # Nothing is written: the state carries the nonce and the platform, signed (see above).
+    nonce = secrets.token_urlsafe(24)
+    state = sign_state(settings.secret_key, platform.id, nonce)
 
     query = {
         "scope": "openid",

@@ -42,7 +42,7 @@ def login():
 @bp.route("/lti/launch", methods=["POST"])
 @csrf.exempt
 def launch():
-    # One transaction: the state consumed, the nonce recorded, who launched, the session;
+    # One transaction: the state used up (its nonce recorded), who launched, the session;
     # its writes come last (see use_up).
     runtime, session = current(), db()  # each is a look-up through Flask's context: once here
     verified = verify_launch(session, runtime.settings, runtime.platform_keys, request.form)
@@ -54,7 +54,7 @@ def launch():
     except LtiError:
         # Refused (no role Padu knows, or a concurrent launch used the state or the nonce
         # first): nothing of it is kept but its state, used up.
-        refuse(session, verified.state)
+        refuse(session, verified)
         raise
     # Gates open without anyone waiting on Moodle: the launch only queues a sync of the course.
     moodle_sync.after_launch(session, runtime.cache, row.course_id, row.platform_id)

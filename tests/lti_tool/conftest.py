@@ -8,10 +8,17 @@ Santoso) and 5 (Dewi Lestari), resource link 1 with a gradebook column.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
+import time
+from unittest import mock
 
 import pytest
+from itsdangerous import TimestampSigner
+from sqlalchemy import select
 
+from lti_tool.lti1p3.oidc import sign_state
 from lti_tool.lti1p3.registry import add_platform
+from lti_tool.models import Platform
 from tests.lms import LtiBrowser, TestPlatform
 from tests.padu_server import PaduServer
 
@@ -63,6 +70,17 @@ def populate(lms: TestPlatform, padu: PaduServer, *, register_in_padu: bool = Tr
             )
             session.commit()
     return client_id
+
+
+def signed_state(padu, nonce: str, *, age: dt.timedelta = dt.timedelta(0), secret_key: str | None = None) -> str:
+    """A login state for ``nonce`` and Padu's one platform, signed as ``/lti/login`` signs one
+    (``oidc.sign_state``): what a replay with a state of its own needs. ``age`` dates it back;
+    ``secret_key`` signs it with a secret other than Padu's."""
+    with padu.session() as db:
+        platform_id = db.scalars(select(Platform.id)).one()
+    signed_at = int(time.time() - age.total_seconds())
+    with mock.patch.object(TimestampSigner, "get_timestamp", lambda _signer: signed_at):
+        return sign_state(padu.settings.secret_key if secret_key is None else secret_key, platform_id, nonce)
 
 
 @dataclasses.dataclass

@@ -1,4 +1,4 @@
-"""Daily housekeeping: expired launch sessions, login states and nonces are purged, at most once a day
+"""Daily housekeeping: expired launch sessions and nonces are purged, at most once a day
 across workers, from the worker's loop without ever stopping it (security review, finding 19)."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from activities.db import Base, utcnow
 from config import load_settings
 from lti_tool import housekeeping, worker
 from lti_tool.migrations import load_models
-from lti_tool.models import LaunchSession, LoginState, UsedNonce
+from lti_tool.models import LaunchSession, UsedNonce
 from lti_tool.runtime import Runtime
 
 HOUR = dt.timedelta(hours=1)
@@ -33,19 +33,19 @@ def _anonymous_login(connected) -> requests.Response:
         "target_link_uri": connected.padu.url + "/lti/launch"})
 
 
-def test_expired_sessions_login_states_and_nonces_are_purged_and_live_ones_kept(connected):
+def test_expired_sessions_and_nonces_are_purged_and_live_ones_kept(connected):
     padu = connected.padu
-    assert _anonymous_login(connected).status_code == 302
+    assert _anonymous_login(connected).status_code == 302  # its state is signed: it leaves no row
     browser, landing = connected.launch("4")
     assert landing.status_code == 200
     token = re.search(r"[?&]s=([^&\"#]+)", landing.url).group(1)
-    assert (_count(padu, LoginState), _count(padu, LaunchSession), _count(padu, UsedNonce)) == (1, 1, 1)
+    assert (_count(padu, LaunchSession), _count(padu, UsedNonce)) == (1, 1)
 
-    # An hour on: the login state (10 minutes) is stale, the session (8 hours) and nonce (2 hours) are not.
+    # An hour on: the session (8 hours) and nonce (2 hours) are not stale.
     first = housekeeping.run_due(padu.runtime, now=utcnow() + HOUR)
-    assert first == {"launch_sessions": 0, "login_states": 1, "nonces": 0, "jobs": 0, "coaching_superseded": 0,
+    assert first == {"launch_sessions": 0, "nonces": 0, "jobs": 0, "coaching_superseded": 0,
                      "coaching_orphans": 0, "readiness_orphans": 0}
-    assert (_count(padu, LoginState), _count(padu, LaunchSession), _count(padu, UsedNonce)) == (0, 1, 1)
+    assert (_count(padu, LaunchSession), _count(padu, UsedNonce)) == (1, 1)
     assert browser.session.get(padu.url + "/home", params={"s": token}).status_code == 200
 
     # Not again the same day, whatever has expired meanwhile.
@@ -55,7 +55,7 @@ def test_expired_sessions_login_states_and_nonces_are_purged_and_live_ones_kept(
     # A day later: the expired session goes with its AGS/NRPS claims and session data.
     later = housekeeping.run_due(padu.runtime, now=utcnow() + 26 * HOUR)
     assert later["launch_sessions"] == 1 and later["nonces"] == 1
-    assert (_count(padu, LoginState), _count(padu, LaunchSession), _count(padu, UsedNonce)) == (0, 0, 0)
+    assert (_count(padu, LaunchSession), _count(padu, UsedNonce)) == (0, 0)
 
 
 @pytest.fixture
@@ -105,7 +105,7 @@ def test_a_failing_step_does_not_keep_the_others_from_running(runtime, monkeypat
 
     monkeypatch.setattr(housekeeping, "sweep_uploads", broken_disk)
     counts = housekeeping.run_due(runtime)
-    assert counts == {"launch_sessions": 0, "login_states": 0, "nonces": 0, "jobs": 0}
+    assert counts == {"launch_sessions": 0, "nonces": 0, "jobs": 0}
 
 
 @pytest.mark.postgres

@@ -4,6 +4,9 @@ yet, launched by several browsers in the same instant, end as one row each and n
 On PostgreSQL two transactions both found no row and both inserted it, and the second
 met the unique constraint (a 500); the upserts now insert with ON CONFLICT DO NOTHING
 and read the row back. SQLite serialises writers, but runs the same code.
+
+And one login's state posted several times at once launches once: the state's nonce has
+one row in ``lti_used_nonce``, whichever transaction inserts it first.
 """
 
 from __future__ import annotations
@@ -11,10 +14,11 @@ from __future__ import annotations
 import threading
 
 import pytest
+import requests
 from sqlalchemy import func, select
 
 from activities.core import Activity, Course, Membership, Person
-from lti_tool.models import LaunchSession
+from lti_tool.models import LaunchSession, UsedNonce
 from tests.lms import LtiBrowser
 from tests.lti_tool.conftest import populate
 from tests.padu_server import PaduServer
@@ -73,5 +77,53 @@ def test_first_launches_at_once_on_postgresql_make_one_row_each(tmp_path, lms, p
         client_id = populate(lms, padu)
         assert _launch_all_at_once(lms, padu, client_id) == [303] * len(USERS)
         _assert_one_row_each(padu)
+    finally:
+        padu.stop()
+
+
+def _same_state_at_once(lms, padu, client_id: str, copies: int = 6) -> list[requests.Response]:
+    """One login's launch form posted by ``copies`` clients in the same instant (a replay
+    racing the genuine launch, or a double submit)."""
+    browser = LtiBrowser()
+    action, fields = browser.login_and_authorize(
+        lms, client_id, "4", resource_link_id="1", tool_login_url=padu.url + "/lti/login",
+        target_link_uri=padu.url + "/lti/launch")
+    start = threading.Barrier(copies)
+    responses: list[requests.Response | None] = [None] * copies
+
+    def post(index: int) -> None:
+        start.wait()
+        responses[index] = requests.post(action, data=fields, allow_redirects=False)
+
+    threads = [threading.Thread(target=post, args=(n,)) for n in range(copies)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert all(response is not None for response in responses)
+    return [response for response in responses if response is not None]
+
+
+def _assert_one_launch_of_the_state(padu, responses: list[requests.Response]) -> None:
+    assert sorted(response.status_code for response in responses) == [303] + [400] * (len(responses) - 1)
+    assert all("state_invalid" in response.text for response in responses if response.status_code == 400)
+    with padu.session() as db:
+        assert db.scalar(select(func.count()).select_from(LaunchSession)) == 1
+        assert db.scalar(select(func.count()).select_from(UsedNonce)) == 1
+
+
+@pytest.mark.parametrize("attempt", range(3))
+def test_one_state_posted_at_once_on_sqlite_launches_once(lms, padu, attempt):
+    client_id = populate(lms, padu)
+    _assert_one_launch_of_the_state(padu, _same_state_at_once(lms, padu, client_id))
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("attempt", range(3))
+def test_one_state_posted_at_once_on_postgresql_launches_once(tmp_path, lms, postgres_url, attempt):
+    padu = PaduServer(tmp_path / "padu", database_url=postgres_url).start()
+    try:
+        client_id = populate(lms, padu)
+        _assert_one_launch_of_the_state(padu, _same_state_at_once(lms, padu, client_id))
     finally:
         padu.stop()

@@ -1,4 +1,4 @@
-"""On PostgreSQL a launch uses up its state and records its nonce in one statement, and a
+"""On PostgreSQL a launch uses up its state (records its nonce) in its first statement, and a
 pooled connection is not pinged before each use: the single-use rules and the recovery from
 a connection the server ended hold there as on SQLite.
 
@@ -16,11 +16,15 @@ from tests.padu_server import PaduServer
 from .conftest import Connected, populate
 from .test_launch_refusals import (
     test_a_replayed_id_token_and_state_are_refused,
+    test_a_state_older_than_its_lifetime_is_refused_and_a_younger_one_launches,
+    test_a_state_signed_with_another_secret_is_refused,
     test_a_used_nonce_is_refused_even_with_a_fresh_state,
     test_a_wrong_state_is_refused,
+    test_an_altered_state_is_refused_and_leaves_the_genuine_one_usable,
 )
 from .test_launch_writes import (
     test_a_launch_refused_after_its_checks_keeps_nothing_but_its_used_up_state,
+    test_a_platform_removed_behind_the_cache_is_refused_not_a_500,
     test_a_refused_launch_still_uses_up_its_state,
 )
 
@@ -28,9 +32,13 @@ pytestmark = pytest.mark.postgres
 
 __all__ = [
     "test_a_replayed_id_token_and_state_are_refused",
+    "test_a_state_older_than_its_lifetime_is_refused_and_a_younger_one_launches",
+    "test_a_state_signed_with_another_secret_is_refused",
     "test_a_used_nonce_is_refused_even_with_a_fresh_state",
     "test_a_wrong_state_is_refused",
+    "test_an_altered_state_is_refused_and_leaves_the_genuine_one_usable",
     "test_a_launch_refused_after_its_checks_keeps_nothing_but_its_used_up_state",
+    "test_a_platform_removed_behind_the_cache_is_refused_not_a_500",
     "test_a_refused_launch_still_uses_up_its_state",
 ]
 

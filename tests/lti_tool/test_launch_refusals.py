@@ -7,6 +7,7 @@ login, changes one thing, re-signs it the way an attacker could, and posts it.
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import json
 import time
 
@@ -14,6 +15,11 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+
+from lti_tool.lti1p3 import exceptions as exc
+from lti_tool.lti1p3.oidc import STATE_LIFETIME, read_state, sign_state
+
+from .conftest import signed_state
 
 CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
 
@@ -125,7 +131,7 @@ def test_a_replayed_id_token_and_state_are_refused(connected):
     first = browser.session.post(action, data=fields, allow_redirects=False)
     assert first.status_code == 303
     replay = browser.session.post(action, data=fields, allow_redirects=False)
-    assert replay.status_code == 400
+    assert replay.status_code == 400 and "state_invalid" in replay.text
 
 
 def test_a_used_nonce_is_refused_even_with_a_fresh_state(connected):
@@ -149,7 +155,71 @@ def test_a_wrong_state_is_refused(connected):
                                                  tool_login_url=connected.padu.url + "/lti/login",
                                                  target_link_uri=connected.padu.url + "/lti/launch")
     response = browser.session.post(action, data={"id_token": fields["id_token"], "state": "made-up"}, allow_redirects=False)
-    assert response.status_code == 400
+    assert response.status_code == 400 and "state_invalid" in response.text
+
+
+def _login(connected):
+    browser = connected.lti_browser()
+    action, fields = browser.login_and_authorize(connected.lms, connected.client_id, "4", resource_link_id="1",
+                                                 tool_login_url=connected.padu.url + "/lti/login",
+                                                 target_link_uri=connected.padu.url + "/lti/launch")
+    return browser, action, fields
+
+
+def _nonce(fields) -> str:
+    return jwt.decode(fields["id_token"], options={"verify_signature": False})["nonce"]
+
+
+def _tampered(state: str) -> list[str]:
+    """The state with its platform id, its nonce, its time or its signature altered."""
+    platform_id, nonce, stamp, signature = state.split(".")
+    flip = {"A": "B"}.get(nonce[0], "A")
+    return [".".join([str(int(platform_id) + 1), nonce, stamp, signature]),
+            ".".join([platform_id, flip + nonce[1:], stamp, signature]),
+            ".".join([platform_id, nonce, stamp[:-1] + {"A": "B"}.get(stamp[-1], "A"), signature]),
+            ".".join([platform_id, nonce, stamp, signature[::-1]]),
+            ".".join([platform_id, nonce, signature])]
+
+
+def test_an_altered_state_is_refused_and_leaves_the_genuine_one_usable(connected):
+    """Security Framework §5.1.1: the state is Padu's; one it did not sign is refused before
+    anything is read or written, so the genuine state still launches."""
+    browser, action, fields = _login(connected)
+    for state in _tampered(fields["state"]):
+        refused = browser.session.post(action, data={"id_token": fields["id_token"], "state": state},
+                                       allow_redirects=False)
+        assert refused.status_code == 400 and "state_invalid" in refused.text, state
+    assert browser.session.post(action, data=fields, allow_redirects=False).status_code == 303
+
+
+def test_a_state_signed_with_another_secret_is_refused(connected):
+    browser, action, fields = _login(connected)
+    other = signed_state(connected.padu, _nonce(fields), secret_key="another Padu's secret")
+    refused = browser.session.post(action, data={"id_token": fields["id_token"], "state": other},
+                                   allow_redirects=False)
+    assert refused.status_code == 400 and "state_invalid" in refused.text
+
+
+def test_a_state_older_than_its_lifetime_is_refused_and_a_younger_one_launches(connected):
+    browser, action, fields = _login(connected)
+    nonce = _nonce(fields)
+    expired = signed_state(connected.padu, nonce, age=STATE_LIFETIME + dt.timedelta(seconds=5))
+    refused = browser.session.post(action, data={"id_token": fields["id_token"], "state": expired},
+                                   allow_redirects=False)
+    assert refused.status_code == 400 and "state_invalid" in refused.text
+    almost = signed_state(connected.padu, nonce, age=STATE_LIFETIME - dt.timedelta(seconds=30))
+    accepted = browser.session.post(action, data={"id_token": fields["id_token"], "state": almost},
+                                    allow_redirects=False)
+    assert accepted.status_code == 303
+
+
+def test_a_state_is_read_back_with_the_reason_of_its_refusal():
+    state = sign_state("the secret", 7, "a-nonce_of-32-characters-123456")
+    assert read_state("the secret", state) == (7, "a-nonce_of-32-characters-123456")
+    assert len(state) < 80  # Moodle carries it in a URL
+    for forged in [*_tampered(state), sign_state("another secret", 7, "a-nonce_of-32-characters-123456"), "made-up"]:
+        with pytest.raises(exc.StateInvalid, match="not one Padu signed"):
+            read_state("the secret", forged)
 
 
 @pytest.mark.parametrize(

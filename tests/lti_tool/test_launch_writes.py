@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import secrets
 from urllib.parse import urljoin
 
-import jwt
 import requests
 from sqlalchemy import event, func, select, text
 
@@ -19,7 +17,7 @@ from activities.core import Course, Membership, Person
 from activities.db import utcnow
 from lti_tool.lti1p3 import launch as launch_module
 from lti_tool.lti1p3.registry import add_platform
-from lti_tool.models import LaunchSession, LoginState, Platform
+from lti_tool.models import LaunchSession, Platform
 
 WRITES = ("INSERT", "UPDATE", "DELETE")
 
@@ -61,44 +59,50 @@ def test_a_launch_commits_once_and_its_first_page_writes_nothing(connected, monk
         posted = browser.session.post(action, data=fields, allow_redirects=False)
     assert posted.status_code == 303
     assert launch.count("COMMIT") == 1, launch
-    # State used up, nonce kept, the session row; the course, person and membership were
-    # known and unchanged, so nothing else is written (last_launch_at moves once a minute),
-    # nor are other-role sessions ended: the role is the one the last launch set.
-    # The session row, the state used up, the nonce: the writes come after every read, so
-    # that on SQLite the write lock is held only for them.
-    assert [s for s in launch if s in WRITES] == ["INSERT", "DELETE", "INSERT"], launch
+    # The session row and the nonce (the state used up; the state itself is signed, not a
+    # row); the course, person and membership were known and unchanged, so nothing else is
+    # written (last_launch_at moves once a minute), nor are other-role sessions ended: the
+    # role is the one the last launch set. The writes come after every read, so that on
+    # SQLite the write lock is held only for them.
+    assert [s for s in launch if s in WRITES] == ["INSERT", "INSERT"], launch
     first_write = next(n for n, s in enumerate(launch) if s in WRITES)
-    assert launch[first_write:] == ["INSERT", "DELETE", "INSERT", "SELECT", "COMMIT"], launch
-    # Read: the state; the course, person, membership and bound activity in one query;
-    # whether the platform syncs with Moodle.
-    assert len([s for s in launch if s != "COMMIT"]) == 6, launch
+    assert launch[first_write:] == ["INSERT", "INSERT", "SELECT", "COMMIT"], launch
+    # Read: whether the state's nonce is used and its platform there; the course, person,
+    # membership and bound activity in one query; whether the platform syncs with Moodle.
+    assert len([s for s in launch if s != "COMMIT"]) == 5, launch
     with _recorded(engine) as page:
         landing = browser.session.get(urljoin(action, posted.headers["Location"]))
     assert landing.status_code == 200
     assert not [s for s in page if s in WRITES or s == "COMMIT"], page
 
 
-def test_a_launch_refused_after_its_checks_keeps_nothing_but_its_used_up_state(connected):
-    """The nonce of a launch that went through, under a fresh state of its own (what a replay
-    would need): the checks pass and the session row is written before the nonce is recorded
-    (the writes come last), so the refusal must roll that row back, yet use the state up."""
+def test_a_login_writes_nothing(connected):
+    """Its state is signed, not stored (``oidc.py``): anyone's ``/lti/login`` costs no write."""
+    connected.launch("4")  # the platform is cached now, as in a running Padu
+    with _recorded(connected.padu.runtime.engine) as login:
+        browser, _action, fields = _launch_parts(connected)
+    assert fields["state"]
+    assert not [s for s in login if s in WRITES or s == "COMMIT"], login
+
+
+def test_a_launch_refused_after_its_checks_keeps_nothing_but_its_used_up_state(connected, monkeypatch):
+    """A launch whose state a concurrent launch used up after this one found it unused (on
+    SQLite, where the nonce is recorded last): its checks pass and the session row is written
+    before the nonce is recorded (the writes come last), so the refusal must roll that row
+    back, and the state stays used up. On PostgreSQL the first statement records the nonce,
+    so the same launch is refused before any check."""
     browser, action, fields = _launch_parts(connected)
     assert browser.session.post(action, data=fields, allow_redirects=False).status_code == 303
-    nonce = jwt.decode(fields["id_token"], options={"verify_signature": False})["nonce"]
-    state = "fresh-" + secrets.token_hex(8)
     with connected.padu.session() as db:
-        platform = db.scalars(select(Platform)).one()
-        db.add(LoginState(state=state, nonce=nonce, platform_id=platform.id,
-                          target_link_uri=connected.padu.url + "/lti/launch",
-                          expires_at=utcnow() + dt.timedelta(minutes=5)))
-        db.commit()
         sessions_before = db.scalar(select(func.count()).select_from(LaunchSession))
-    reused = requests.post(action, data={"id_token": fields["id_token"], "state": state}, allow_redirects=False)
-    assert reused.status_code == 400 and "nonce_reused" in reused.text
+    # The race: the other launch records the nonce just after this one's check.
+    monkeypatch.setattr(launch_module, "_check_unused", lambda _session, login: login)
+    raced = requests.post(action, data=fields, allow_redirects=False)
+    assert raced.status_code == 400 and "state_invalid" in raced.text
     with connected.padu.session() as db:
         assert db.scalar(select(func.count()).select_from(LaunchSession)) == sessions_before
-        assert db.get(LoginState, state) is None
-    again = requests.post(action, data={"id_token": fields["id_token"], "state": state}, allow_redirects=False)
+    monkeypatch.undo()
+    again = requests.post(action, data=fields, allow_redirects=False)
     assert again.status_code == 400 and "state_invalid" in again.text
 
 
@@ -108,7 +112,7 @@ def test_a_refused_launch_still_uses_up_its_state(connected):
                                    allow_redirects=False)
     assert refused.status_code == 400
     again = browser.session.post(action, data=fields, allow_redirects=False)
-    assert again.status_code == 400
+    assert again.status_code == 400 and "state_invalid" in again.text
     assert "Moodle" in again.text
 
 
@@ -127,7 +131,10 @@ def test_a_deployment_added_is_seen_by_the_next_login_at_once(connected):
 
 
 def test_a_platform_removed_behind_the_cache_is_refused_not_a_500(connected):
-    """Removed by another process (here: plain SQL), so this process's cache still has it."""
+    """Removed by another process (here: plain SQL), so this process's cache still has it. The
+    login reads only that cache and writes nothing, so it still redirects (for at most
+    ``registry.CACHE_SECONDS``); the launch that follows is refused, not a 500, and the
+    platform forgotten, so the next login is refused too."""
     url = connected.padu.url + "/lti/login"
 
     def fields():
@@ -135,13 +142,13 @@ def test_a_platform_removed_behind_the_cache_is_refused_not_a_500(connected):
                                                    resource_link_id="1")
 
     assert requests.post(url, data=fields(), allow_redirects=False).status_code == 302
+    browser, action, launch_fields = _launch_parts(connected)
     with connected.padu.session() as db:
         db.execute(text("DELETE FROM lti_deployment"))
-        db.execute(text("DELETE FROM lti_login_state"))
         db.execute(text("DELETE FROM lti_platform"))
         db.commit()
-    refused = requests.post(url, data=fields(), allow_redirects=False)
-    assert 400 <= refused.status_code < 500, refused.status_code
+    refused = browser.session.post(action, data=launch_fields, allow_redirects=False)
+    assert refused.status_code == 400 and "unknown_platform" in refused.text, refused.status_code
     assert requests.post(url, data=fields(), allow_redirects=False).status_code == 400  # and forgotten
 
 

@@ -55,3 +55,34 @@ def test_platform_text_in_old_grade_errors_is_scrubbed_keeping_the_status(tmp_pa
     assert "HTTP 200" in errors[1] and "SECRET" not in errors[1]
     assert errors[2] == "the gradebook already holds this or a newer result"
     assert "secret" not in errors[3].lower() and "10.0.0.5" not in errors[3]
+
+
+def test_0018_drops_the_login_state_table_and_its_downgrade_makes_it_as_0001_did(tmp_path):
+    from alembic import command
+    from sqlalchemy import inspect
+
+    from lti_tool.migrations import alembic_config
+
+    def login_state_table(url):
+        engine = make_engine(url)
+        try:
+            inspector = inspect(engine)
+            if "lti_login_state" not in inspector.get_table_names():
+                return None
+            return ([(c["name"], str(c["type"]), c["nullable"]) for c in inspector.get_columns("lti_login_state")],
+                    inspector.get_pk_constraint("lti_login_state")["constrained_columns"],
+                    [(k["referred_table"], k["options"].get("ondelete")) for k in inspector.get_foreign_keys("lti_login_state")],
+                    sorted(i["name"] for i in inspector.get_indexes("lti_login_state")))
+        finally:
+            engine.dispose()
+
+    settings = load_settings(environ={}, data_dir=tmp_path)
+    upgrade(settings, "0017")
+    as_0001_made_it = login_state_table(settings.sqlalchemy_url)
+    assert as_0001_made_it is not None and as_0001_made_it[1] == ["state"]
+    upgrade(settings)
+    assert login_state_table(settings.sqlalchemy_url) is None
+    command.downgrade(alembic_config(settings), "0017")
+    assert login_state_table(settings.sqlalchemy_url) == as_0001_made_it
+    upgrade(settings)
+    assert _diff(settings.sqlalchemy_url) == []

@@ -208,16 +208,6 @@ def retry_failed(session: Session, activity_id: int | None = None) -> int:
     return count
 
 
-def latest_status(session: Session, activity_id: int, person_id: int) -> GradeOutbox | None:
-    """The newest outbox row of a learner for an activity (what Moodle should show)."""
-    return session.scalar(
-        select(GradeOutbox)
-        .where(GradeOutbox.activity_id == activity_id, GradeOutbox.person_id == person_id)
-        .order_by(GradeOutbox.id.desc())
-        .limit(1)
-    )
-
-
 def stamp_for_sending(session: Session, rows: list[GradeOutbox]) -> set[int]:
     """Fix the score timestamps of rows about to be sent for the first time; returns their ids
     (the others are re-sends, which keep their stamp). Rows of distinct learner × column pairs;

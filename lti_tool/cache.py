@@ -15,6 +15,7 @@ import json
 import logging
 import threading
 import time
+from collections.abc import Hashable
 from typing import Any, Protocol
 
 log = logging.getLogger(__name__)
@@ -36,15 +37,23 @@ class Cache(Protocol):
 
 
 class MemoryCache:
-    #: Above this many entries, an insert first drops the expired ones: keys that
-    #: are never read again (a rate-limit window) must not pile up.
-    SWEEP_ABOVE = 10_000
+    """A cache in this process's memory, for a key any hashable value, bounded in size.
 
-    def __init__(self) -> None:
-        self._items: dict[str, tuple[float, Any]] = {}
+    Besides serving as the shared cache when there is one process, it holds what
+    each process keeps for itself whatever the shared cache is: the platforms a
+    login or launch looks up (``lti1p3.registry``) and parsed platform keys
+    (``lti1p3.platform_keys``). Keys that are never read again (a rate-limit
+    window) must not pile up: above ``max_entries`` an insert first drops the
+    expired entries, and if that is not enough, all of them (a cache only saves
+    work).
+    """
+
+    def __init__(self, max_entries: int = 10_000) -> None:
+        self.max_entries = max_entries
+        self._items: dict[Hashable, tuple[float, Any]] = {}
         self._lock = threading.Lock()
 
-    def get(self, key: str) -> Any | None:
+    def get(self, key: Hashable) -> Any | None:
         with self._lock:
             item = self._items.get(key)
             if item is None:
@@ -55,32 +64,47 @@ class MemoryCache:
                 return None
             return value
 
-    def set(self, key: str, value: Any, ttl: float) -> None:
+    def set(self, key: Hashable, value: Any, ttl: float) -> None:
         with self._lock:
-            self._items[key] = (time.monotonic() + ttl, value)
+            now = time.monotonic()
+            self._make_room(now)
+            self._items[key] = (now + ttl, value)
 
-    def add(self, key: str, value: Any, ttl: float) -> bool:
+    def add(self, key: Hashable, value: Any, ttl: float) -> bool:
         with self._lock:
+            now = time.monotonic()
             item = self._items.get(key)
-            if item is not None and item[0] >= time.monotonic():
+            if item is not None and item[0] >= now:
                 return False
-            self._items[key] = (time.monotonic() + ttl, value)
+            self._make_room(now)
+            self._items[key] = (now + ttl, value)
             return True
 
-    def delete(self, key: str) -> None:
+    def delete(self, key: Hashable) -> None:
         with self._lock:
             self._items.pop(key, None)
 
-    def incr(self, key: str, ttl: float) -> int:
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+    def incr(self, key: Hashable, ttl: float) -> int:
         with self._lock:
             now = time.monotonic()
             item = self._items.get(key)
             if item is None or item[0] < now:
-                if len(self._items) > self.SWEEP_ABOVE:
-                    self._items = {k: v for k, v in self._items.items() if v[0] >= now}
+                self._make_room(now)
                 item = (now + ttl, 0)
             self._items[key] = (item[0], item[1] + 1)
             return item[1] + 1
+
+    def _make_room(self, now: float) -> None:
+        """With the lock held, before a new key: keep the size under ``max_entries``."""
+        if len(self._items) < self.max_entries:
+            return
+        self._items = {key: item for key, item in self._items.items() if item[0] >= now}
+        if len(self._items) >= self.max_entries:
+            self._items.clear()
 
 
 class RedisCache:

@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
-import time
 from typing import Any
 
 import jwt
@@ -28,7 +26,7 @@ from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey, RSAPubl
 
 from config import Settings
 
-from ..cache import Cache
+from ..cache import Cache, MemoryCache
 from ..logsafe import excerpt
 from ..outbound import GuardedSession, Policy
 from .exceptions import KeyNotFound, PlatformUnreachable
@@ -46,8 +44,8 @@ class PlatformKeys:
         self._settings = settings
         self._cache = cache
         self._http = http or GuardedSession(Policy.from_settings(settings), timeout=settings.http_timeout)
-        self._objects: dict[tuple[str, str], tuple[float, RSAPublicKey]] = {}
-        self._objects_lock = threading.Lock()
+        # A few platforms with a few keys each: never a pile.
+        self._objects = MemoryCache(max_entries=100)
         self._object_seconds = min(KEY_OBJECT_SECONDS, float(settings.jwks_cache_seconds))
 
     def _fetch(self, url: str) -> dict[str, Any]:
@@ -69,16 +67,11 @@ class PlatformKeys:
 
     def key_for(self, key_set_url: str, kid: str) -> RSAPublicKey:
         """The public key with ``kid``, as an object PyJWT verifies with."""
-        now = time.monotonic()
-        with self._objects_lock:
-            held = self._objects.get((key_set_url, kid))
-        if held is not None and held[0] > now:
-            return held[1]
+        held: RSAPublicKey | None = self._objects.get((key_set_url, kid))
+        if held is not None:
+            return held
         key = self._parse(key_set_url, kid)
-        with self._objects_lock:
-            if len(self._objects) > 100:  # a few platforms with a few keys each; never a pile
-                self._objects.clear()
-            self._objects[(key_set_url, kid)] = (now + self._object_seconds, key)
+        self._objects.set((key_set_url, kid), key, self._object_seconds)
         return key
 
     def _parse(self, key_set_url: str, kid: str) -> RSAPublicKey:

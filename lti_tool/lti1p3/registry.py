@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Callable
 from urllib.parse import urlparse
 
@@ -11,6 +9,7 @@ from sqlalchemy import bindparam, inspect, select
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
+from ..cache import MemoryCache
 from ..models import Deployment, Platform
 from .exceptions import UnknownPlatform
 
@@ -30,13 +29,12 @@ def _check_url(name: str, value: str) -> str:
 #: removing one here forgets them all at once; another process (``padu platform add``)
 #: is seen within this time.
 CACHE_SECONDS = 30.0
-_cache: dict[tuple[str, object], tuple[float, Platform]] = {}
-_cache_lock = threading.Lock()
+#: Each platform is held under its id and under its issuer and client_id.
+_platforms = MemoryCache(max_entries=1_000)
 
 
 def forget_cached_platforms() -> None:
-    with _cache_lock:
-        _cache.clear()
+    _platforms.clear()
 
 
 def _cached(session: Session, key: object, load: Callable[[], Platform | None]) -> Platform | None:
@@ -48,16 +46,12 @@ def _cached(session: Session, key: object, load: Callable[[], Platform | None]) 
     session cost more than the query it saves). Nothing may add it to a session.
     """
     cache_key = (str(session.get_bind().engine.url), key)
-    now = time.monotonic()
-    with _cache_lock:
-        hit = _cache.get(cache_key)
-    if hit is not None and hit[0] > now:
-        return hit[1]
+    hit: Platform | None = _platforms.get(cache_key)
+    if hit is not None:
+        return hit
     platform = load()
     if platform is not None:
-        copy = _detached_copy(platform)
-        with _cache_lock:
-            _cache[cache_key] = (now + CACHE_SECONDS, copy)
+        _platforms.set(cache_key, _detached_copy(platform), CACHE_SECONDS)
     return platform
 
 

@@ -42,3 +42,24 @@ def test_two_redis_clients_share_values(redis_url):
     first.set("token:1", "abc", 30)
     assert second.get("token:1") == "abc"
     assert second.add("token:1", "other", 30) is False
+
+
+def test_the_memory_cache_stays_within_its_bound():
+    cache = MemoryCache(max_entries=4)
+    for n in range(4):
+        cache.set(f"old{n}", n, ttl=-1)  # expired at once: dropped first
+    cache.set("live", "kept", ttl=60)
+    assert cache.get("live") == "kept"
+    assert len(cache._items) == 1
+    for n in range(10):
+        cache.set(("platform", n), n, ttl=60)  # any hashable key (a process's own caches use tuples)
+        assert len(cache._items) <= 4
+    assert cache.get(("platform", 9)) == 9
+
+
+def test_clearing_the_memory_cache_forgets_everything():
+    cache = MemoryCache()
+    cache.set("a", 1, 60)
+    cache.add("b", 2, 60)
+    cache.clear()
+    assert cache.get("a") is None and cache.add("b", 3, 60) is True

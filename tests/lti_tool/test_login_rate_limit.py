@@ -88,8 +88,7 @@ def test_ipv6_addresses_count_per_64_block():
 
 
 def test_the_memory_counter_sweeps_expired_windows():
-    cache = MemoryCache()
-    cache.SWEEP_ABOVE = 5
+    cache = MemoryCache(max_entries=5)
     for n in range(10):
         cache.incr(f"k{n}", ttl=-1)  # expired at once
     cache.incr("fresh", ttl=60)

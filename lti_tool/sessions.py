@@ -224,6 +224,9 @@ class StartedSession:
     course_id: int
     platform_id: int
     activity_id: int | None
+    #: Whether the platform has a Moodle web-services token, if the launch's read found it
+    #: out (see ``LaunchRows``); None: not read.
+    moodle_connected: bool | None = None
 
 
 def start_session(verified: VerifiedLaunch, *, known_kinds: set[str], data: dict | None = None) -> StartedSession:
@@ -313,7 +316,8 @@ def start_session(verified: VerifiedLaunch, *, known_kinds: set[str], data: dict
     )
     # Core: the ORM's unit of work for one new row costs more than the INSERT itself.
     session.connection().execute(_NEW_SESSION, values)
-    return StartedSession(id=session_id, course_id=rows.course_id, platform_id=platform.id, activity_id=activity_id)
+    return StartedSession(id=session_id, course_id=rows.course_id, platform_id=platform.id, activity_id=activity_id,
+                          moodle_connected=rows.moodle_connected)
 
 
 def _text(value: object) -> str:

@@ -251,14 +251,14 @@ def record_launch(
     when ``resource_link_id`` is bound already, activity (its AGS line item URLs).
 
     Every launch after a person's first in a course reads all of it (and whether the platform
-    has a Moodle web-services token) in one query of plain columns, compares, and writes (Core UPDATEs) only what changed: a relaunch that changes
-    nothing writes nothing here. Otherwise the upserts one by one, which make what is
+    has a Moodle web-services token) in one query of plain columns, compares, and writes
+    (Core UPDATEs) only what changed: a relaunch that changes nothing writes nothing here. Otherwise the upserts one by one, which make what is
     missing; the caller then binds the activity."""
     given = {name: value for name in ("name", "email", "username") if (value := profile.get(name))}
     connection = session.connection()
     found = connection.execute(_launch_known(), {"platform_id": platform_id, "sub": sub,
-                                               "context_id": lti_context_id,
-                                               "resource_link_id": resource_link_id}).first()
+                                                 "context_id": lti_context_id,
+                                                 "resource_link_id": resource_link_id}).first()
     if found is None:
         course = upsert_course(session, platform_id, lti_context_id, label, title)
         _set_changed(course, memberships_url=memberships_url)

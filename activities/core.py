@@ -10,11 +10,13 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import enum
+import functools
 import secrets
 from typing import TypeVar, cast
 
 from sqlalchemy import (
     Connection,
+    Executable,
     ForeignKey,
     Select,
     String,
@@ -195,22 +197,32 @@ def _record_role(membership: Membership, role: Role, source: str, now: dt.dateti
         _set_changed(membership, role=role.value)
 
 
-#: Built once: a statement made per call costs more CPU than running it (each launch runs it).
-#: Plain columns, not ORM rows: a relaunch only compares them (making four ORM objects cost
-#: more than the query). The activity of the launch's resource link comes in the same row
-#: when it is bound already.
-_LAUNCH_KNOWN = (
-    select(Course.id.label("course_id"), Course.label, Course.title, Course.memberships_url,
-           Person.id.label("person_id"), Person.name, Person.email, Person.username,
-           Membership.id.label("membership_id"), Membership.role, Membership.source, Membership.last_launch_at,
-           Activity.id.label("activity_id"), Activity.lineitem_url, Activity.lineitems_url)
-    .select_from(Course)
-    .join(Person, and_(Person.platform_id == bindparam("platform_id"), Person.sub == bindparam("sub")))
-    .join(Membership, and_(Membership.course_id == Course.id, Membership.person_id == Person.id))
-    .outerjoin(Activity, and_(Activity.course_id == Course.id,
-                              Activity.resource_link_id == bindparam("resource_link_id")))
-    .where(Course.platform_id == bindparam("platform_id"), Course.lti_context_id == bindparam("context_id"))
-)
+@functools.cache
+def _launch_known() -> Executable:
+    """Built once: a statement made per call costs more CPU than running it (each launch runs it).
+
+    Plain columns, not ORM rows: a relaunch only compares them (making four ORM objects cost
+    more than the query). The activity of the launch's resource link comes in the same row
+    when it is bound already, and so does whether the platform has a Moodle web-services
+    token (the launch queues a course sync then): one statement fewer than asking apart.
+    Built on first use, not at import: ``activities.moodle`` imports this module."""
+    from .moodle.models import Connection as MoodleConnection
+
+    moodle_connected = (select(MoodleConnection.platform_id)
+                        .where(MoodleConnection.platform_id == bindparam("platform_id")).exists())
+    return (
+        select(Course.id.label("course_id"), Course.label, Course.title, Course.memberships_url,
+               Person.id.label("person_id"), Person.name, Person.email, Person.username,
+               Membership.id.label("membership_id"), Membership.role, Membership.source, Membership.last_launch_at,
+               Activity.id.label("activity_id"), Activity.lineitem_url, Activity.lineitems_url,
+               moodle_connected.label("moodle_connected"))
+        .select_from(Course)
+        .join(Person, and_(Person.platform_id == bindparam("platform_id"), Person.sub == bindparam("sub")))
+        .join(Membership, and_(Membership.course_id == Course.id, Membership.person_id == Person.id))
+        .outerjoin(Activity, and_(Activity.course_id == Course.id,
+                                  Activity.resource_link_id == bindparam("resource_link_id")))
+        .where(Course.platform_id == bindparam("platform_id"), Course.lti_context_id == bindparam("context_id"))
+    )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -225,6 +237,9 @@ class LaunchRows:
     role_changed: bool
     #: The course as an ORM row when this launch made or loaded one (a first launch), else None.
     course: Course | None = None
+    #: Whether the platform has a Moodle web-services token, read with the rest on a relaunch;
+    #: None when not read (a first launch): whoever needs it asks.
+    moodle_connected: bool | None = None
 
 
 def record_launch(
@@ -235,15 +250,15 @@ def record_launch(
     """What a launch says about its course (and its NRPS roster URL), person, membership and,
     when ``resource_link_id`` is bound already, activity (its AGS line item URLs).
 
-    Every launch after a person's first in a course reads all of it in one query of plain
-    columns, compares, and writes (Core UPDATEs) only what changed: a relaunch that changes
-    nothing writes nothing here. Otherwise the upserts one by one, which make what is
+    Every launch after a person's first in a course reads all of it (and whether the platform
+    has a Moodle web-services token) in one query of plain columns, compares, and writes
+    (Core UPDATEs) only what changed: a relaunch that changes nothing writes nothing here. Otherwise the upserts one by one, which make what is
     missing; the caller then binds the activity."""
     given = {name: value for name in ("name", "email", "username") if (value := profile.get(name))}
     connection = session.connection()
-    found = connection.execute(_LAUNCH_KNOWN, {"platform_id": platform_id, "sub": sub,
-                                               "context_id": lti_context_id,
-                                               "resource_link_id": resource_link_id}).first()
+    found = connection.execute(_launch_known(), {"platform_id": platform_id, "sub": sub,
+                                                 "context_id": lti_context_id,
+                                                 "resource_link_id": resource_link_id}).first()
     if found is None:
         course = upsert_course(session, platform_id, lti_context_id, label, title)
         _set_changed(course, memberships_url=memberships_url)
@@ -263,7 +278,8 @@ def record_launch(
     if found.activity_id is not None:
         _update_changed(connection, Activity, found.activity_id, lineitem_url=(found.lineitem_url, lineitem_url),
                         lineitems_url=(found.lineitems_url, lineitems_url))
-    return LaunchRows(found.course_id, found.person_id, found.activity_id, role_changed)
+    return LaunchRows(found.course_id, found.person_id, found.activity_id, role_changed,
+                      moodle_connected=bool(found.moodle_connected))
 
 
 def _update_changed(connection: Connection, model: type[Base], row_id: int, **pairs: tuple[object, object]) -> None:

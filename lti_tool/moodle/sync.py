@@ -91,17 +91,27 @@ def _connected(session: Session, platform_id: int) -> bool:
 def _request(session: Session, course_id: int, platform_id: int) -> Job | None:
     if not _connected(session, platform_id):
         return None
+    return _queue(session, course_id, platform_id)
+
+
+def _queue(session: Session, course_id: int, platform_id: int) -> Job:
     return enqueue(session, JOB_KIND, {"course_id": course_id}, platform_id=platform_id,
                    dedup_key=dedup_key(course_id))
 
 
-def after_launch(session: Session, cache: Cache, course_id: int, platform_id: int) -> Job | None:
-    """At a launch: queue a sync (never wait for it) unless one was queued lately."""
-    if not _connected(session, platform_id):
+def after_launch(session: Session, cache: Cache, course_id: int, platform_id: int, *,
+                 connected: bool | None = None) -> Job | None:
+    """At a launch: queue a sync (never wait for it) unless one was queued lately.
+
+    ``connected``: whether the platform has a token, when the launch's own read found it out
+    in this transaction (``LaunchRows.moodle_connected``): then it is not asked again. None: asked here."""
+    if connected is None:
+        connected = _connected(session, platform_id)
+    if not connected:
         return None
     if not cache.add(f"moodle-sync:{course_id}", 1, int(LAUNCH_INTERVAL.total_seconds())):
         return None
-    return _request(session, course_id, platform_id)
+    return _queue(session, course_id, platform_id)
 
 
 def courses_to_sync(session: Session) -> list[Course]:

@@ -57,7 +57,7 @@ def launch():
         refuse(session, verified)
         raise
     # Gates open without anyone waiting on Moodle: the launch only queues a sync of the course.
-    moodle_sync.after_launch(session, runtime.cache, row.course_id, row.platform_id)
+    moodle_sync.after_launch(session, runtime.cache, row.course_id, row.platform_id, connected=row.moodle_connected)
     commit_without_disk_wait(session)  # see commits.py: what a lost launch costs, and why not wait
     if log.isEnabledFor(logging.INFO):  # describe() costs a JSON dump: only when it is written
         log.info("launch accepted: %s", describe(verified.claims))

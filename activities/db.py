@@ -129,6 +129,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             cursor.close()
 
         return engine
+    if make_url(url).get_driver_name() == "psycopg":
+        from .psycopg_cursor import LazyDescriptionCursor
+
+        kwargs["connect_args"] = {"cursor_factory": LazyDescriptionCursor, **kwargs.get("connect_args", {})}
     engine = create_engine(url, **kwargs)
     if not kwargs.get("pool_pre_ping"):
         event.listen(engine, "checkout", _refuse_closed_by_server)

@@ -80,3 +80,37 @@ def test_a_write_on_its_own_commits_by_itself_only_when_nothing_was_written_befo
         db.close()
     with postgres_sessions() as db:
         assert db.scalars(select(Course.lti_context_id)).all() == ["1"]
+
+
+def test_a_cursor_describes_its_result_as_psycopg_does_when_read_late(postgres_url):
+    """``activities.psycopg_cursor``: the description is made on first read, from the result it
+    describes, with psycopg's own Column objects: the same as psycopg's, even after the
+    cursor ran its next statement or closed."""
+    import psycopg
+
+    query = "SELECT 1::int AS n, 'x'::varchar(7) AS s, 2.5::numeric(6,2) AS d, now() AS t"
+    engine = make_engine(postgres_url)
+    try:
+        connection = engine.raw_connection()
+        try:
+            cursor = connection.cursor()
+            cursor.execute(query)
+            late = cursor.description
+            cursor.execute("SELECT 1")
+            cursor.close()
+            cursor = connection.cursor()
+            cursor.execute("CREATE TEMPORARY TABLE padu_described (n int)")
+            assert cursor.description is None  # no rows: None at once, as psycopg says
+            cursor.execute("SELECT ")
+            assert cursor.description is not None and list(cursor.description) == []
+            cursor.close()
+        finally:
+            connection.close()
+    finally:
+        engine.dispose()
+    with psycopg.connect(postgres_url.replace("postgresql+psycopg://", "postgresql://")) as plain:
+        expected = plain.execute(query).description
+    assert expected is not None and late is not None
+    assert [tuple(column) for column in late] == [tuple(column) for column in expected]
+    assert [column.name for column in late[1:3]] == ["s", "d"] and len(late) == 4
+    assert isinstance(late[3], psycopg.Column) and late[3].type_display == expected[3].type_display

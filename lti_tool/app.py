@@ -29,6 +29,10 @@ from .sessions import TOKEN_PARAM
 
 log = logging.getLogger("padu")
 csrf = CSRFProtect()
+#: The Content-Security-Policy of every page, around its ``frame-ancestors`` sources.
+_CSP_BEFORE_FRAMERS = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+                       "form-action *; frame-ancestors ")
+_CSP_AFTER_FRAMERS = "; base-uri 'none'; object-src 'none'"
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -93,21 +97,19 @@ def create_app(settings: Settings | None = None) -> Flask:
         # Headers walks the whole list again, and every answer passes here.
         headers = response.headers
         present = {name.lower() for name, _value in headers.items()}
+        endpoint = request.endpoint
         if "x-content-type-options" not in present:
             headers.add("X-Content-Type-Options", "nosniff")
         if "referrer-policy" not in present:
             headers.add("Referrer-Policy", "same-origin")
         if "content-security-policy" not in present:
             # Padu runs inside the LMS's iframe: framing is allowed to the platforms only.
-            headers.add("Content-Security-Policy", (
-                "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-                f"form-action *; frame-ancestors {_frame_ancestors(platform_origins)}; "
-                "base-uri 'none'; object-src 'none'"
-            ))
+            headers.add("Content-Security-Policy",
+                        _CSP_BEFORE_FRAMERS + _frame_ancestors(platform_origins, endpoint) + _CSP_AFTER_FRAMERS)
         if hsts and "strict-transport-security" not in present:
             # RFC 6797 §7.2: a UA ignores it over plain HTTP, so sending it always is harmless.
             headers.add("Strict-Transport-Security", "max-age=31536000")
-        if request.endpoint != "static" and "cache-control" not in present:
+        if endpoint != "static" and "cache-control" not in present:
             headers.add("Cache-Control", "no-store")
         return response
 
@@ -173,7 +175,7 @@ def _refuse_unnamed_form_parts():
             abort(400, description="A form part without a name.")
 
 
-def _frame_ancestors(platform_origins: PlatformOrigins) -> str:
+def _frame_ancestors(platform_origins: PlatformOrigins, endpoint: str | None) -> str:
     """``frame-ancestors`` for this request: the launch's platform, else every registered one.
 
     During Dynamic Registration the registering Moodle is not registered yet,
@@ -187,9 +189,12 @@ def _frame_ancestors(platform_origins: PlatformOrigins) -> str:
         return directive_value(platform_origins.known(platform_id) if platform_id is not None
                                else platform_origins.known_all())
     if launch is not None:
-        return directive_value(platform_origins.for_platform(launch.platform_id))
+        return platform_origins.directive_for(launch.platform_id)
+    registering = endpoint in ("registration.register", "registration.register_invited")
+    if not (outage or registering):
+        return platform_origins.directive_all()
     origins = platform_origins.known_all() if outage else platform_origins.all()
-    if request.endpoint in ("registration.register", "registration.register_invited"):
+    if registering:
         configured = origin(request.args.get("openid_configuration"))
         if configured:
             origins.append(configured)

@@ -9,7 +9,9 @@ page by the origins of all registered platforms, or by no one if there are none.
 
 Platforms change rarely, so their origins are read from the database at most
 every :data:`MAX_AGE` seconds per process, and at once when a launch session
-names a platform not yet seen (a registration a moment ago).
+names a platform not yet seen (a registration a moment ago). The directive
+values every answer needs (one platform's, everyone's) are made at that read,
+not once per answer.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import logging
 import re
 import threading
 import time
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
@@ -62,6 +65,17 @@ def directive_value(origins) -> str:
     return " ".join(unique) if unique else "'none'"
 
 
+class _Read(NamedTuple):
+    """One read of the platforms: their origins, and the directive values made from them."""
+
+    by_platform: dict[int, str | None]
+    directives: dict[int, str]  # each platform's ``directive_value``
+    directive_all: str  # every platform's ``directive_value``
+
+
+_NOTHING_READ = _Read({}, {}, directive_value([]))
+
+
 class PlatformOrigins:
     """Registered platforms' issuer origins, by platform id, refreshed at most every ``max_age`` seconds."""
 
@@ -70,31 +84,41 @@ class PlatformOrigins:
         self._max_age = max_age
         self._clock = clock
         self._lock = threading.Lock()
-        self._by_platform: dict[int, str | None] = {}
+        self._read = _NOTHING_READ
         self._read_at: float | None = None
 
     def for_platform(self, platform_id: int) -> list[str]:
-        by_platform = self._current()
-        if platform_id not in by_platform:
-            by_platform = self._current(force=True)
-        found = by_platform.get(platform_id)
+        found = self._read_with(platform_id).by_platform.get(platform_id)
         return [found] if found else []
 
     def all(self) -> list[str]:
-        return [o for o in self._current().values() if o]
+        return [o for o in self._current().by_platform.values() if o]
+
+    def directive_for(self, platform_id: int) -> str:
+        """``directive_value(self.for_platform(platform_id))``, made at the read rather than per answer."""
+        return self._read_with(platform_id).directives.get(platform_id, "'none'")
+
+    def directive_all(self) -> str:
+        """``directive_value(self.all())``, made at the read rather than per answer."""
+        return self._current().directive_all
 
     def known(self, platform_id: int) -> list[str]:
         """``for_platform`` from what this process last read, never asking the database (an outage)."""
         with self._lock:
-            found = self._by_platform.get(platform_id)
+            found = self._read.by_platform.get(platform_id)
         return [found] if found else []
 
     def known_all(self) -> list[str]:
         """``all`` from what this process last read, never asking the database (an outage)."""
         with self._lock:
-            return [o for o in self._by_platform.values() if o]
+            return [o for o in self._read.by_platform.values() if o]
 
-    def _current(self, force: bool = False) -> dict[int, str | None]:
+    def _read_with(self, platform_id: int) -> _Read:
+        """The current read, read again at once if it does not know ``platform_id`` (registered a moment ago)."""
+        read = self._current()
+        return read if platform_id in read.by_platform else self._current(force=True)
+
+    def _current(self, force: bool = False) -> _Read:
         with self._lock:
             now = self._clock()
             if force or self._read_at is None or now - self._read_at >= self._max_age:
@@ -106,5 +130,8 @@ class PlatformOrigins:
                     # Keep what was known; the pages themselves answer the outage.
                     log.warning("cannot read platform origins: %s", error)
                 else:
-                    self._by_platform = {platform_id: origin(issuer) for platform_id, issuer in rows}
-            return self._by_platform
+                    by_platform = {platform_id: origin(issuer) for platform_id, issuer in rows}
+                    self._read = _Read(by_platform,
+                                       {platform_id: directive_value([found]) for platform_id, found in by_platform.items()},
+                                       directive_value(by_platform.values()))
+            return self._read

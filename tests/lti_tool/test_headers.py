@@ -120,3 +120,31 @@ def test_platform_origins_are_read_again_only_after_the_cache_time(db, platform)
     origins.all()
     assert len(reads) == 2
     assert directive_value([]) == "'none'"
+
+
+def test_directive_values_are_made_at_the_read_and_an_unknown_platform_is_read_at_once(db, platform):
+    from sqlalchemy.orm import sessionmaker
+
+    now = [100.0]
+    reads = []
+    factory = sessionmaker(bind=db.get_bind())
+
+    def counting_factory():
+        reads.append(now[0])
+        return factory()
+
+    db.commit()
+    origins = PlatformOrigins(counting_factory, max_age=30, clock=lambda: now[0])
+    assert origins.directive_all() == "https://moodle.example.go.id"
+    assert origins.directive_for(platform.id) == "https://moodle.example.go.id"
+    assert len(reads) == 1
+    assert origins.directive_for(platform.id + 1000) == "'none'"  # not registered: asked again, still none
+    assert len(reads) == 2
+    add_platform(db, issuer="https://lms.agency-b.go.id:8443/moodle", client_id="c2",
+                 auth_login_url="https://lms.agency-b.go.id:8443/auth", auth_token_url="https://lms.agency-b.go.id:8443/token",
+                 key_set_url="https://lms.agency-b.go.id:8443/certs", deployment_ids=["1"])
+    db.commit()
+    assert origins.directive_all() == "https://moodle.example.go.id"  # within the cache time
+    now[0] += 30
+    assert origins.directive_all() == "https://lms.agency-b.go.id:8443 https://moodle.example.go.id"
+    assert len(reads) == 3

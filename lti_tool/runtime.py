@@ -78,9 +78,12 @@ def current() -> Runtime:
 
 def db() -> Session:
     """The request's database session, closed when the request ends."""
-    if "db" not in g:
-        g.db = current().session_factory()
-    return g.db
+    # One look-up of ``g`` (a context-local proxy) where ``in`` and then ``g.db`` made two:
+    # a launch asks for its session a couple of dozen times.
+    session = g.get("db")
+    if session is None:
+        session = g.db = current().session_factory()
+    return session
 
 
 def close_db(_exc=None) -> None:

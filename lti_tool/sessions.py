@@ -26,7 +26,7 @@ import datetime as dt
 import functools
 import secrets
 
-from flask import current_app, g, request
+from flask import Request, current_app, g, request
 from flask.sessions import SessionInterface, SessionMixin
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import bindparam, insert, select, update
@@ -70,9 +70,10 @@ def token_for(launch: LaunchSession | StartedSession) -> str:
     return _serializer().dumps(launch.id)
 
 
-def _token_from_request() -> str | None:
+def _token_from_request(request: Request) -> str | None:
     """The explicit token if the request carries one (even a dead one: never the cookie
-    instead), else the cookie."""
+    instead), else the cookie. ``request`` is the one Flask opens the session for: the
+    context-local proxy would be looked up again at each of its uses."""
     token = request.args.get(TOKEN_PARAM) or request.headers.get(TOKEN_HEADER)
     if not token and request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data") \
             and not request.path.startswith("/lti/"):
@@ -187,7 +188,7 @@ class LaunchSessionData(CallbackDict, SessionMixin):
 
 class LaunchSessionInterface(SessionInterface):
     def open_session(self, app, request):
-        token = _token_from_request()
+        token = _token_from_request(request)
         launch = load_launch(token)
         if launch is None:
             return LaunchSessionData()
@@ -195,13 +196,16 @@ class LaunchSessionInterface(SessionInterface):
         return LaunchSessionData(dict(launch.data or {}), launch=launch, token=token)
 
     def save_session(self, app, session, response):
-        if g.get("database_unavailable") or session.launch is None:  # the outage page (outage.py)
+        if session.launch is None:  # no launch session (a login, a launch, a page without one)
+            return
+        flags = g._get_current_object()  # the context-local proxy looked up once, not per flag
+        if flags.get("database_unavailable"):  # the outage page (outage.py)
             return
         if session.modified:
             launch = db().merge(session.launch)
             launch.data = dict(session)
             db().commit()
-        if not g.get("padu_cookie_set") and _may_set_cookie(session.launch, session.token):
+        if not flags.get("padu_cookie_set") and _may_set_cookie(session.launch, session.token):
             set_cookie(response, session.token)
 
 

@@ -29,15 +29,17 @@ import secrets
 from flask import Request, current_app, g, request
 from flask.sessions import SessionInterface, SessionMixin
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, insert, literal_column, select, update
 from sqlalchemy.orm import lazyload
+from sqlalchemy.sql.dml import ReturningInsert
 from werkzeug.datastructures import CallbackDict
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from activities.core import Activity, Course, Person, bind_resource_link, record_launch
-from activities.db import utcnow
+from activities.db import WRITE_ON_ITS_OWN, utcnow
 
+from .lti1p3.commits import WITHOUT_DISK_WAIT_EXPRESSION, disk_wait_dropped
 from .lti1p3.deep_linking import activity_for_new_link
 from .lti1p3.exceptions import Forbidden
 from .lti1p3.launch import DEEP_LINKING_REQUEST, VerifiedLaunch
@@ -220,6 +222,13 @@ _END_OTHER_ROLES = (
 
 
 _NEW_SESSION = insert(LaunchSession)
+#: PostgreSQL: when the launch wrote nothing before it (a relaunch that changed nothing: the
+#: nonce is recorded on its own, see ``launch._USE_UP_POSTGRESQL``), the session row is a
+#: transaction of its own, in autocommit (no ``BEGIN`` and ``COMMIT`` round trips); either
+#: way it drops its transaction's wait for the disk in the same statement (``commits.py``).
+_NEW_SESSION_ON_POSTGRESQL: ReturningInsert[tuple[str]] = (
+    insert(LaunchSession).returning(literal_column(WITHOUT_DISK_WAIT_EXPRESSION))
+    .execution_options(**{WRITE_ON_ITS_OWN: True}))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -322,7 +331,12 @@ def start_session(verified: VerifiedLaunch, *, known_kinds: set[str], data: dict
         expires_at=now + dt.timedelta(seconds=current().settings.session_lifetime),
     )
     # Core: the ORM's unit of work for one new row costs more than the INSERT itself.
-    session.connection().execute(_NEW_SESSION, values)
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.execute(_NEW_SESSION_ON_POSTGRESQL, values).first()
+        disk_wait_dropped(session)
+    else:
+        connection.execute(_NEW_SESSION, values)
     return StartedSession(id=session_id, course_id=rows.course_id, platform_id=platform.id, activity_id=activity_id,
                           moodle_connected=rows.moodle_connected)
 

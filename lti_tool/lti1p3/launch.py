@@ -21,7 +21,7 @@ from pylti1p3.message_validators import get_validators
 from sqlalchemy import bindparam, delete, text
 from sqlalchemy.orm import Session
 
-from activities.db import UTCDateTime, utcnow
+from activities.db import WRITE_ON_ITS_OWN, UTCDateTime, utcnow
 from config import Settings
 
 from ..models import Platform, UsedNonce
@@ -140,16 +140,18 @@ ON CONFLICT DO NOTHING RETURNING nonce
 _RECORD_NONCE = text(_RECORD_NONCE_SQL).bindparams(bindparam("expires_at", type_=UTCDateTime()))
 
 #: PostgreSQL, the launch's first statement: the nonce recorded as above, whether its
-#: platform is still there (to say why when it was not recorded), and the launch's wait for
-#: the disk dropped (``commits.py``): one round trip. A row lock there blocks only a launch
-#: with the same state, which then finds the nonce recorded. A refused launch
-#: (:func:`refuse`) rolls it back with the rest and records it again.
+#: platform is still there (to say why when it was not recorded), and its wait for the disk
+#: dropped (``commits.py``): one round trip. It commits on its own, in autocommit (no
+#: ``BEGIN``, no ``COMMIT`` round trip), before the token is checked: the state is used up
+#: whatever follows, as a refused launch uses it up anyway (:func:`refuse`), and a launch that
+#: fails later (the database away) is opened again from Moodle with a fresh state. A
+#: concurrent launch with the same state finds the nonce recorded.
 _USE_UP_POSTGRESQL = text(f"""
 WITH recorded AS ({_RECORD_NONCE_SQL})
 SELECT EXISTS (SELECT 1 FROM recorded) AS recorded,
        EXISTS (SELECT 1 FROM lti_platform WHERE id = :platform_id) AS platform_kept,
        {WITHOUT_DISK_WAIT_EXPRESSION} AS without_disk_wait
-""").bindparams(bindparam("expires_at", type_=UTCDateTime()))
+""").bindparams(bindparam("expires_at", type_=UTCDateTime())).execution_options(**{WRITE_ON_ITS_OWN: True})
 
 #: SQLite, before the checks: the same two facts, read (the nonce is recorded last, see
 #: :func:`use_up`), so that a replay or a removed platform is refused before any work.

@@ -1,5 +1,5 @@
-"""On PostgreSQL a launch uses up its state (records its nonce) in its first statement, and a
-pooled connection is not pinged before each use: the single-use rules and the recovery from
+"""On PostgreSQL a launch uses up its state (records its nonce) in the statement that opens its
+launch session, its last, and a pooled connection is not pinged before each use: the single-use rules and the recovery from
 a connection the server ended hold there as on SQLite.
 
 The refusal tests are the SQLite ones, run again against a Padu on PostgreSQL.

@@ -148,8 +148,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 #: Set in a pooled connection's ``info`` while it runs in autocommit until its first write.
 _UNTIL_A_WRITE = "padu_autocommit_until_a_write"
 #: Execution option of a write that may commit on its own: on PostgreSQL, when nothing before
-#: it in its transaction wrote, it runs in autocommit (no ``BEGIN`` and ``COMMIT`` round trips).
-#: Only for a request's one write, whose caller commits right after it.
+#: it in its transaction wrote, it runs in autocommit (no ``BEGIN`` and ``COMMIT`` round trips);
+#: after a write, it joins that transaction. Only for a write that need not be undone with what
+#: follows it (the launch's used-up nonce and its session row, ``lti_tool.lti1p3.launch``).
 WRITE_ON_ITS_OWN = "padu_write_on_its_own"
 
 

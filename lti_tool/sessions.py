@@ -29,18 +29,28 @@ import secrets
 from flask import Request, current_app, g, request
 from flask.sessions import SessionInterface, SessionMixin
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, exists, insert, literal_column, select, update
 from sqlalchemy.orm import lazyload
+from sqlalchemy.sql.dml import ReturningInsert
 from werkzeug.datastructures import CallbackDict
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from activities.core import Activity, Course, Person, bind_resource_link, record_launch
-from activities.db import utcnow
+from activities.db import WRITE_ON_ITS_OWN, utcnow
 
+from .lti1p3.commits import WITHOUT_DISK_WAIT_EXPRESSION, disk_wait_dropped
 from .lti1p3.deep_linking import activity_for_new_link
 from .lti1p3.exceptions import Forbidden
-from .lti1p3.launch import DEEP_LINKING_REQUEST, VerifiedLaunch
+from .lti1p3.launch import (
+    DEEP_LINKING_REQUEST,
+    NONCE_RECORDED,
+    VerifiedLaunch,
+    nonce_values,
+    not_used_up,
+    sweep_nonces,
+    use_up,
+)
 from .lti1p3.roles import map_roles
 from .models import LaunchSession
 from .runtime import current, db
@@ -220,6 +230,26 @@ _END_OTHER_ROLES = (
 
 
 _NEW_SESSION = insert(LaunchSession)
+_SESSION_COLUMNS = ("id", "platform_id", "deployment_id", "course_id", "person_id", "activity_id", "message_type",
+                    "role", "lti_roles", "locale", "ags", "nrps", "deep_linking", "return_url", "data", "created_at",
+                    "last_seen_at", "expires_at")
+
+
+def _new_session_using_up_state() -> ReturningInsert[tuple[str]]:
+    """PostgreSQL: the launch session written only if the state is used up by the same
+    statement (``launch.NONCE_RECORDED``): one round trip for the launch's last write. When
+    the launch wrote nothing before it (a relaunch that changed nothing) it is a transaction
+    of its own, in autocommit (no ``BEGIN`` and ``COMMIT`` round trips); either way it drops
+    its transaction's wait for the disk (``commits.py``)."""
+    table = LaunchSession.__table__
+    row = (select(*[bindparam(name, type_=table.c[name].type) for name in _SESSION_COLUMNS])
+           .where(exists(select(NONCE_RECORDED.c.nonce))))
+    return (insert(LaunchSession).from_select(_SESSION_COLUMNS, row).add_cte(NONCE_RECORDED)
+            .returning(literal_column(WITHOUT_DISK_WAIT_EXPRESSION))
+            .execution_options(**{WRITE_ON_ITS_OWN: True}))
+
+
+_NEW_SESSION_USING_UP_STATE = _new_session_using_up_state()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -241,8 +271,10 @@ def start_session(verified: VerifiedLaunch, *, known_kinds: set[str], data: dict
 
     Course, person, membership and (for a resource link) the activity are
     upserted; the session row keeps the role and the service endpoints of this
-    launch so later requests never need the id_token again. Nothing is committed
-    here: the caller commits the launch (state, nonce, all of this) at once.
+    launch so later requests never need the id_token again. The last write uses up
+    the launch's state (records its nonce: ``launch.use_up``, or on PostgreSQL in the
+    session's own INSERT), and raises if a concurrent launch with the same state came
+    first. Nothing is committed here: the caller commits the launch at once.
 
     The session starts with its CSRF secret (Flask-WTF's session key), so the
     first page, which has a form or a fetch to protect, need not write the
@@ -322,7 +354,15 @@ def start_session(verified: VerifiedLaunch, *, known_kinds: set[str], data: dict
         expires_at=now + dt.timedelta(seconds=current().settings.session_lifetime),
     )
     # Core: the ORM's unit of work for one new row costs more than the INSERT itself.
-    session.connection().execute(_NEW_SESSION, values)
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        if connection.execute(_NEW_SESSION_USING_UP_STATE, values | nonce_values(verified)).first() is None:
+            raise not_used_up(session, verified)
+        disk_wait_dropped(session)
+        sweep_nonces(session)
+    else:
+        connection.execute(_NEW_SESSION, values)
+        use_up(session, verified)
     return StartedSession(id=session_id, course_id=rows.course_id, platform_id=platform.id, activity_id=activity_id,
                           moodle_connected=rows.moodle_connected)
 

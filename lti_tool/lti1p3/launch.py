@@ -18,7 +18,8 @@ import jwt
 from jwt.utils import base64url_decode
 from pylti1p3.exception import LtiException
 from pylti1p3.message_validators import get_validators
-from sqlalchemy import bindparam, delete, text
+from sqlalchemy import bindparam, delete, select, text
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.orm import Session
 
 from activities.db import UTCDateTime, utcnow
@@ -27,7 +28,7 @@ from config import Settings
 from ..models import Platform, UsedNonce
 from . import exceptions as exc
 from . import id_token
-from .commits import WITHOUT_DISK_WAIT_EXPRESSION, commit_without_disk_wait, disk_wait_dropped
+from .commits import commit_without_disk_wait
 from .oidc import STATE_LIFETIME, read_state
 from .platform_keys import PlatformKeys
 from .registry import forget_cached_platforms, get_platform
@@ -59,9 +60,6 @@ SWEEP_ONE_IN = 50
 class VerifiedLaunch:
     platform: Platform
     claims: JsonObject
-    #: On PostgreSQL the state's nonce is recorded (the state used up) by the launch's first
-    #: statement (:func:`_use_up_first`); on SQLite by :func:`use_up`, last.
-    used_up: bool = False
 
     def claim(self, name: str, default: Any = None) -> Any:
         return self.claims.get(CLAIM + name, default)
@@ -139,17 +137,22 @@ ON CONFLICT DO NOTHING RETURNING nonce
 """
 _RECORD_NONCE = text(_RECORD_NONCE_SQL).bindparams(bindparam("expires_at", type_=UTCDateTime()))
 
-#: PostgreSQL, the launch's first statement: the nonce recorded as above, whether its
-#: platform is still there (to say why when it was not recorded), and the launch's wait for
-#: the disk dropped (``commits.py``): one round trip. A row lock there blocks only a launch
-#: with the same state, which then finds the nonce recorded. A refused launch
-#: (:func:`refuse`) rolls it back with the rest and records it again.
-_USE_UP_POSTGRESQL = text(f"""
-WITH recorded AS ({_RECORD_NONCE_SQL})
-SELECT EXISTS (SELECT 1 FROM recorded) AS recorded,
-       EXISTS (SELECT 1 FROM lti_platform WHERE id = :platform_id) AS platform_kept,
-       {WITHOUT_DISK_WAIT_EXPRESSION} AS without_disk_wait
-""").bindparams(bindparam("expires_at", type_=UTCDateTime()))
+#: PostgreSQL: the state used up as part of the launch's last write, which is written only if
+#: this records the nonce (``sessions.start_session``): one statement, one round trip, for
+#: the used-up state and the launch session, committed on its own when the launch wrote
+#: nothing else. Recorded as ``_RECORD_NONCE`` records it; a concurrent launch with the same
+#: state waits for this one's commit and then finds the nonce recorded.
+NONCE_RECORDED = (
+    postgresql_insert(UsedNonce)
+    .from_select(["platform_id", "nonce", "expires_at"],
+                 select(Platform.id, bindparam("nonce", type_=UsedNonce.nonce.type),
+                        bindparam("nonce_expires_at", type_=UTCDateTime()))
+                 .where(Platform.id == bindparam("platform_id")))
+    .on_conflict_do_nothing()
+    .returning(UsedNonce.nonce)
+    .cte("nonce_recorded")
+)
+_PLATFORM_KEPT = text("SELECT EXISTS (SELECT 1 FROM lti_platform WHERE id = :platform_id)")
 
 #: SQLite, before the checks: the same two facts, read (the nonce is recorded last, see
 #: :func:`use_up`), so that a replay or a removed platform is refused before any work.
@@ -164,34 +167,39 @@ class _Login(NamedTuple):
 
     platform_id: int
     nonce: str
-    used_up: bool = False
+
+
+def _platform_removed() -> exc.LtiError:
+    """The login's platform is no longer in the database: removed by another process since
+    this one cached it (``registry.CACHE_SECONDS``), so the cache is forgotten too."""
+    forget_cached_platforms()
+    return exc.UnknownPlatform("the platform of this login was removed")
 
 
 def _not_usable(platform_kept: bool) -> exc.LtiError:
     """Why a state's nonce is (or cannot be) recorded: used before, or its platform removed."""
     if not platform_kept:
-        forget_cached_platforms()  # removed by another process since this one cached it
-        return exc.UnknownPlatform("the platform of this login was removed")
+        return _platform_removed()
     return exc.StateInvalid("state was already used (its nonce is recorded)")
 
 
-def _use_up_first(session: Session, login: _Login) -> _Login:
-    """PostgreSQL: the state used up (its nonce recorded) at once (``_USE_UP_POSTGRESQL``)."""
-    recorded, platform_kept, _ = session.connection().execute(_USE_UP_POSTGRESQL, {
-        "platform_id": login.platform_id, "nonce": login.nonce, "expires_at": utcnow() + NONCE_MEMORY}).one()
-    disk_wait_dropped(session)
-    if not recorded:
-        raise _not_usable(platform_kept)
-    return login._replace(used_up=True)
+def nonce_values(verified: VerifiedLaunch) -> dict[str, object]:
+    """The parameters of :data:`NONCE_RECORDED` besides ``platform_id``."""
+    return {"nonce": verified.claims["nonce"], "nonce_expires_at": utcnow() + NONCE_MEMORY}
 
 
-def _check_unused(session: Session, login: _Login) -> _Login:
+def not_used_up(session: Session, verified: VerifiedLaunch) -> exc.LtiError:
+    """Why :data:`NONCE_RECORDED` recorded nothing: the state was used, or its platform removed."""
+    platform_kept = session.connection().execute(_PLATFORM_KEPT, {"platform_id": verified.platform.id}).scalar()
+    return _not_usable(bool(platform_kept))
+
+
+def _check_unused(session: Session, login: _Login) -> None:
     """SQLite: refuse a state already used, or of a removed platform, before the checks."""
     used, platform_kept = session.connection().execute(
         _READ_USE_SQLITE, {"platform_id": login.platform_id, "nonce": login.nonce}).one()
     if used or not platform_kept:
         raise _not_usable(platform_kept)
-    return login
 
 
 def _record_nonce(session: Session, platform_id: int, nonce: str) -> bool:
@@ -276,13 +284,18 @@ def _check_types(claims: JsonObject, platform: Platform) -> None:
 
 
 def verify_launch(session: Session, settings: Settings, keys: PlatformKeys, form: Mapping[str, str]) -> VerifiedLaunch:
-    """The launch, verified: the caller then reads what it needs, calls :func:`use_up` (the
-    state used up: its nonce recorded) and commits that together with what the launch
-    establishes (one commit per launch), or :func:`refuse` if anything refuses it. A refusal
-    here commits the used-up state before raising. The state's signature and age are checked
-    with no database access (:func:`oidc.read_state`). On SQLite nothing is written before
-    :func:`use_up`; on PostgreSQL the nonce is recorded by the first statement (uncommitted
-    until the launch is)."""
+    """The launch, verified: the caller then reads what it needs and writes what the launch
+    establishes, the state used up (its nonce recorded) last (:func:`use_up`, or on
+    PostgreSQL :data:`NONCE_RECORDED` within the launch session's INSERT), and commits it all
+    at once; or :func:`refuse` if anything refuses it. A refusal here commits the used-up
+    state before raising. The state's signature and age are checked with no database access
+    (:func:`oidc.read_state`); nothing is written before the launch's last write.
+
+    Reads first, the one write last, on both databases: on SQLite the first write of a
+    transaction takes the one write lock until the commit (every other process's launch
+    waits for as long as this one works after it); on PostgreSQL the used-up state and the
+    session row are one round trip.
+    """
     token = form.get("id_token") or ""
     state = form.get("state") or ""
     if not token:
@@ -293,18 +306,16 @@ def verify_launch(session: Session, settings: Settings, keys: PlatformKeys, form
         raise exc.StateInvalid("no state in the launch")
     header = _header(token)
     login = _Login(*read_state(settings.secret_key, state))  # a state Padu did not sign: nothing to use up
-    on_postgresql = session.get_bind().dialect.name == "postgresql"
     try:
-        # SQLite: read first, used up last: the checks (and a key fetch, if the platform's
-        # keys are not cached) run before this transaction writes, which on SQLite locks
-        # out every other writer until the commit. PostgreSQL locks only the rows written.
-        login = _use_up_first(session, login) if on_postgresql else _check_unused(session, login)
+        if session.get_bind().dialect.name != "postgresql":
+            # A replay, or a removed platform, refused before the checks (PostgreSQL finds
+            # both in the launch's last write, :data:`NONCE_RECORDED`: one read fewer).
+            _check_unused(session, login)
         return _verify(session, settings, keys, token, header, login)
     except exc.LtiError:
         # A refused launch still uses up its state (its nonce recorded): nothing else was
         # written yet, so this commits only that.
-        if not on_postgresql:
-            _record_nonce(session, login.platform_id, login.nonce)
+        _record_nonce(session, login.platform_id, login.nonce)
         commit_without_disk_wait(session)
         raise
 
@@ -313,7 +324,7 @@ def _verify(session: Session, settings: Settings, keys: PlatformKeys, token: str
             login: _Login) -> VerifiedLaunch:
     platform = get_platform(session, login.platform_id)
     if platform is None:
-        raise exc.UnknownPlatform("the platform of this login was removed")
+        raise _platform_removed()
 
     claims = _decode(token, platform, keys, settings, header["kid"])
     if claims.get("nonce") != login.nonce:
@@ -333,21 +344,24 @@ def _verify(session: Session, settings: Settings, keys: PlatformKeys, token: str
                 raise exc.ClaimInvalid(str(error)) from error
     if message_type == RESOURCE_LINK_REQUEST and not isinstance((claims.get(CLAIM + "resource_link") or {}).get("id"), str):
         raise exc.ClaimInvalid("resource_link id must be a string")
-    return VerifiedLaunch(platform=platform, claims=claims, used_up=login.used_up)
+    return VerifiedLaunch(platform=platform, claims=claims)
 
 
 def use_up(session: Session, verified: VerifiedLaunch) -> None:
     """Use up the launch's state (record its nonce), in ``session``'s transaction (the
-    caller commits it with the rest of the launch). Raises if a concurrent launch with the
-    same state came first: then :func:`refuse`.
-
-    Called last, after what the launch only reads: on SQLite the first write of a
-    transaction takes the one write lock until the commit, so every other process's
-    launch waits (and sleeps in the busy handler) for as long as this one works after it.
+    caller commits it with the rest of the launch): on SQLite, where the launch session
+    is a write of its own (on PostgreSQL see :data:`NONCE_RECORDED`). Raises if a
+    concurrent launch with the same state came first: then :func:`refuse`.
     """
-    if not verified.used_up and not _record_nonce(session, verified.platform.id, verified.claims["nonce"]):
+    if not _record_nonce(session, verified.platform.id, verified.claims["nonce"]):
         raise exc.StateInvalid("state was already used")  # by a concurrent launch with the same state
-    if secrets.randbelow(SWEEP_ONE_IN) == 0:  # expired nonces are swept by a small share of launches
+    sweep_nonces(session)
+
+
+def sweep_nonces(session: Session) -> None:
+    """Expired nonces are swept by a small share of launches (they only take room: the
+    primary key, not their absence, is what refuses a replay)."""
+    if secrets.randbelow(SWEEP_ONE_IN) == 0:
         session.execute(delete(UsedNonce).where(UsedNonce.expires_at < utcnow()))
 
 

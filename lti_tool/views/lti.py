@@ -13,7 +13,7 @@ from ..app import csrf
 from ..lti1p3 import keys
 from ..lti1p3.commits import commit_without_disk_wait
 from ..lti1p3.exceptions import LtiError
-from ..lti1p3.launch import DEEP_LINKING_REQUEST, describe, refuse, use_up, verify_launch
+from ..lti1p3.launch import DEEP_LINKING_REQUEST, describe, refuse, verify_launch
 from ..lti1p3.oidc import begin_login
 from ..lti1p3.presentation import TARGET_KEY, document_target
 from ..moodle import sync as moodle_sync
@@ -42,15 +42,14 @@ def login():
 @bp.route("/lti/launch", methods=["POST"])
 @csrf.exempt
 def launch():
-    # One transaction: the state used up (its nonce recorded), who launched, the session;
-    # its writes come last (see use_up).
+    # One transaction: who launched, the session and, last, the state used up (its nonce
+    # recorded; see start_session).
     runtime, session = current(), db()  # each is a look-up through Flask's context: once here
     verified = verify_launch(session, runtime.settings, runtime.platform_keys, request.form)
     try:
         # TARGET_KEY: kept for the pages' "back to the course" link (presentation.py).
         row = start_session(verified, known_kinds=activity_types.known_kinds(),
                             data={TARGET_KEY: document_target(verified.claim("launch_presentation"))})
-        use_up(session, verified)
     except LtiError:
         # Refused (no role Padu knows, or a concurrent launch used the state or the nonce
         # first): nothing of it is kept but its state, used up.

@@ -1,5 +1,5 @@
-"""On PostgreSQL a launch uses up its state (records its nonce) in its first statement, and a
-pooled connection is not pinged before each use: the single-use rules and the recovery from
+"""On PostgreSQL a launch uses up its state (records its nonce) in the statement that opens its
+launch session, its last, and a pooled connection is not pinged before each use: the single-use rules and the recovery from
 a connection the server ended hold there as on SQLite.
 
 The refusal tests are the SQLite ones, run again against a Padu on PostgreSQL.
@@ -66,3 +66,37 @@ def test_a_pooled_connection_the_server_ended_is_replaced_without_an_error(postg
         assert second != first
     finally:
         engine.dispose()
+
+
+def test_a_relaunch_is_two_statements_each_its_own_transaction(connected, monkeypatch):
+    """A relaunch that changes nothing reads (course, person, membership, activity, Moodle
+    connection) and then writes the launch session and uses up its state in one statement,
+    both in autocommit: no ``BEGIN`` and no ``COMMIT`` round trip (``sessions.start_session``)."""
+    import requests
+    from sqlalchemy import event
+
+    from lti_tool.lti1p3 import launch as launch_module
+
+    from .test_launch_writes import _launch_parts
+
+    monkeypatch.setattr(launch_module, "SWEEP_ONE_IN", 10**12)  # no sweep of expired nonces in this launch
+    connected.launch("4")
+    browser, action, fields = _launch_parts(connected)
+    seen: list[tuple[str, bool]] = []
+
+    def statement(_conn, cursor, sql, _params, _context, _many):
+        seen.append((sql.split(None, 1)[0].upper(), cursor.connection.autocommit))
+
+    engine = connected.padu.runtime.engine
+    event.listen(engine, "before_cursor_execute", statement)
+    try:
+        posted = browser.session.post(action, data=fields, allow_redirects=False)
+    finally:
+        event.remove(engine, "before_cursor_execute", statement)
+    assert posted.status_code == 303
+    assert seen == [("SELECT", True), ("WITH", True)], seen
+    # What the one statement wrote was committed: the session opens on another connection.
+    landing = browser.session.get(requests.compat.urljoin(action, posted.headers["Location"]))
+    assert landing.status_code == 200
+    replay = browser.session.post(action, data=fields, allow_redirects=False)
+    assert replay.status_code == 400 and "state_invalid" in replay.text

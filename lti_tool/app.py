@@ -178,12 +178,12 @@ def _csrf_check(app: Flask):
     method, on every GET too, and that costs more than the rest of its hook. A
     view's exemption is fixed once the app is made, so it is asked once per endpoint.
     """
-    methods = app.config["WTF_CSRF_METHODS"]
+    config = app.config
     exempt: dict[str, bool] = {}
 
     def _check_csrf():
         endpoint = request.endpoint
-        if request.method not in methods or endpoint is None or not app.config["WTF_CSRF_ENABLED"]:
+        if request.method not in config["WTF_CSRF_METHODS"] or endpoint is None or not config["WTF_CSRF_ENABLED"]:
             return
         if endpoint not in exempt:
             exempt[endpoint] = csrf._is_exempt()

@@ -99,11 +99,13 @@ def test_only_a_plain_origin_of_an_issuer_reaches_the_header(url, expected):
     assert origin(url) == expected
 
 
-def test_platform_origins_are_read_again_only_after_the_cache_time(db, platform):
+def _counted_origins(db) -> tuple[PlatformOrigins, list[float], list[float]]:
+    """Platform origins read through a session factory that counts its sessions, on a clock
+    the test moves: (the origins, the times they were read, the clock's one-item list)."""
     from sqlalchemy.orm import sessionmaker
 
     now = [100.0]
-    reads = []
+    reads: list[float] = []
     factory = sessionmaker(bind=db.get_bind())
 
     def counting_factory():
@@ -111,7 +113,11 @@ def test_platform_origins_are_read_again_only_after_the_cache_time(db, platform)
         return factory()
 
     db.commit()
-    origins = PlatformOrigins(counting_factory, max_age=30, clock=lambda: now[0])
+    return PlatformOrigins(counting_factory, max_age=30, clock=lambda: now[0]), reads, now
+
+
+def test_platform_origins_are_read_again_only_after_the_cache_time(db, platform):
+    origins, reads, now = _counted_origins(db)
     assert origins.all() == ["https://moodle.example.go.id"]
     now[0] += 29
     assert origins.for_platform(platform.id) == ["https://moodle.example.go.id"]
@@ -123,18 +129,7 @@ def test_platform_origins_are_read_again_only_after_the_cache_time(db, platform)
 
 
 def test_directive_values_are_made_at_the_read_and_an_unknown_platform_is_read_at_once(db, platform):
-    from sqlalchemy.orm import sessionmaker
-
-    now = [100.0]
-    reads = []
-    factory = sessionmaker(bind=db.get_bind())
-
-    def counting_factory():
-        reads.append(now[0])
-        return factory()
-
-    db.commit()
-    origins = PlatformOrigins(counting_factory, max_age=30, clock=lambda: now[0])
+    origins, reads, now = _counted_origins(db)
     assert origins.directive_all() == "https://moodle.example.go.id"
     assert origins.directive_for(platform.id) == "https://moodle.example.go.id"
     assert len(reads) == 1

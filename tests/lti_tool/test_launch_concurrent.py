@@ -69,16 +69,22 @@ def test_first_launches_at_once_on_sqlite_make_one_row_each(lms, padu, attempt):
     _assert_one_row_each(padu)
 
 
-@pytest.mark.postgres
-@pytest.mark.parametrize("attempt", range(3))
-def test_first_launches_at_once_on_postgresql_make_one_row_each(tmp_path, lms, postgres_url, attempt):
+@pytest.fixture
+def padu_on_postgresql(tmp_path, postgres_url):
+    """A Padu server on a fresh PostgreSQL database."""
     padu = PaduServer(tmp_path / "padu", database_url=postgres_url).start()
     try:
-        client_id = populate(lms, padu)
-        assert _launch_all_at_once(lms, padu, client_id) == [303] * len(USERS)
-        _assert_one_row_each(padu)
+        yield padu
     finally:
         padu.stop()
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("attempt", range(3))
+def test_first_launches_at_once_on_postgresql_make_one_row_each(lms, padu_on_postgresql, attempt):
+    client_id = populate(lms, padu_on_postgresql)
+    assert _launch_all_at_once(lms, padu_on_postgresql, client_id) == [303] * len(USERS)
+    _assert_one_row_each(padu_on_postgresql)
 
 
 def _same_state_at_once(lms, padu, client_id: str, copies: int = 6) -> list[requests.Response]:
@@ -120,10 +126,6 @@ def test_one_state_posted_at_once_on_sqlite_launches_once(lms, padu, attempt):
 
 @pytest.mark.postgres
 @pytest.mark.parametrize("attempt", range(3))
-def test_one_state_posted_at_once_on_postgresql_launches_once(tmp_path, lms, postgres_url, attempt):
-    padu = PaduServer(tmp_path / "padu", database_url=postgres_url).start()
-    try:
-        client_id = populate(lms, padu)
-        _assert_one_launch_of_the_state(padu, _same_state_at_once(lms, padu, client_id))
-    finally:
-        padu.stop()
+def test_one_state_posted_at_once_on_postgresql_launches_once(lms, padu_on_postgresql, attempt):
+    client_id = populate(lms, padu_on_postgresql)
+    _assert_one_launch_of_the_state(padu_on_postgresql, _same_state_at_once(lms, padu_on_postgresql, client_id))

@@ -14,6 +14,7 @@ it from the course.
 from __future__ import annotations
 
 import functools
+from typing import TypeVar
 
 from flask import abort, g, session
 from sqlalchemy.exc import IntegrityError
@@ -23,6 +24,8 @@ from activities.core import Activity, Course, Person, Role, members
 from .lti1p3.exceptions import Forbidden, OtherActivity, SessionMissing
 from .models import LaunchSession
 from .runtime import db
+
+_Row = TypeVar("_Row")
 
 
 def current_launch() -> LaunchSession:
@@ -37,15 +40,30 @@ def current_role() -> Role:
 
 
 def current_person() -> Person:
-    if "person" not in g:
-        g.person = db().get(Person, current_launch().person_id)
-    return g.person
+    person = g.get("person")
+    if person is None:
+        person = g.person = _loaded_with_launch(Person) or db().get(Person, current_launch().person_id)
+    return person
 
 
 def current_course() -> Course:
-    if "course" not in g:
-        g.course = db().get(Course, current_launch().course_id)
-    return g.course
+    course = g.get("course")
+    if course is None:
+        course = g.course = _loaded_with_launch(Course) or db().get(Course, current_launch().course_id)
+    return course
+
+
+def _loaded_with_launch(kind: type[_Row]) -> _Row | None:
+    """The row of ``kind`` the launch session was read with (``sessions.load_launch`` keeps
+    them in ``g.launch_rows``), or None. ``Session.get`` would find the same object in the
+    identity map, at a cost every page paid twice (its header shows person and course)."""
+    rows = g.get("launch_rows")
+    if not rows or rows[0] is not getattr(session, "launch", None):
+        return None
+    for row in rows:
+        if type(row) is kind:
+            return row
+    return None
 
 
 def requires(*roles: Role):

@@ -230,9 +230,6 @@ _END_OTHER_ROLES = (
 
 
 _NEW_SESSION = insert(LaunchSession)
-_SESSION_COLUMNS = ("id", "platform_id", "deployment_id", "course_id", "person_id", "activity_id", "message_type",
-                    "role", "lti_roles", "locale", "ags", "nrps", "deep_linking", "return_url", "data", "created_at",
-                    "last_seen_at", "expires_at")
 
 
 def _new_session_using_up_state() -> ReturningInsert[tuple[str]]:
@@ -241,10 +238,12 @@ def _new_session_using_up_state() -> ReturningInsert[tuple[str]]:
     the launch wrote nothing before it (a relaunch that changed nothing) it is a transaction
     of its own, in autocommit (no ``BEGIN`` and ``COMMIT`` round trips); either way it drops
     its transaction's wait for the disk (``commits.py``)."""
-    table = LaunchSession.__table__
-    row = (select(*[bindparam(name, type_=table.c[name].type) for name in _SESSION_COLUMNS])
+    # Every column, each from the parameter of its name: a column start_session does not give
+    # a value fails loudly here, never written as NULL on PostgreSQL only.
+    columns = LaunchSession.__table__.columns
+    row = (select(*[bindparam(column.key, type_=column.type) for column in columns])
            .where(exists(select(NONCE_RECORDED.c.nonce))))
-    return (insert(LaunchSession).from_select(_SESSION_COLUMNS, row).add_cte(NONCE_RECORDED)
+    return (insert(LaunchSession).from_select([column.key for column in columns], row).add_cte(NONCE_RECORDED)
             .returning(literal_column(WITHOUT_DISK_WAIT_EXPRESSION))
             .execution_options(**{WRITE_ON_ITS_OWN: True}))
 

@@ -11,7 +11,7 @@ import dataclasses
 import datetime as dt
 import json
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
 import jwt
@@ -20,6 +20,7 @@ from pylti1p3.exception import LtiException
 from pylti1p3.message_validators import get_validators
 from sqlalchemy import bindparam, delete, select, text
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from activities.db import UTCDateTime, utcnow
@@ -125,33 +126,32 @@ class VerifiedLaunch:
 
 # Statements every launch runs, built once: building one costs more CPU than running it.
 
-#: The state used up: its nonce recorded, unless it was already (``ON CONFLICT DO NOTHING``:
-#: no row returned rather than an error, so the transaction stays usable) or its platform
-#: was removed (the insert selects the platform's row: nothing to select, nothing recorded,
-#: no foreign-key error). The primary key makes a second use fail atomically, whichever
-#: process or host sees it (no check-then-insert race).
-_RECORD_NONCE_SQL = """
-INSERT INTO lti_used_nonce (platform_id, nonce, expires_at)
-SELECT id, :nonce, :expires_at FROM lti_platform WHERE id = :platform_id
-ON CONFLICT DO NOTHING RETURNING nonce
-"""
-_RECORD_NONCE = text(_RECORD_NONCE_SQL).bindparams(bindparam("expires_at", type_=UTCDateTime()))
+def _nonce_insert(insert: Callable[[type[UsedNonce]], Any]) -> Any:
+    """The state used up: its nonce recorded, unless it was already (``ON CONFLICT DO NOTHING``:
+    no row returned rather than an error, so the transaction stays usable) or its platform
+    was removed (the insert selects the platform's row: nothing to select, nothing recorded,
+    no foreign-key error). The primary key makes a second use fail atomically, whichever
+    process or host sees it (no check-then-insert race). ``insert`` is the dialect's (each
+    has its own ``on_conflict_do_nothing``)."""
+    return (
+        insert(UsedNonce)
+        .from_select(["platform_id", "nonce", "expires_at"],
+                     select(Platform.id, bindparam("nonce", type_=UsedNonce.nonce.type),
+                            bindparam("nonce_expires_at", type_=UTCDateTime()))
+                     .where(Platform.id == bindparam("platform_id")))
+        .on_conflict_do_nothing()
+        .returning(UsedNonce.nonce)
+    )
+
+
+_RECORD_NONCE = {"postgresql": _nonce_insert(postgresql_insert), "sqlite": _nonce_insert(sqlite_insert)}
 
 #: PostgreSQL: the state used up as part of the launch's last write, which is written only if
 #: this records the nonce (``sessions.start_session``): one statement, one round trip, for
 #: the used-up state and the launch session, committed on its own when the launch wrote
-#: nothing else. Recorded as ``_RECORD_NONCE`` records it; a concurrent launch with the same
-#: state waits for this one's commit and then finds the nonce recorded.
-NONCE_RECORDED = (
-    postgresql_insert(UsedNonce)
-    .from_select(["platform_id", "nonce", "expires_at"],
-                 select(Platform.id, bindparam("nonce", type_=UsedNonce.nonce.type),
-                        bindparam("nonce_expires_at", type_=UTCDateTime()))
-                 .where(Platform.id == bindparam("platform_id")))
-    .on_conflict_do_nothing()
-    .returning(UsedNonce.nonce)
-    .cte("nonce_recorded")
-)
+#: nothing else. A concurrent launch with the same state waits for this one's commit and then
+#: finds the nonce recorded.
+NONCE_RECORDED = _nonce_insert(postgresql_insert).cte("nonce_recorded")
 _PLATFORM_KEPT = text("SELECT EXISTS (SELECT 1 FROM lti_platform WHERE id = :platform_id)")
 
 #: SQLite, before the checks: the same two facts, read (the nonce is recorded last, see
@@ -203,9 +203,10 @@ def _check_unused(session: Session, login: _Login) -> None:
 
 
 def _record_nonce(session: Session, platform_id: int, nonce: str) -> bool:
-    """Record the state's nonce (``_RECORD_NONCE``); True if this request did."""
-    inserted = session.connection().execute(  # Core: the ORM adds nothing to this
-        _RECORD_NONCE, {"platform_id": platform_id, "nonce": nonce, "expires_at": utcnow() + NONCE_MEMORY}).first()
+    """Record the state's nonce (:func:`_nonce_insert`); True if this request did."""
+    connection = session.connection()  # Core: the ORM adds nothing to this
+    inserted = connection.execute(_RECORD_NONCE[connection.dialect.name], {
+        "platform_id": platform_id, "nonce": nonce, "nonce_expires_at": utcnow() + NONCE_MEMORY}).first()
     return inserted is not None
 
 

@@ -206,10 +206,9 @@ def _launch_known() -> Executable:
     when it is bound already, and so does whether the platform has a Moodle web-services
     token (the launch queues a course sync then): one statement fewer than asking apart.
     Built on first use, not at import: ``activities.moodle`` imports this module."""
-    from .moodle.models import Connection as MoodleConnection
+    from .moodle.models import PLATFORM_CONNECTED
 
-    moodle_connected = (select(MoodleConnection.platform_id)
-                        .where(MoodleConnection.platform_id == bindparam("platform_id")).exists())
+    moodle_connected = PLATFORM_CONNECTED.exists()
     return (
         select(Course.id.label("course_id"), Course.label, Course.title, Course.memberships_url,
                Person.id.label("person_id"), Person.name, Person.email, Person.username,

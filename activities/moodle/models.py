@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, bindparam, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db import Base, JsonObject, utcnow
@@ -33,6 +33,12 @@ class Connection(Base):
     #: Names of the functions Padu needs that the token's service lacks, as last checked.
     missing_functions: Mapped[list[str]] = mapped_column(default=list)
     checked_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+#: The platform (parameter ``platform_id``) has a web-services token: a row when it has. Built
+#: once: every launch asks, on its own (``lti_tool.moodle.sync``) or within its read
+#: (``activities.core.record_launch``, as an EXISTS).
+PLATFORM_CONNECTED = select(Connection.platform_id).where(Connection.platform_id == bindparam("platform_id"))
 
 
 class CourseSync(Base):

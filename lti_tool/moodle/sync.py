@@ -20,7 +20,7 @@ import datetime as dt
 import logging
 from typing import TYPE_CHECKING
 
-from sqlalchemy import bindparam, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 import moodle_client as mc
@@ -30,7 +30,7 @@ from activities.db import utcnow
 from activities.gating.models import Phase, Program, Requirement
 from activities.jobs import Job, JobError, enqueue
 from activities.moodle import store
-from activities.moodle.models import Connection
+from activities.moodle.models import PLATFORM_CONNECTED, Connection
 from activities.moodle.requirements import MoodleActivityCompleted, MoodleGradeAtLeast
 
 from . import connection
@@ -72,26 +72,16 @@ def dedup_key(course_id: int) -> str:
     return f"{JOB_KIND}:{course_id}"
 
 
-#: Built once: every launch asks (a statement built per call costs more than running it).
-_CONNECTED = select(Connection.platform_id).where(Connection.platform_id == bindparam("platform_id"))
-
-
 def request(session: Session, course: Course | None) -> Job | None:
     """Queue a sync of the course inside the caller's transaction, if its platform has a token."""
-    if course is None:
+    if course is None or not _connected(session, course.platform_id):
         return None
-    return _request(session, course.id, course.platform_id)
+    return _queue(session, course.id, course.platform_id)
 
 
 def _connected(session: Session, platform_id: int) -> bool:
     # Core: the ORM's execution of a one-column select cost more than the query (every launch asks).
-    return session.connection().execute(_CONNECTED, {"platform_id": platform_id}).scalar() is not None
-
-
-def _request(session: Session, course_id: int, platform_id: int) -> Job | None:
-    if not _connected(session, platform_id):
-        return None
-    return _queue(session, course_id, platform_id)
+    return session.connection().execute(PLATFORM_CONNECTED, {"platform_id": platform_id}).scalar() is not None
 
 
 def _queue(session: Session, course_id: int, platform_id: int) -> Job:

@@ -41,30 +41,22 @@ def select_locale() -> Locale:
 
 
 def request_translations() -> NullTranslations:
-    """The catalogue of this request's locale, looked up once per request and locale.
-
-    Flask-Babel finds it again on every ``gettext`` (the domain, the locale, the
-    catalogue cache keyed by the locale's name: about 6 µs), and a page says
-    ``_()`` a dozen times or more. The locale object Flask-Babel keeps for the
-    request is the key: ``force_locale`` and ``refresh`` make a new one, so the
-    catalogue follows them.
+    """The catalogue of this request's locale.
 
     Flask-Babel's ``get_translations`` finds the app's domain and then its
-    catalogue by the locale's name, through the request's context each time
-    (about 2% of a page's instructions); the catalogue of a locale is the same
-    for the app's life (Flask-Babel caches it forever, and Padu uses only the
-    default domain), so the app keeps them by locale too.
+    catalogue by the locale's name, through the request's context, on every
+    ``gettext`` (about 6 µs; a page says ``_()`` a dozen times or more). The
+    catalogue of a locale is the same for the app's life (Flask-Babel caches it
+    forever, and Padu uses only the default domain), so the app keeps them by
+    locale: one dictionary look-up. The locale is Flask-Babel's for the request, so
+    ``force_locale`` and ``refresh`` are followed.
     """
     locale = get_locale()
-    cached = g.get("_padu_translations")
-    if cached is None or cached[0] is not locale:
-        catalogues = current_app.extensions[_CATALOGUES]
-        translations = catalogues.get(locale)
-        if translations is None:
-            translations = catalogues[locale] = get_translations()
-        cached = (locale, translations)
-        g._padu_translations = cached
-    return cached[1]
+    catalogues = current_app.extensions[_CATALOGUES]
+    translations = catalogues.get(locale)
+    if translations is None:
+        translations = catalogues[locale] = get_translations()
+    return translations
 
 
 #: The app's extension key of its catalogues by locale (see ``request_translations``).

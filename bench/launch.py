@@ -36,6 +36,7 @@ import contextlib
 import http.client
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -413,6 +414,7 @@ def main() -> None:  # noqa: C901 — setup, run, report, teardown in order
             from tests.services import drop_postgres_database
 
             drop_postgres_database(postgres_url)
+        shutil.rmtree(workdir, ignore_errors=True)  # the servers' data and logs (a failed start printed its log)
 
 
 if __name__ == "__main__":

@@ -44,6 +44,7 @@ from config import Settings
 
 from . import sqlite_write_gate
 from .access_log import AccessLog
+from .gc_startup import freeze_startup_objects
 from .shared_counters import SharedCounters, WithSharedCounters
 
 log = logging.getLogger(__name__)
@@ -76,6 +77,7 @@ def build(settings: Settings, *, worker: bool | None = None, counters: SharedCou
     sqlite_write_gate.install(runtime.engine)
     if settings.embedded_worker if worker is None else worker:
         _start_worker(runtime)
+    freeze_startup_objects()
     return AccessLog(app)
 
 

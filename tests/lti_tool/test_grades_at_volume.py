@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 
 from activities.core import Activity, Person
 from activities.grades import ActivityProgress, GradeOutbox, GradingProgress, OutboxStatus, record_grade
-from lti_tool import worker
+from lti_tool import heartbeat, worker
 from lti_tool.cache import MemoryCache
 from lti_tool.lti1p3.access_tokens import AccessTokens
 from lti_tool.lti1p3.ags import SCORE_SCOPES
@@ -181,6 +181,8 @@ def test_a_batch_costs_a_few_statements_not_a_few_per_grade(connected):
     statements: list[str] = []
 
     def count(conn, cursor, statement, parameters, context, executemany):
+        if threading.current_thread().name == heartbeat.THREAD_NAME:
+            return  # a renewal comes when the batch runs longer than a beat: on a loaded machine, at random
         if "grade_outbox" in statement and not statement.lstrip().upper().startswith("SELECT"):
             statements.append(statement)
 

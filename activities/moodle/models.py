@@ -128,7 +128,8 @@ class Notification(Base):
     """A Moodle message to a learner about one event, at most once: the outbox row.
 
     ``event_key`` is unique ("phase_open:<phase>:<learner>", "review:<review>",
-    "meeting_soon:<meeting>:<learner>:<start>"), so an event
+    "meeting_soon:<meeting>:<learner>:<start>", "meeting_cancelled:<meeting>:<learner>",
+    "meeting_moved:<meeting>:<learner>:<new start>"), so an event
     is queued once however often it is seen. ``attempted_at`` is committed *before*
     Moodle is called and ``sent_at`` after: a row attempted but not sent (a worker that
     died mid-call) is never sent again, because Moodle may have delivered it.
@@ -141,7 +142,7 @@ class Notification(Base):
     course_id: Mapped[int] = mapped_column(ForeignKey("course.id", ondelete="CASCADE"), index=True)
     learner_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
     event_key: Mapped[str] = mapped_column(String(100), unique=True)
-    #: "phase_open", "review", "revision" or "meeting_soon".
+    #: "phase_open", "review", "revision", "meeting_soon", "meeting_cancelled" or "meeting_moved".
     kind: Mapped[str] = mapped_column(String(20))
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

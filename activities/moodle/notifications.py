@@ -14,9 +14,15 @@ A meeting reminder is about the future: with its switch on, every scan reminds o
 expect once. Its key holds the start time, so a meeting moved after its reminder reminds again
 with the new time (the old one was wrong); a meeting cancelled before the scan never reminds,
 and a reminder queued but not yet sent is dropped when the meeting is cancelled, moved or has
-started by then (:func:`still_due`). Nothing tells a learner that a reminded meeting was
-cancelled: Padu's meeting page does. A reminder is of something still to come, so switching it
+started by then (:func:`still_due`). A reminder is of something still to come, so switching it
 on at 08:30 reminds of a meeting at 09:00, and of no meeting that has started.
+
+A reminder already on its way to a learner may stop being true before the time it gave: staff
+cancel the meeting (or remove it), or move it. Every scan looks at the reminders of the last
+hour whose time has not come yet, and tells each reminded learner once: the meeting is
+cancelled (:data:`MEETING_CANCELLED`), or it moved to a time it gives (:data:`MEETING_MOVED`; a
+move to within the hour needs no such message, the reminder of the new time says it). The
+meeting's new time then has its own reminder an hour before.
 """
 
 from __future__ import annotations
@@ -40,6 +46,10 @@ SWITCHES = ("phase_open", "review", "revision", "meeting")
 #: A meeting is reminded of when it starts within this time.
 MEETING_LEAD = dt.timedelta(hours=1)
 MEETING_SOON = "meeting_soon"
+#: A reminded meeting was cancelled or removed before the time its reminder gave.
+MEETING_CANCELLED = "meeting_cancelled"
+#: A reminded meeting was moved, before the time its reminder gave, to a time more than an hour off.
+MEETING_MOVED = "meeting_moved"
 
 
 def set_switches(session: Session, sync: CourseSync, on: Iterable[str], now: dt.datetime | None = None) -> None:
@@ -93,6 +103,7 @@ def collect(session: Session, now: dt.datetime | None = None) -> list[Notificati
             found += _reviews(session, course, sync)
         if sync.notify_meeting_since is not None:
             found += _meetings_soon(session, course, now)
+            found += _reminded_meetings_changed(session, course, now)
     fresh = {n.event_key: n for n in found}
     known = _known(session, list(fresh))
     added = [n for key, n in fresh.items() if key not in known]
@@ -167,34 +178,97 @@ def _meetings_soon(session: Session, course: Course, now: dt.datetime) -> list[N
     return found
 
 
+def _reminded_meetings_changed(session: Session, course: Course, now: dt.datetime) -> list[Notification]:
+    """A message to every learner reminded of a meeting that has since been cancelled, removed or
+    moved, before the time the reminder gave (two statements, a third when a meeting was removed).
+
+    A reminder is made within the hour before the time it gives, so only those of the last hour
+    can still be ahead. One whose sending was attempted counts as received: Moodle may have
+    delivered it.
+    """
+    reminded = []
+    for key, learner_id in session.execute(
+            select(Notification.event_key, Notification.learner_id)
+            .where(Notification.course_id == course.id, Notification.kind == MEETING_SOON,
+                   Notification.attempted_at.is_not(None), Notification.created_at > now - MEETING_LEAD)):
+        meeting_id, start = _meeting_event(key)
+        if start > now.timestamp():
+            reminded.append((meeting_id, start, learner_id))
+    if not reminded:
+        return []
+    ids = {meeting_id for meeting_id, _start, _learner in reminded}
+    meetings = {meeting.id: (meeting, zone) for meeting, zone in session.execute(
+        select(Meeting, Program.time_zone).join(Phase, Phase.id == Meeting.phase_id)
+        .join(Program, Program.id == Phase.program_id).where(Meeting.id.in_(ids)))}
+    course_zone = ""
+    if len(meetings) < len(ids):  # one was removed: the course's program gives the zone (rare: read only then)
+        course_zone = session.scalar(select(Program.time_zone).where(Program.course_id == course.id)) or ""
+    found = []
+    for meeting_id, start, learner_id in reminded:
+        meeting, zone = meetings.get(meeting_id, (None, course_zone))
+        if meeting is None or meeting.cancelled:
+            kind, key = MEETING_CANCELLED, f"{MEETING_CANCELLED}:{meeting_id}:{learner_id}"
+            title = f" “{meeting.title}”" if meeting is not None else ""
+            text = f"Pertemuan{title} yang dijadwalkan {_when(start, zone)} dibatalkan."
+        elif _epoch(meeting.starts_at) != start and meeting.starts_at > now + MEETING_LEAD:
+            kind, key = MEETING_MOVED, f"{MEETING_MOVED}:{meeting_id}:{learner_id}:{_epoch(meeting.starts_at)}"
+            text = (f"Jadwal pertemuan “{meeting.title}” berubah: kini {_when(meeting.starts_at, zone)}, "
+                    f"bukan {_when(start, zone)}.{_where(meeting)}")
+        else:
+            continue
+        found.append(Notification(platform_id=course.platform_id, course_id=course.id, learner_id=learner_id,
+                                  event_key=key, kind=kind, text=text))
+    return found
+
+
 def meeting_key(meeting: Meeting, learner_id: int) -> str:
     """``meeting_soon:<meeting>:<learner>:<start, epoch seconds>``: a moved meeting is a new event."""
-    return f"{MEETING_SOON}:{meeting.id}:{learner_id}:{int(meeting.starts_at.timestamp())}"
+    return f"{MEETING_SOON}:{meeting.id}:{learner_id}:{_epoch(meeting.starts_at)}"
+
+
+def _meeting_event(key: str) -> tuple[int, int]:
+    """The meeting and the start (epoch seconds) a reminder's or a move's key (:func:`meeting_key`) names."""
+    _kind, meeting_id, _learner, start = key.split(":")
+    return int(meeting_id), int(start)
+
+
+def _epoch(moment: dt.datetime) -> int:
+    return int(moment.timestamp())
 
 
 def meeting_text(meeting: Meeting, time_zone: str) -> str:
     """The reminder: the title, the start in the program's zone ("Senin, 14 Desember 2026, pukul 09.00 WIB"),
     and the link (online) or the place (in person) when it has one."""
+    return (f"Pengingat: pertemuan “{meeting.title}” dimulai kurang dari satu jam lagi, "
+            f"{_when(meeting.starts_at, time_zone)}.{_where(meeting)}")
+
+
+def _when(moment: dt.datetime | int, time_zone: str) -> str:
+    """A moment (or epoch seconds) as a learner reads it: "Senin, 14 Desember 2026, pukul 09.00 WIB"."""
+    if isinstance(moment, int):
+        moment = dt.datetime.fromtimestamp(moment, dt.UTC)
     try:
         zone = ZoneInfo(time_zone)
     except (ZoneInfoNotFoundError, ValueError):  # the zone is checked when set; a removed one falls back to Jakarta's
         zone = ZoneInfo("Asia/Jakarta")
-    start = format_datetime(meeting.starts_at, "EEEE, d MMMM yyyy, 'pukul' HH.mm zzz", tzinfo=zone, locale="id")
-    text = f"Pengingat: pertemuan “{meeting.title}” dimulai kurang dari satu jam lagi, {start}."
+    return format_datetime(moment, "EEEE, d MMMM yyyy, 'pukul' HH.mm zzz", tzinfo=zone, locale="id")
+
+
+def _where(meeting: Meeting) -> str:
     if meeting.kind == MeetingKind.ONLINE.value and meeting.link:
-        text += f" Tautan: {meeting.link}"
-    elif meeting.place:
-        text += f" Tempat: {meeting.place}"
-    return text
+        return f" Tautan: {meeting.link}"
+    if meeting.place:
+        return f" Tempat: {meeting.place}"
+    return ""
 
 
 def still_due(session: Session, notification: Notification, now: dt.datetime | None = None) -> bool:
-    """Whether a queued message is still true when it is about to be sent: a meeting reminder is not
-    once its meeting is cancelled, moved or removed, or has started; every other message is."""
-    if notification.kind != MEETING_SOON:
+    """Whether a queued message is still true when it is about to be sent: a meeting reminder, or the
+    message that a meeting moved, is not once its meeting is cancelled, moved (again) or removed, or
+    has started; every other message is (a cancelled meeting stays cancelled)."""
+    if notification.kind not in (MEETING_SOON, MEETING_MOVED):
         return True
     now = now or utcnow()
-    _kind, meeting_id, _learner, start = notification.event_key.split(":")
-    meeting = session.get(Meeting, int(meeting_id))
-    return (meeting is not None and not meeting.cancelled and int(meeting.starts_at.timestamp()) == int(start)
-            and meeting.starts_at > now)
+    meeting_id, start = _meeting_event(notification.event_key)
+    meeting = session.get(Meeting, meeting_id)
+    return meeting is not None and not meeting.cancelled and _epoch(meeting.starts_at) == start and meeting.starts_at > now

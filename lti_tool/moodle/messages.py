@@ -6,7 +6,8 @@ The handler sends a row at most once: it commits ``attempted_at`` before
 calling ``core_message_send_instant_messages`` (never repeated by the client
 after a failure Moodle may have survived) and ``sent_at`` after; a row found
 attempted but not sent (its worker died mid-call) is not sent again. A meeting
-reminder whose meeting was cancelled, moved or has started by then is not sent at all.
+reminder (or the message that a meeting moved) whose meeting was cancelled, moved or
+has started by then is not sent at all.
 """
 
 from __future__ import annotations
@@ -56,8 +57,8 @@ def send(session: Session, secret_key: str, http, timeout: float, notification: 
     if not once.due(notification, SENT):
         return
     if not still_due(session, notification, now):
-        raise JobError("the meeting was cancelled or moved, or has started: the reminder is no longer true, so "
-                       "Padu does not send it", retryable=False)
+        raise JobError("the meeting was cancelled, moved or removed, or has started: the message is no longer "
+                       "true, so Padu does not send it", retryable=False)
     learner = session.get(Person, notification.learner_id)
     if learner is None or not learner.sub.isdigit():
         raise JobError("the learner is not a Moodle user Padu can write to", retryable=False)

@@ -1,7 +1,9 @@
 """Moodle messages: a reminder to each learner a meeting expects when it starts within the hour, sent
 once (not by a second scan, not by a restarted worker); not for a meeting further off, cancelled or
 started, not for a learner whose phase is locked or outside the meeting's group, not with the switch
-off; a meeting moved after its reminder reminds again with the new time."""
+off; a meeting moved after its reminder reminds again with the new time. A learner reminded of a
+meeting that is then cancelled, removed or moved more than an hour off, before the time the reminder
+gave, is told so once."""
 
 from __future__ import annotations
 
@@ -145,13 +147,14 @@ def test_the_scan_reads_as_many_statements_for_a_class_as_for_two(db, engine, pr
 
     _plan(db, program, learners)
     few = reads(NOW)
-    assert few == (4, 2)  # the courses, the meetings, who is expected, which reminders exist
+    # the courses, the meetings, who is expected, which reminders exist, the last hour's reminders (to changes)
+    assert few == (5, 2)
     more = [upsert_person(db, learners.course.platform_id, str(100 + i), name=f"Peserta {i}") for i in range(40)]
     for person in more:
         upsert_membership(db, learners.course, person, Role.LEARNER)
     events.fact_changed(db, learners.course.id, [p.id for p in more])  # phase 1 opens for them
     _plan(db, program, learners, title="Kelas besar")
-    assert reads(NOW) == (4, 40 + 42)  # the new learners at the first meeting, everyone at the second
+    assert reads(NOW) == (5, 40 + 42)  # the new learners at the first meeting, everyone at the second
 
 
 def test_moodle_down_is_retried_and_an_unanswered_send_is_never_repeated(db, settings, http, program, learners,
@@ -175,3 +178,92 @@ def test_moodle_down_is_retried_and_an_unanswered_send_is_never_repeated(db, set
     with pytest.raises(JobError):
         messages.send(db, settings.secret_key, http, settings.http_timeout, dewi, now=NOW)
     assert [user for user, _text in site.messages] == [4, 5] and dewi.sent_at is None
+
+
+def _cancel(db, program, learners, meeting):
+    meetings.cancel_meeting(db, program, meeting, learners.staff, Role.STAFF, reason="Narasumber sakit")
+    db.commit()
+
+
+def test_a_reminded_meeting_cancelled_before_it_starts_is_announced_once_to_those_reminded(db, settings, http,
+                                                                                          program, learners, site):
+    meeting = _plan(db, program, learners)
+    assert _run(db, settings, http) == 2
+    _cancel(db, program, learners, meeting)
+    assert _run(db, settings, http, NOW + dt.timedelta(minutes=10)) == 2
+    cancelled = ("Pertemuan “Tatap muka <b>Fase 1</b>” yang dijadwalkan Senin, 14 Desember 2026, pukul 09.00 WIB "
+                 "dibatalkan.")
+    assert sorted(site.messages[2:]) == [(4, cancelled), (5, cancelled)]
+    assert _run(db, settings, http, NOW + dt.timedelta(minutes=11)) == 0  # once
+    assert len(site.messages) == 4
+
+
+def test_no_cancellation_message_to_the_unreminded_nor_after_the_time_given(db, settings, http, program, learners,
+                                                                            site):
+    far = _plan(db, program, learners, title="Besok", starts_at=SOON + dt.timedelta(days=1),
+                ends_at=SOON + dt.timedelta(days=1, hours=2))
+    _cancel(db, program, learners, far)  # never reminded: Padu's page and Moodle's calendar show it
+    late = _plan(db, program, learners, title="Terlambat dibatalkan")
+    assert _run(db, settings, http) == 2  # the reminders of the second meeting only
+    _cancel(db, program, learners, late)
+    assert _run(db, settings, http, SOON + dt.timedelta(minutes=5)) == 0  # cancelled after its start: no news
+    assert len(site.messages) == 2
+
+
+def test_a_reminded_meeting_removed_is_announced_as_cancelled(db, settings, http, program, learners, site):
+    meeting = _plan(db, program, learners)
+    assert _run(db, settings, http) == 2
+    db.delete(meeting)  # staff removed it, or its phase
+    db.commit()
+    assert _run(db, settings, http, NOW + dt.timedelta(minutes=1)) == 2
+    assert {text for _user, text in site.messages[2:]} == {
+        "Pertemuan yang dijadwalkan Senin, 14 Desember 2026, pukul 09.00 WIB dibatalkan."}
+
+
+def test_a_reminded_meeting_moved_more_than_an_hour_off_is_announced_with_its_new_time(db, settings, http, program,
+                                                                                      learners, site):
+    meeting = _plan(db, program, learners)
+    assert _run(db, settings, http) == 2
+    tomorrow = SOON + dt.timedelta(days=1, hours=5)
+    _plan(db, program, learners, meeting_id=meeting.id, starts_at=tomorrow, ends_at=tomorrow + dt.timedelta(hours=2),
+          kind="in_person", link="", place="Aula BPSDM")
+    assert _run(db, settings, http, NOW + dt.timedelta(minutes=5)) == 2
+    moved = ("Jadwal pertemuan “Tatap muka <b>Fase 1</b>” berubah: kini Selasa, 15 Desember 2026, pukul 14.00 WIB, "
+             "bukan Senin, 14 Desember 2026, pukul 09.00 WIB. Tempat: Aula BPSDM")
+    assert sorted(site.messages[2:]) == [(4, moved), (5, moved)]
+    assert _run(db, settings, http, NOW + dt.timedelta(minutes=6)) == 0
+    # An hour before the new time, the new time's own reminder.
+    assert _run(db, settings, http, tomorrow - dt.timedelta(minutes=50)) == 2
+    assert "pukul 14.00" in site.messages[-1][1] and site.messages[-1][1].startswith("Pengingat")
+
+
+def test_a_move_to_within_the_hour_is_told_by_the_new_reminder_alone(db, settings, http, program, learners, site):
+    meeting = _plan(db, program, learners)
+    assert _run(db, settings, http) == 2
+    _plan(db, program, learners, meeting_id=meeting.id, starts_at=SOON + dt.timedelta(minutes=10),
+          ends_at=SOON + dt.timedelta(hours=2))
+    assert _run(db, settings, http, NOW + dt.timedelta(minutes=5)) == 2  # 55 minutes ahead: reminded again
+    assert all(text.startswith("Pengingat") and "pukul 09.10" in text for _user, text in site.messages[2:])
+
+
+def test_a_move_message_queued_then_overtaken_by_another_change_is_not_sent(db, settings, http, program, learners,
+                                                                            site):
+    meeting = _plan(db, program, learners)
+    assert _run(db, settings, http) == 2
+    tomorrow = SOON + dt.timedelta(days=1)
+    _plan(db, program, learners, meeting_id=meeting.id, starts_at=tomorrow, ends_at=tomorrow + dt.timedelta(hours=2))
+    assert messages.queue_due(db, NOW + dt.timedelta(minutes=5)) == 2
+    db.commit()
+    _cancel(db, program, learners, meeting)
+    for notification in db.scalars(select(Notification).where(Notification.sent_at.is_(None))).all():
+        with pytest.raises(JobError) as refused:
+            messages.send(db, settings.secret_key, http, settings.http_timeout, notification,
+                          now=NOW + dt.timedelta(minutes=6))
+        assert "no longer true" in refused.value.reason
+    # The cancellation itself is the next scan's news.
+    assert messages.queue_due(db, NOW + dt.timedelta(minutes=7)) == 2
+    db.commit()
+    for notification in db.scalars(select(Notification).where(Notification.kind == "meeting_cancelled")).all():
+        messages.send(db, settings.secret_key, http, settings.http_timeout, notification,
+                      now=NOW + dt.timedelta(minutes=7))
+    assert all(text.endswith("dibatalkan.") for _user, text in site.messages[2:]) and len(site.messages) == 4

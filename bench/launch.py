@@ -24,7 +24,12 @@ Servers, all started once and loaded in turn, interleaved round by round:
 
 Figures per server and concurrency: launches/s, p50, p99, failed launches, the
 generator's CPU share (its CPU seconds over wall seconds × cores: near 1 would
-mean the generator, not the server, was the limit) and ``ratio_to_floor``.
+mean the generator, not the server, was the limit), ``ratio_to_floor``, and the
+CPU each launch cost: the server's processes (``server_cpu_ms``; for
+``gunicorn_postgres`` with its PostgreSQL backends, ``postgres_cpu_ms``, when the
+server runs on this host) and the generator's (``generator_cpu_ms``). On a
+shared machine the CPU per launch moves less than launches/s do, and it says
+where a ratio comes from: all of them share the same cores.
 Readable lines, then one JSON object. Nothing here asserts: the machine is
 shared and noisy, so only ratios within one run mean anything.
 """
@@ -141,6 +146,55 @@ class Generator:
 def _cpu() -> float:
     times = os.times()
     return times.user + times.system
+
+
+def _proc_stat(pid: int) -> list[str] | None:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+
+
+def tree_cpu(pid: int) -> float | None:
+    """CPU seconds a process, its descendants alive and those it reaped have used (Linux ``/proc``);
+    None where there is no ``/proc``."""
+    ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    stats = {}
+    for entry in os.listdir("/proc") if os.path.isdir("/proc") else ():
+        if entry.isdigit() and (fields := _proc_stat(int(entry))) is not None:
+            stats[int(entry)] = fields
+    if pid not in stats:
+        return None
+    children: dict[int, list[int]] = {}
+    for child, fields in stats.items():
+        children.setdefault(int(fields[1]), []).append(child)  # field 4: the parent's pid
+    fields = stats[pid]
+    total = sum(int(fields[i]) for i in (11, 12, 13, 14))  # its own, and its reaped children's, user and system
+    pending = list(children.get(pid, ()))
+    while pending:
+        child = pending.pop()
+        total += int(stats[child][11]) + int(stats[child][12])
+        pending += children.get(child, ())
+    return total / ticks
+
+
+def backends_cpu(database_url: str) -> float | None:
+    """CPU seconds of the PostgreSQL backends connected to ``database_url``'s database now, if the
+    server runs on this host (its processes readable in ``/proc``); None otherwise."""
+    import psycopg
+
+    try:
+        with psycopg.connect(database_url, autocommit=True, connect_timeout=5) as connection:
+            pids = [pid for (pid,) in connection.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")]
+    except psycopg.Error:
+        return None
+    ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    stats = [_proc_stat(pid) for pid in pids]
+    if not pids or any(fields is None for fields in stats):
+        return None
+    return sum(int(fields[11]) + int(fields[12]) for fields in stats if fields is not None) / ticks
 
 
 def _request(netloc: str, method: str, target: str, form: dict | None, cookies: dict) -> tuple[int, dict, bytes]:
@@ -279,6 +333,16 @@ def _serve_model(name: str) -> tuple[int | None, int]:
 # -- the run ---------------------------------------------------------------------------------------------
 
 
+def _ms(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f} ms"
+
+
+def _per_launch(seconds: list[float | None], launches: int) -> float | None:
+    if not launches or not seconds or any(value is None for value in seconds):
+        return None
+    return round(1000 * sum(value for value in seconds if value is not None) / launches, 2)
+
+
 def _summary(runs: list[dict]) -> dict:
     latencies = sorted(x for run in runs for x in run["latencies"])
     wall = sum(run["wall"] for run in runs)
@@ -296,6 +360,9 @@ def _summary(runs: list[dict]) -> dict:
         "p50_ms": round(statistics.median(latencies) * 1000, 1) if latencies else None,
         "p99_ms": pct(0.99),
         "generator_cpu_share": round(sum(run["cpu"] for run in runs) / (wall * cores), 3) if wall else None,
+        "generator_cpu_ms": _per_launch([run["cpu"] for run in runs], len(latencies)),
+        "server_cpu_ms": _per_launch([run.get("server_cpu") for run in runs], len(latencies)),
+        "postgres_cpu_ms": _per_launch([run.get("postgres_cpu") for run in runs], len(latencies)),
         "failure_samples": [s for run in runs for s in run["failure_samples"]][:3],
     }
 
@@ -359,9 +426,20 @@ def main() -> None:  # noqa: C901 — setup, run, report, teardown in order
                 servers[name] = Gunicorn("lti_tool.wsgi:app", envs[name], ports[name], workdir / f"{name}.log")
 
         def run(name: str, concurrency: int, seconds: float) -> dict:
+            pid = servers[name].process.pid
+            database = envs.get(name, {}).get("PADU_DATABASE_URL")
+            server_before = tree_cpu(pid)
+            postgres_before = backends_cpu(database) if database else None
             generator.stdin.write(json.dumps({"client_id": name, "concurrency": concurrency, "seconds": seconds}) + "\n")
             generator.stdin.flush()
-            return json.loads(generator.stdout.readline())
+            result = json.loads(generator.stdout.readline())
+            server_after = tree_cpu(pid)
+            postgres_after = backends_cpu(database) if database else None
+            if server_before is not None and server_after is not None:
+                result["server_cpu"] = server_after - server_before
+            if postgres_before is not None and postgres_after is not None:
+                result["postgres_cpu"] = postgres_after - postgres_before
+            return result
 
         names = [name for name in ("floor", *args.servers) if name in servers]
         names = list(dict.fromkeys(names))
@@ -386,7 +464,10 @@ def main() -> None:  # noqa: C901 — setup, run, report, teardown in order
                 print(f"c={concurrency:<3} {name:<18} {summary['launches_per_s']:>7.1f} launches/s  "
                       f"p50 {summary['p50_ms']} ms  p99 {summary['p99_ms']} ms  failed {summary['failed']}  "
                       f"ratio_to_floor {summary.get('ratio_to_floor', '-')}  "
-                      f"generator CPU {summary['generator_cpu_share']:.0%}", flush=True)
+                      f"generator CPU {summary['generator_cpu_share']:.0%}  CPU/launch: server "
+                      f"{_ms(summary['server_cpu_ms'])}"
+                      + (f" + PostgreSQL {_ms(summary['postgres_cpu_ms'])}" if summary["postgres_cpu_ms"] else "")
+                      + f", generator {_ms(summary['generator_cpu_ms'])}", flush=True)
                 for sample in summary["failure_samples"]:
                     print(f"      failure: {sample}")
         ratio_to_floor = {name: {str(r["concurrency"]): r.get("ratio_to_floor") for r in results if r["server"] == name}

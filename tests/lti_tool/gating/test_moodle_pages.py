@@ -88,7 +88,8 @@ def test_staff_switch_the_phase_groups_the_messages_and_the_calendar(course):
     assert 'id="moodle-phase_groups" name="phase_groups" value="on" checked' in saved.text
     assert 'id="moodle-calendar" name="calendar" value="on" checked' in saved.text
     assert 'id="moodle-notify_meeting" name="notify_meeting" value="on" checked' in saved.text
-    assert "Saat pertemuan yang harus mereka ikuti dimulai dalam satu jam" in text_of(saved)
+    assert ("Saat pertemuan yang harus mereka ikuti dimulai dalam satu jam (judul, waktu, tautan atau tempat), dan "
+            "saat pertemuan yang sudah diingatkan kemudian dibatalkan atau dipindah") in text_of(saved)
     assert "Masukkan pertemuan fase jarak jauh dan klasikal ke kalender kursus Moodle" in text_of(saved)
     assert "Pertemuan di kalender Moodle: 0; perubahan yang menunggu dikirim: 0." in text_of(saved)
     with padu.session() as db:

@@ -53,6 +53,7 @@ from activities.core import Activity, Course, Person  # noqa: E402
 from activities.db import make_engine, make_session_factory  # noqa: E402
 from activities.grades import ActivityProgress, GradeOutbox, GradingProgress, OutboxStatus, record_grade  # noqa: E402
 from bench.ags_server import serve  # noqa: E402
+from bench.proc_cpu import cpu_seconds  # noqa: E402
 from config import load_settings  # noqa: E402
 from lti_tool.lti1p3.registry import add_platform  # noqa: E402
 from lti_tool.migrations import upgrade  # noqa: E402
@@ -167,15 +168,6 @@ def start_workers(count: int, env: dict, log_dir: str) -> list[subprocess.Popen]
     return workers
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU a process has used so far (Linux /proc)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--learners", type=int, default=2500)
@@ -252,7 +244,7 @@ def run(args: argparse.Namespace, database_url: str) -> None:
             stop.set()
             recorder.join()
         finally:
-            worker_cpu = sum(cpu_seconds(worker.pid) for worker in workers)
+            worker_cpu = sum(cpu_seconds(worker.pid) or 0.0 for worker in workers)
             for worker in workers:
                 worker.terminate()
             for worker in workers:
@@ -261,8 +253,8 @@ def run(args: argparse.Namespace, database_url: str) -> None:
                 except subprocess.TimeoutExpired:
                     worker.kill()
         stats = requests.get(url + "/stats", timeout=30).json()
-        gradebook_cpu = cpu_seconds(gradebook.pid)
-        bench_cpu = cpu_seconds(os.getpid())
+        gradebook_cpu = cpu_seconds(gradebook.pid) or 0.0
+        bench_cpu = cpu_seconds(os.getpid()) or 0.0
         gradebook.terminate()
         with factory() as session:
             states = dict(session.execute(select(GradeOutbox.status, func.count()).group_by(GradeOutbox.status)).all())

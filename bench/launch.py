@@ -54,6 +54,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from bench.proc_cpu import cpu_seconds, tree_cpu  # noqa: E402
 from tests.padu_server import LOOPBACK_ALLOWED_ENV, ServeProcess, free_port, wait_for_health  # noqa: E402
 
 LEARNER = "http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"
@@ -148,37 +149,6 @@ def _cpu() -> float:
     return times.user + times.system
 
 
-def _proc_stat(pid: int) -> list[str] | None:
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            return stat.read().rsplit(")", 1)[1].split()
-    except (OSError, IndexError):
-        return None
-
-
-def tree_cpu(pid: int) -> float | None:
-    """CPU seconds a process, its descendants alive and those it reaped have used (Linux ``/proc``);
-    None where there is no ``/proc``."""
-    ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
-    stats = {}
-    for entry in os.listdir("/proc") if os.path.isdir("/proc") else ():
-        if entry.isdigit() and (fields := _proc_stat(int(entry))) is not None:
-            stats[int(entry)] = fields
-    if pid not in stats:
-        return None
-    children: dict[int, list[int]] = {}
-    for child, fields in stats.items():
-        children.setdefault(int(fields[1]), []).append(child)  # field 4: the parent's pid
-    fields = stats[pid]
-    total = sum(int(fields[i]) for i in (11, 12, 13, 14))  # its own, and its reaped children's, user and system
-    pending = list(children.get(pid, ()))
-    while pending:
-        child = pending.pop()
-        total += int(stats[child][11]) + int(stats[child][12])
-        pending += children.get(child, ())
-    return total / ticks
-
-
 def backends_cpu(database_url: str) -> float | None:
     """CPU seconds of the PostgreSQL backends connected to ``database_url``'s database now, if the
     server runs on this host (its processes readable in ``/proc``); None otherwise."""
@@ -190,11 +160,10 @@ def backends_cpu(database_url: str) -> float | None:
                 "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")]
     except psycopg.Error:
         return None
-    ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
-    stats = [_proc_stat(pid) for pid in pids]
-    if not pids or any(fields is None for fields in stats):
+    seconds = [cpu_seconds(pid) for pid in pids]
+    if not seconds or any(value is None for value in seconds):
         return None
-    return sum(int(fields[11]) + int(fields[12]) for fields in stats if fields is not None) / ticks
+    return sum(value for value in seconds if value is not None)
 
 
 def _request(netloc: str, method: str, target: str, form: dict | None, cookies: dict) -> tuple[int, dict, bytes]:

@@ -147,6 +147,11 @@ def _reviews(session: Session, course: Course, sync: CourseSync) -> list[Notific
     return found
 
 
+#: Meetings with their program's time zone, in which a message gives their times.
+_MEETINGS_WITH_ZONE = (select(Meeting, Program.time_zone).join(Phase, Phase.id == Meeting.phase_id)
+                       .join(Program, Program.id == Phase.program_id))
+
+
 def _meetings_soon(session: Session, course: Course, now: dt.datetime) -> list[Notification]:
     """A reminder to every learner a meeting starting within the hour expects (two statements).
 
@@ -155,10 +160,8 @@ def _meetings_soon(session: Session, course: Course, now: dt.datetime) -> list[N
     phase, one for whom that phase is not locked.
     """
     meetings = session.execute(
-        select(Meeting, Program.time_zone).join(Phase, Phase.id == Meeting.phase_id)
-        .join(Program, Program.id == Phase.program_id)
-        .where(Meeting.course_id == course.id, Meeting.cancelled_at.is_(None), Meeting.starts_at > now,
-               Meeting.starts_at <= now + MEETING_LEAD)).all()
+        _MEETINGS_WITH_ZONE.where(Meeting.course_id == course.id, Meeting.cancelled_at.is_(None),
+                                  Meeting.starts_at > now, Meeting.starts_at <= now + MEETING_LEAD)).all()
     if not meetings:
         return []
     open_for: dict[int, list[int]] = {}
@@ -197,9 +200,8 @@ def _reminded_meetings_changed(session: Session, course: Course, now: dt.datetim
     if not reminded:
         return []
     ids = {meeting_id for meeting_id, _start, _learner in reminded}
-    meetings = {meeting.id: (meeting, zone) for meeting, zone in session.execute(
-        select(Meeting, Program.time_zone).join(Phase, Phase.id == Meeting.phase_id)
-        .join(Program, Program.id == Phase.program_id).where(Meeting.id.in_(ids)))}
+    meetings = {meeting.id: (meeting, zone) for meeting, zone in
+                session.execute(_MEETINGS_WITH_ZONE.where(Meeting.id.in_(ids)))}
     course_zone = ""
     if len(meetings) < len(ids):  # one was removed: the course's program gives the zone (rare: read only then)
         course_zone = session.scalar(select(Program.time_zone).where(Program.course_id == course.id)) or ""

@@ -12,19 +12,22 @@ import datetime as dt
 import enum
 import functools
 import secrets
-from typing import TypeVar, cast
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import (
     Connection,
-    Executable,
     ForeignKey,
+    Row,
     Select,
     String,
     Table,
     Text,
     UniqueConstraint,
+    Update,
     and_,
     bindparam,
+    case,
+    or_,
     select,
     update,
 )
@@ -190,21 +193,24 @@ def upsert_membership(
 def _record_role(membership: Membership, role: Role, source: str, now: dt.datetime) -> None:
     if source == "launch":
         _set_changed(membership, role=role.value, source="launch")
-        # To the minute, like a session's last_seen_at: a relaunch within it writes nothing.
-        if membership.last_launch_at is None or now - membership.last_launch_at >= LAUNCH_MARK_INTERVAL:
+        if launch_mark_due(membership.last_launch_at, now):
             membership.last_launch_at = now
     elif membership.source != "launch":
         _set_changed(membership, role=role.value)
 
 
 @functools.cache
-def _launch_known() -> Executable:
-    """Built once: a statement made per call costs more CPU than running it (each launch runs it).
+def launch_known() -> Select[*tuple[Any, ...]]:
+    """What a relaunch compares, in one row of plain columns (parameters ``the_platform_id``,
+    ``sub``, ``context_id``, ``resource_link_id``); no row before a person's first launch
+    in a course. Built once: a statement made per call costs more CPU than running it.
 
     Plain columns, not ORM rows: a relaunch only compares them (making four ORM objects cost
     more than the query). The activity of the launch's resource link comes in the same row
-    when it is bound already, and so does whether the platform has a Moodle web-services
+    when it is bound already (with its kind, so that the launch can send the browser
+    straight to its page), and so does whether the platform has a Moodle web-services
     token (the launch queues a course sync then): one statement fewer than asking apart.
+    On PostgreSQL the launch runs it as part of its one statement (``lti_tool.sessions``).
     Built on first use, not at import: ``activities.moodle`` imports this module."""
     from .moodle.models import PLATFORM_CONNECTED
 
@@ -213,14 +219,14 @@ def _launch_known() -> Executable:
         select(Course.id.label("course_id"), Course.label, Course.title, Course.memberships_url,
                Person.id.label("person_id"), Person.name, Person.email, Person.username,
                Membership.id.label("membership_id"), Membership.role, Membership.source, Membership.last_launch_at,
-               Activity.id.label("activity_id"), Activity.lineitem_url, Activity.lineitems_url,
-               moodle_connected.label("moodle_connected"))
+               Activity.id.label("activity_id"), Activity.kind.label("activity_kind"), Activity.lineitem_url,
+               Activity.lineitems_url, moodle_connected.label("moodle_connected"))
         .select_from(Course)
-        .join(Person, and_(Person.platform_id == bindparam("platform_id"), Person.sub == bindparam("sub")))
+        .join(Person, and_(Person.platform_id == bindparam("the_platform_id"), Person.sub == bindparam("sub")))
         .join(Membership, and_(Membership.course_id == Course.id, Membership.person_id == Person.id))
         .outerjoin(Activity, and_(Activity.course_id == Course.id,
                                   Activity.resource_link_id == bindparam("resource_link_id")))
-        .where(Course.platform_id == bindparam("platform_id"), Course.lti_context_id == bindparam("context_id"))
+        .where(Course.platform_id == bindparam("the_platform_id"), Course.lti_context_id == bindparam("context_id"))
     )
 
 
@@ -239,46 +245,99 @@ class LaunchRows:
     #: Whether the platform has a Moodle web-services token, read with the rest on a relaunch;
     #: None when not read (a first launch): whoever needs it asks.
     moodle_connected: bool | None = None
+    #: The bound activity's kind ("" while not set up), read with the rest on a relaunch.
+    activity_kind: str | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class LaunchFacts:
+    """What a launch says about its course, person and activity, besides who and where."""
+
+    label: str = ""
+    title: str = ""
+    #: The NRPS roster URL, and the AGS line item URLs of the resource link.
+    memberships_url: str = ""
+    lineitem_url: str = ""
+    lineitems_url: str = ""
+    name: str = ""
+    email: str = ""
+    username: str = ""
 
 
 def record_launch(
-    session: Session, platform_id: int, lti_context_id: str, sub: str, role: Role, *,
-    resource_link_id: str | None = None, label: str = "", title: str = "", memberships_url: str = "",
-    lineitem_url: str = "", lineitems_url: str = "", **profile: str,
+    session: Session, platform_id: int, lti_context_id: str, sub: str, role: Role, facts: LaunchFacts, *,
+    resource_link_id: str | None = None,
 ) -> LaunchRows:
     """What a launch says about its course (and its NRPS roster URL), person, membership and,
     when ``resource_link_id`` is bound already, activity (its AGS line item URLs).
 
     Every launch after a person's first in a course reads all of it (and whether the platform
-    has a Moodle web-services token) in one query of plain columns, compares, and writes
-    (Core UPDATEs) only what changed: a relaunch that changes nothing writes nothing here. Otherwise the upserts one by one, which make what is
-    missing; the caller then binds the activity."""
-    given = {name: value for name in ("name", "email", "username") if (value := profile.get(name))}
+    has a Moodle web-services token) in one query (:func:`launch_known`), compares, and writes
+    (Core UPDATEs) only what changed: a relaunch that changes nothing writes nothing here.
+    Otherwise the upserts one by one, which make what is missing; the caller then binds the
+    activity."""
     connection = session.connection()
-    found = connection.execute(_launch_known(), {"platform_id": platform_id, "sub": sub,
-                                                 "context_id": lti_context_id,
-                                                 "resource_link_id": resource_link_id}).first()
+    found = connection.execute(launch_known(), {"the_platform_id": platform_id, "sub": sub, "context_id": lti_context_id,
+                                                "resource_link_id": resource_link_id}).first()
     if found is None:
-        course = upsert_course(session, platform_id, lti_context_id, label, title)
-        _set_changed(course, memberships_url=memberships_url)
-        person = upsert_person(session, platform_id, sub, **given)
-        upsert_membership(session, course, person, role)
-        return LaunchRows(course.id, person.id, None, role_changed=True, course=course)
-    _update_changed(connection, Course, found.course_id, label=(found.label, label), title=(found.title, title),
-                    memberships_url=(found.memberships_url, memberships_url))
-    _update_changed(connection, Person, found.person_id,
-                    **{name: (getattr(found, name), value) for name, value in given.items()})
-    role_changed = found.role != role.value or found.source != "launch"
+        return record_first_launch(session, platform_id, lti_context_id, sub, role, facts)
     now = utcnow()
-    # To the minute, like a session's last_seen_at: a relaunch within it writes nothing.
-    marked = found.last_launch_at is not None and now - found.last_launch_at < LAUNCH_MARK_INTERVAL
     _update_changed(connection, Membership, found.membership_id, role=(found.role, role.value),
-                    source=(found.source, "launch"), last_launch_at=(found.last_launch_at, None if marked else now))
+                    source=(found.source, "launch"),
+                    last_launch_at=(found.last_launch_at, now if launch_mark_due(found.last_launch_at, now) else None))
+    return record_relaunch(connection, found, role, facts)
+
+
+def record_first_launch(session: Session, platform_id: int, lti_context_id: str, sub: str, role: Role,
+                        facts: LaunchFacts) -> LaunchRows:
+    """A person's first launch in a course: course, person and membership made (or found, if a
+    roster or another course made them), each upserted."""
+    course = upsert_course(session, platform_id, lti_context_id, facts.label, facts.title)
+    _set_changed(course, memberships_url=facts.memberships_url)
+    person = upsert_person(session, platform_id, sub, name=facts.name, email=facts.email, username=facts.username)
+    upsert_membership(session, course, person, role)
+    return LaunchRows(course.id, person.id, None, role_changed=True, course=course)
+
+
+def record_relaunch(connection: Connection, found: Row[Any], role: Role, facts: LaunchFacts) -> LaunchRows:
+    """A relaunch, ``found`` being its :func:`launch_known` row: what the platform changed of
+    the course, the person and the bound activity written (the membership is the caller's:
+    :func:`record_launch`, or on PostgreSQL :func:`membership_at_launch` within the launch's
+    statement)."""
+    _update_changed(connection, Course, found.course_id, label=(found.label, facts.label),
+                    title=(found.title, facts.title), memberships_url=(found.memberships_url, facts.memberships_url))
+    _update_changed(connection, Person, found.person_id, name=(found.name, facts.name),
+                    email=(found.email, facts.email), username=(found.username, facts.username))
     if found.activity_id is not None:
-        _update_changed(connection, Activity, found.activity_id, lineitem_url=(found.lineitem_url, lineitem_url),
-                        lineitems_url=(found.lineitems_url, lineitems_url))
-    return LaunchRows(found.course_id, found.person_id, found.activity_id, role_changed,
-                      moodle_connected=bool(found.moodle_connected))
+        _update_changed(connection, Activity, found.activity_id, lineitem_url=(found.lineitem_url, facts.lineitem_url),
+                        lineitems_url=(found.lineitems_url, facts.lineitems_url))
+    return LaunchRows(found.course_id, found.person_id, found.activity_id,
+                      role_changed=found.role != role.value or found.source != "launch",
+                      moodle_connected=bool(found.moodle_connected), activity_kind=found.activity_kind)
+
+
+def launch_mark_due(last_launch_at: dt.datetime | None, now: dt.datetime) -> bool:
+    """Whether a launch moves a membership's ``last_launch_at``: to the minute, like a session's
+    ``last_seen_at``, so that a relaunch within it writes nothing. (:func:`membership_at_launch`
+    says the same in SQL.)"""
+    return last_launch_at is None or now - last_launch_at >= LAUNCH_MARK_INTERVAL
+
+
+def membership_at_launch(membership_id: Any) -> Update:
+    """The membership ``membership_id`` (an expression) as a launch with role ``:the_role`` at
+    ``:the_now`` leaves it, in SQL: what :func:`record_launch` writes after comparing in Python,
+    for a statement that cannot compare first. The role, source ``launch``, and
+    ``last_launch_at`` when :func:`launch_mark_due` (``:mark_since`` is ``:the_now`` minus
+    :data:`LAUNCH_MARK_INTERVAL`); no row updated when nothing differs."""
+    now = bindparam("the_now", type_=Membership.last_launch_at.type)
+    due = or_(Membership.last_launch_at.is_(None), Membership.last_launch_at <= bindparam("mark_since"))
+    return (
+        update(Membership)
+        .where(Membership.id == membership_id,
+               or_(Membership.role != bindparam("the_role"), Membership.source != "launch", due))
+        .values(role=bindparam("the_role"), source="launch",
+                last_launch_at=case((due, now), else_=Membership.last_launch_at), updated_at=now)
+    )
 
 
 def _update_changed(connection: Connection, model: type[Base], row_id: int, **pairs: tuple[object, object]) -> None:

@@ -25,18 +25,30 @@ import dataclasses
 import datetime as dt
 import functools
 import secrets
+from typing import Any
 
 from flask import Request, current_app, g, request
 from flask.sessions import SessionInterface, SessionMixin
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import bindparam, exists, insert, literal_column, select, update
+from sqlalchemy import Select, bindparam, exists, insert, literal, literal_column, or_, select, true, update
 from sqlalchemy.orm import lazyload
-from sqlalchemy.sql.dml import ReturningInsert
 from werkzeug.datastructures import CallbackDict
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
-from activities.core import Activity, Course, Person, bind_resource_link, record_launch
+from activities.core import (
+    LAUNCH_MARK_INTERVAL,
+    Activity,
+    Course,
+    LaunchFacts,
+    LaunchRows,
+    Person,
+    bind_resource_link,
+    launch_known,
+    membership_at_launch,
+    record_launch,
+    record_relaunch,
+)
 from activities.db import WRITE_ON_ITS_OWN, utcnow
 
 from .lti1p3.commits import WITHOUT_DISK_WAIT_EXPRESSION, disk_wait_dropped
@@ -230,25 +242,60 @@ _END_OTHER_ROLES = (
 
 
 _NEW_SESSION = insert(LaunchSession)
+#: The columns of a launch session the launch's read finds (the rest are the launch's own).
+_FOUND_COLUMNS = ("course_id", "person_id", "activity_id")
+_NEW = "new_"
 
 
-def _new_session_using_up_state() -> ReturningInsert[tuple[str]]:
-    """PostgreSQL: the launch session written only if the state is used up by the same
-    statement (``launch.NONCE_RECORDED``): one round trip for the launch's last write. When
-    the launch wrote nothing before it (a relaunch that changed nothing) it is a transaction
-    of its own, in autocommit (no ``BEGIN`` and ``COMMIT`` round trips); either way it drops
-    its transaction's wait for the disk (``commits.py``)."""
-    # Every column, each from the parameter of its name: a column start_session does not give
-    # a value fails loudly here, never written as NULL on PostgreSQL only.
+def _launch_on_postgresql() -> Select[Any]:
+    """PostgreSQL: a whole relaunch in one statement, in autocommit (no ``BEGIN`` and
+    ``COMMIT`` round trips), without waiting for the disk (``commits.py``):
+
+    - the state used up (``launch.NONCE_RECORDED``), and only if it is, the rest:
+    - what the launch compares (``core.launch_known``: course, person, membership, bound
+      activity), returned for the caller to compare;
+    - the launch session opened with the found course, person and activity, when all are
+      there (a first launch in the course, or of an unbound link, leaves it to the caller);
+    - the membership's role, source and launch mark, as ``record_launch`` writes them;
+    - the person's live sessions in the course with another role ended, if their role changed.
+
+    Always one row: the found columns (NULL before a first launch), ``used_up`` and ``opened``.
+    Each part sees the database as it was before the statement, so the session opened here is
+    not among those it ends (it has this launch's role anyway).
+    """
+    known = launch_known().cte("known")
+    used_up = exists(select(NONCE_RECORDED.c.nonce))
+    # Every column, each from its parameter (``new_`` and its name) or from the read: a column
+    # start_session gives no value fails loudly here, never written as NULL on PostgreSQL only.
+    # No parameter of this statement is named as a column of a table it updates: SQLAlchemy
+    # would add that column to the UPDATE's SET.
     columns = LaunchSession.__table__.columns
-    row = (select(*[bindparam(column.key, type_=column.type) for column in columns])
-           .where(exists(select(NONCE_RECORDED.c.nonce))))
-    return (insert(LaunchSession).from_select([column.key for column in columns], row).add_cte(NONCE_RECORDED)
-            .returning(literal_column(WITHOUT_DISK_WAIT_EXPRESSION))
-            .execution_options(**{WRITE_ON_ITS_OWN: True}))
+    row = (select(*[known.c[column.key] if column.key in _FOUND_COLUMNS
+                    else bindparam(_NEW + column.key, type_=column.type) for column in columns])
+           .where(used_up, or_(known.c.activity_id.is_not(None), bindparam("without_activity"))))
+    opened = (insert(LaunchSession).from_select([column.key for column in columns], row)
+              .returning(LaunchSession.id).cte("opened"))
+    marked = membership_at_launch(known.c.membership_id).where(used_up).cte("marked")
+    ended = (
+        update(LaunchSession)
+        .where(LaunchSession.platform_id == bindparam("the_platform_id"), LaunchSession.course_id == known.c.course_id,
+               LaunchSession.person_id == known.c.person_id, LaunchSession.expires_at > bindparam("the_now"),
+               LaunchSession.role != bindparam("the_role"),
+               or_(known.c.role != bindparam("the_role"), known.c.source != "launch"), used_up)
+        .values(expires_at=bindparam("the_now"))
+        .cte("ended")
+    )
+    one_row = select(literal(1).label("one")).subquery("one_row")
+    return (
+        select(known, used_up.label("used_up"), exists(select(opened.c.id)).label("opened"),
+               literal_column(WITHOUT_DISK_WAIT_EXPRESSION).label("without_disk_wait"))
+        .select_from(one_row.outerjoin(known, true()))
+        .add_cte(NONCE_RECORDED, opened, marked, ended)
+        .execution_options(**{WRITE_ON_ITS_OWN: True})
+    )
 
 
-_NEW_SESSION_USING_UP_STATE = _new_session_using_up_state()
+_LAUNCH_ON_POSTGRESQL = _launch_on_postgresql()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -263,6 +310,9 @@ class StartedSession:
     #: Whether the platform has a Moodle web-services token, if the launch's read found it
     #: out (see ``LaunchRows``); None: not read.
     moodle_connected: bool | None = None
+    #: The activity's kind ("" while not set up; None without an activity), so that the launch
+    #: sends the browser straight to its page.
+    activity_kind: str | None = None
 
 
 def start_session(verified: VerifiedLaunch, *, known_kinds: set[str], data: dict | None = None) -> StartedSession:
@@ -270,10 +320,11 @@ def start_session(verified: VerifiedLaunch, *, known_kinds: set[str], data: dict
 
     Course, person, membership and (for a resource link) the activity are
     upserted; the session row keeps the role and the service endpoints of this
-    launch so later requests never need the id_token again. The last write uses up
-    the launch's state (records its nonce: ``launch.use_up``, or on PostgreSQL in the
-    session's own INSERT), and raises if a concurrent launch with the same state came
-    first. Nothing is committed here: the caller commits the launch at once.
+    launch so later requests never need the id_token again. The state is used up
+    (its nonce recorded: ``launch.use_up``, last; on PostgreSQL first, in the one
+    statement that does a whole relaunch, :func:`_launch_on_postgresql`), and a
+    concurrent launch with the same state that came first makes this raise. Nothing
+    else is committed here: the caller commits the launch at once.
 
     The session starts with its CSRF secret (Flask-WTF's session key), so the
     first page, which has a form or a fetch to protect, need not write the
@@ -289,11 +340,10 @@ def start_session(verified: VerifiedLaunch, *, known_kinds: set[str], data: dict
     ext = verified.claim("ext") or {}
     linked = verified.message_type != DEEP_LINKING_REQUEST
     resource_link_id = verified.resource_link.get("id") if linked else None
+    resource_link_id = resource_link_id if isinstance(resource_link_id, str) else None
     ags = (verified.ags or {}) if linked else {}
     nrps = verified.nrps or {}
-    rows = record_launch(
-        session, platform.id, context["id"], claims["sub"], role,
-        resource_link_id=resource_link_id if isinstance(resource_link_id, str) else None,
+    facts = LaunchFacts(
         label=str(context.get("label") or ""), title=str(context.get("title") or ""),
         memberships_url=_text(nrps.get("context_memberships_url")),
         lineitem_url=_text(ags.get("lineitem")), lineitems_url=_text(ags.get("lineitems")),
@@ -302,43 +352,11 @@ def start_session(verified: VerifiedLaunch, *, known_kinds: set[str], data: dict
         username=str(ext.get("user_username") or "") if isinstance(ext, dict) else "",
     )
     now = utcnow()
-    # A newer launch in the same course is the truth about this person's roles:
-    # their older sessions there with another role end, so an old staff token
-    # cannot outlive a relaunch as learner. Sessions with the same role stay, so
-    # a learner who opened two activities of the course (two tabs, or the
-    # browser's back button on a phone) keeps both. A membership whose role this
-    # launch confirms has no such sessions: the launch that set the role ended them.
-    if rows.role_changed:
-        session.connection().execute(  # Core: no ORM objects to keep in step with it
-            _END_OTHER_ROLES, {"the_platform_id": platform.id, "the_course_id": rows.course_id,
-                               "the_person_id": rows.person_id, "the_now": now, "the_role": role.value})
-    activity_id = rows.activity_id  # bound already (its line item URLs brought up to date by record_launch)
-    if linked and activity_id is None:
-        course = rows.course or session.get_one(Course, rows.course_id)  # read by record_launch a moment ago
-        custom = verified.custom
-        kind_hint = str(custom.get("padu_activity") or "")
-        # A Deep Linking link's first launch makes its activity; every other launch binds as before.
-        activity = activity_for_new_link(session, current().settings.secret_key, course, verified)
-        activity = activity or bind_resource_link(
-            session, course, verified.resource_link["id"],
-            key=str(custom.get("padu_key") or "") or None,
-            kind_hint=kind_hint if kind_hint in known_kinds else "",
-            title=str(verified.resource_link.get("title") or ""),
-        )
-        # Compared first: an attribute set, even to its value, makes the commit flush the row.
-        if _text(ags.get("lineitem")) and activity.lineitem_url != ags["lineitem"]:
-            activity.lineitem_url = ags["lineitem"]
-        if _text(ags.get("lineitems")) and activity.lineitems_url != ags["lineitems"]:
-            activity.lineitems_url = ags["lineitems"]
-        activity_id = activity.id
     session_id = new_session_id()
     values = dict(
         id=session_id,
         platform_id=platform.id,
         deployment_id=verified.deployment_id,
-        course_id=rows.course_id,
-        person_id=rows.person_id,
-        activity_id=activity_id,
         message_type=verified.message_type,
         role=role.value,
         lti_roles=list(verified.roles),
@@ -352,18 +370,62 @@ def start_session(verified: VerifiedLaunch, *, known_kinds: set[str], data: dict
         last_seen_at=now,
         expires_at=now + dt.timedelta(seconds=current().settings.session_lifetime),
     )
-    # Core: the ORM's unit of work for one new row costs more than the INSERT itself.
     connection = session.connection()
+    rows: LaunchRows | None = None
     if connection.dialect.name == "postgresql":
-        if connection.execute(_NEW_SESSION_USING_UP_STATE, values | nonce_values(verified)).first() is None:
+        found = connection.execute(_LAUNCH_ON_POSTGRESQL, {_NEW + key: value for key, value in values.items()} | {
+            "the_platform_id": platform.id, "sub": claims["sub"], "context_id": context["id"],
+            "resource_link_id": resource_link_id, "without_activity": not linked, "the_role": role.value,
+            "the_now": now, "mark_since": now - LAUNCH_MARK_INTERVAL} | nonce_values(verified)).one()
+        if not found.used_up:
             raise not_used_up(session, verified)
         disk_wait_dropped(session)
         sweep_nonces(session)
-    else:
-        connection.execute(_NEW_SESSION, values)
+        if found.course_id is not None:  # a relaunch: its membership and other sessions are done
+            rows = record_relaunch(connection, found, role, facts)
+            if found.opened:
+                return StartedSession(id=session_id, course_id=rows.course_id, platform_id=platform.id,
+                                      activity_id=rows.activity_id, moodle_connected=rows.moodle_connected,
+                                      activity_kind=rows.activity_kind)
+    if rows is None:
+        rows = record_launch(session, platform.id, context["id"], claims["sub"], role, facts,
+                             resource_link_id=resource_link_id)
+        # A newer launch in the same course is the truth about this person's roles:
+        # their older sessions there with another role end, so an old staff token
+        # cannot outlive a relaunch as learner. Sessions with the same role stay, so
+        # a learner who opened two activities of the course (two tabs, or the
+        # browser's back button on a phone) keeps both. A membership whose role this
+        # launch confirms has no such sessions: the launch that set the role ended them.
+        if rows.role_changed:
+            connection.execute(  # Core: no ORM objects to keep in step with it
+                _END_OTHER_ROLES, {"the_platform_id": platform.id, "the_course_id": rows.course_id,
+                                   "the_person_id": rows.person_id, "the_now": now, "the_role": role.value})
+    activity_id, activity_kind = rows.activity_id, rows.activity_kind  # bound already (line item URLs brought up to date)
+    if linked and activity_id is None:
+        course = rows.course or session.get_one(Course, rows.course_id)  # read by record_launch a moment ago
+        custom = verified.custom
+        kind_hint = str(custom.get("padu_activity") or "")
+        # A Deep Linking link's first launch makes its activity; every other launch binds as before.
+        activity = activity_for_new_link(session, current().settings.secret_key, course, verified)
+        activity = activity or bind_resource_link(
+            session, course, verified.resource_link["id"],
+            key=str(custom.get("padu_key") or "") or None,
+            kind_hint=kind_hint if kind_hint in known_kinds else "",
+            title=str(verified.resource_link.get("title") or ""),
+        )
+        # Compared first: an attribute set, even to its value, makes the commit flush the row.
+        if facts.lineitem_url and activity.lineitem_url != facts.lineitem_url:
+            activity.lineitem_url = facts.lineitem_url
+        if facts.lineitems_url and activity.lineitems_url != facts.lineitems_url:
+            activity.lineitems_url = facts.lineitems_url
+        activity_id, activity_kind = activity.id, activity.kind
+    # Core: the ORM's unit of work for one new row costs more than the INSERT itself.
+    connection.execute(_NEW_SESSION, values | {"course_id": rows.course_id, "person_id": rows.person_id,
+                                               "activity_id": activity_id})
+    if connection.dialect.name != "postgresql":  # there the state was used up first
         use_up(session, verified)
     return StartedSession(id=session_id, course_id=rows.course_id, platform_id=platform.id, activity_id=activity_id,
-                          moodle_connected=rows.moodle_connected)
+                          moodle_connected=rows.moodle_connected, activity_kind=activity_kind)
 
 
 def _text(value: object) -> str:

@@ -35,10 +35,10 @@ class Connection(Base):
     checked_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
-#: The platform (parameter ``platform_id``) has a web-services token: a row when it has. Built
+#: The platform (parameter ``the_platform_id``) has a web-services token: a row when it has. Built
 #: once: every launch asks, on its own (``lti_tool.moodle.sync``) or within its read
 #: (``activities.core.record_launch``, as an EXISTS).
-PLATFORM_CONNECTED = select(Connection.platform_id).where(Connection.platform_id == bindparam("platform_id"))
+PLATFORM_CONNECTED = select(Connection.platform_id).where(Connection.platform_id == bindparam("the_platform_id"))
 
 
 class CourseSync(Base):

@@ -30,8 +30,11 @@ _MARK = "padu_without_disk_wait"
 
 def disk_wait_dropped(session: Session) -> None:
     """Note that a statement of ``session``'s current transaction ran
-    :data:`WITHOUT_DISK_WAIT_EXPRESSION` (and returned a row, so that it was evaluated)."""
-    session.info[_MARK] = session.get_transaction()
+    :data:`WITHOUT_DISK_WAIT_EXPRESSION` (and returned a row, so that it was evaluated). A
+    statement that ran in autocommit (``activities.db.WRITE_ON_ITS_OWN``) committed on its
+    own: nothing to note, a write after it begins a transaction of its own."""
+    if _transaction_open(session):
+        session.info[_MARK] = session.get_transaction()
 
 
 def commit_without_disk_wait(session: Session) -> None:
@@ -39,8 +42,17 @@ def commit_without_disk_wait(session: Session) -> None:
     transaction = session.get_transaction()
     if transaction is None:
         return  # nothing begun: nothing to commit
-    if session.info.pop(_MARK, None) is not transaction:
-        connection = session.connection()
-        if connection.dialect.name == "postgresql":
-            connection.execute(_WITHOUT_DISK_WAIT)
+    if session.info.pop(_MARK, None) is not transaction and _transaction_open(session):
+        session.connection().execute(_WITHOUT_DISK_WAIT)
     session.commit()
+
+
+def _transaction_open(session: Session) -> bool:
+    """Whether PostgreSQL has a transaction open on ``session``'s connection: not when every
+    statement so far ran in autocommit (``activities.db``: reads, and a write on its own),
+    which leaves nothing to commit. Asked of the driver, without a round trip."""
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        return False
+    status = connection.connection.dbapi_connection.info.transaction_status  # type: ignore[union-attr]
+    return bool(status.name != "IDLE")

@@ -138,7 +138,7 @@ def _nonce_insert(insert: Callable[[type[UsedNonce]], Any]) -> Any:
         .from_select(["platform_id", "nonce", "expires_at"],
                      select(Platform.id, bindparam("nonce", type_=UsedNonce.nonce.type),
                             bindparam("nonce_expires_at", type_=UTCDateTime()))
-                     .where(Platform.id == bindparam("platform_id")))
+                     .where(Platform.id == bindparam("the_platform_id")))
         .on_conflict_do_nothing()
         .returning(UsedNonce.nonce)
     )
@@ -146,11 +146,11 @@ def _nonce_insert(insert: Callable[[type[UsedNonce]], Any]) -> Any:
 
 _RECORD_NONCE = {"postgresql": _nonce_insert(postgresql_insert), "sqlite": _nonce_insert(sqlite_insert)}
 
-#: PostgreSQL: the state used up as part of the launch's last write, which is written only if
-#: this records the nonce (``sessions.start_session``): one statement, one round trip, for
-#: the used-up state and the launch session, committed on its own when the launch wrote
-#: nothing else. A concurrent launch with the same state waits for this one's commit and then
-#: finds the nonce recorded.
+#: PostgreSQL: the state used up within the launch's one statement, whose other parts are
+#: written only if this records the nonce (``sessions._launch_on_postgresql``): one round trip
+#: for the used-up state, the launch's read and, on a relaunch, its whole write, committed on
+#: its own (autocommit). A concurrent launch with the same state waits for this one's commit
+#: and then finds the nonce recorded.
 NONCE_RECORDED = _nonce_insert(postgresql_insert).cte("nonce_recorded")
 _PLATFORM_KEPT = text("SELECT EXISTS (SELECT 1 FROM lti_platform WHERE id = :platform_id)")
 
@@ -184,7 +184,7 @@ def _not_usable(platform_kept: bool) -> exc.LtiError:
 
 
 def nonce_values(verified: VerifiedLaunch) -> dict[str, object]:
-    """The parameters of :data:`NONCE_RECORDED` besides ``platform_id``."""
+    """The parameters of :data:`NONCE_RECORDED` besides ``the_platform_id``."""
     return {"nonce": verified.claims["nonce"], "nonce_expires_at": utcnow() + NONCE_MEMORY}
 
 
@@ -206,7 +206,7 @@ def _record_nonce(session: Session, platform_id: int, nonce: str) -> bool:
     """Record the state's nonce (:func:`_nonce_insert`); True if this request did."""
     connection = session.connection()  # Core: the ORM adds nothing to this
     inserted = connection.execute(_RECORD_NONCE[connection.dialect.name], {
-        "platform_id": platform_id, "nonce": nonce, "nonce_expires_at": utcnow() + NONCE_MEMORY}).first()
+        "the_platform_id": platform_id, "nonce": nonce, "nonce_expires_at": utcnow() + NONCE_MEMORY}).first()
     return inserted is not None
 
 
@@ -286,16 +286,16 @@ def _check_types(claims: JsonObject, platform: Platform) -> None:
 
 def verify_launch(session: Session, settings: Settings, keys: PlatformKeys, form: Mapping[str, str]) -> VerifiedLaunch:
     """The launch, verified: the caller then reads what it needs and writes what the launch
-    establishes, the state used up (its nonce recorded) last (:func:`use_up`, or on
-    PostgreSQL :data:`NONCE_RECORDED` within the launch session's INSERT), and commits it all
-    at once; or :func:`refuse` if anything refuses it. A refusal here commits the used-up
-    state before raising. The state's signature and age are checked with no database access
-    (:func:`oidc.read_state`); nothing is written before the launch's last write.
+    establishes, with the state used up (its nonce recorded): on SQLite last (:func:`use_up`),
+    committing it all at once; on PostgreSQL first, in the statement that reads and, on a
+    relaunch, writes the whole launch (:data:`NONCE_RECORDED`). Or :func:`refuse` if anything
+    refuses it. A refusal here commits the used-up state before raising. The state's
+    signature and age are checked with no database access (:func:`oidc.read_state`); nothing
+    is written before the checks pass.
 
-    Reads first, the one write last, on both databases: on SQLite the first write of a
-    transaction takes the one write lock until the commit (every other process's launch
-    waits for as long as this one works after it); on PostgreSQL the used-up state and the
-    session row are one round trip.
+    On SQLite reads first, the one write last: the first write of a transaction takes the
+    one write lock until the commit (every other process's launch waits for as long as this
+    one works after it). On PostgreSQL a relaunch is that one statement, one round trip.
     """
     token = form.get("id_token") or ""
     state = form.get("state") or ""
@@ -310,7 +310,7 @@ def verify_launch(session: Session, settings: Settings, keys: PlatformKeys, form
     try:
         if session.get_bind().dialect.name != "postgresql":
             # A replay, or a removed platform, refused before the checks (PostgreSQL finds
-            # both in the launch's last write, :data:`NONCE_RECORDED`: one read fewer).
+            # both in the launch's statement, :data:`NONCE_RECORDED`: one read fewer).
             _check_unused(session, login)
         return _verify(session, settings, keys, token, header, login)
     except exc.LtiError:

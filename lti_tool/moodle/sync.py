@@ -81,7 +81,7 @@ def request(session: Session, course: Course | None) -> Job | None:
 
 def _connected(session: Session, platform_id: int) -> bool:
     # Core: the ORM's execution of a one-column select cost more than the query (every launch asks).
-    return session.connection().execute(PLATFORM_CONNECTED, {"platform_id": platform_id}).scalar() is not None
+    return session.connection().execute(PLATFORM_CONNECTED, {"the_platform_id": platform_id}).scalar() is not None
 
 
 def _queue(session: Session, course_id: int, platform_id: int) -> Job:

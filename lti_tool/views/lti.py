@@ -42,8 +42,8 @@ def login():
 @bp.route("/lti/launch", methods=["POST"])
 @csrf.exempt
 def launch():
-    # One transaction: who launched, the session and, last, the state used up (its nonce
-    # recorded; see start_session).
+    # One transaction: who launched, the session and the state used up (its nonce recorded;
+    # on PostgreSQL a relaunch is all one statement; see start_session).
     runtime, session = current(), db()  # each is a look-up through Flask's context: once here
     verified = verify_launch(session, runtime.settings, runtime.platform_keys, request.form)
     try:
@@ -65,7 +65,11 @@ def launch():
     if verified.message_type == DEEP_LINKING_REQUEST:
         response = bare_redirect(url_for("deep_linking.choose", s=token), 303)
     else:
-        response = bare_redirect(url_for("setup.open_activity", activity_id=row.activity_id, s=token), 303)
+        # Straight to a set-up activity's own page: on a phone's weak connection the hop
+        # through ``setup.open_activity`` was a round trip of its own.
+        activity_type = activity_types.get(row.activity_kind or "")
+        endpoint = activity_type.home_endpoint if activity_type is not None else "setup.open_activity"
+        response = bare_redirect(url_for(endpoint, activity_id=row.activity_id, s=token), 303)
     # A launch is the one moment the browser's owner is known: it may replace any cookie.
     set_cookie(response, token)
     return response

@@ -7,6 +7,7 @@ endpoint, a signed id_token posted back, exactly as Moodle 4.5 does it.
 from __future__ import annotations
 
 import re
+from urllib.parse import urljoin, urlsplit
 
 from sqlalchemy import select
 
@@ -86,3 +87,23 @@ def test_two_platforms_with_the_same_course_id_stay_apart(lms, padu, connected):
                 assert [m.person.platform_id for m in memberships] == [course.platform_id]
     finally:
         other.stop()
+
+
+def test_a_launch_of_a_set_up_activity_goes_straight_to_its_page(connected):
+    """The launch's redirect names the activity's own page, where the activity's address
+    (``/a/<id>``) would send the browser on: one round trip fewer on a phone's weak connection."""
+    from tests.lti_tool.readiness.helpers import BUDI, set_up_readiness
+
+    from .test_launch_writes import _launch_parts
+
+    activity_id = set_up_readiness(connected)
+    for relaunch in (False, True):  # the first launch of the learner (rows made), then a relaunch (rows read)
+        browser, action, fields = _launch_parts(connected, user=BUDI)
+        posted = browser.session.post(action, data=fields, allow_redirects=False)
+        assert posted.status_code == 303, relaunch
+        landing = urlsplit(posted.headers["Location"])
+        via_activity = browser.session.get(urljoin(action, f"/a/{activity_id}"), allow_redirects=False)
+        assert via_activity.status_code == 302
+        assert landing.path == urlsplit(via_activity.headers["Location"]).path == f"/a/{activity_id}/readiness/", relaunch
+        page = browser.session.get(urljoin(action, posted.headers["Location"]))
+        assert page.status_code == 200 and "Budi Santoso" in page.text

@@ -1,19 +1,27 @@
-"""On PostgreSQL a launch uses up its state (records its nonce) in the statement that opens its
-launch session, its last, and a pooled connection is not pinged before each use: the single-use rules and the recovery from
-a connection the server ended hold there as on SQLite.
+"""On PostgreSQL a relaunch is one statement: its state used up (its nonce recorded), what it
+compares read, its launch session opened, its membership marked and the person's sessions with
+another role ended, all only if the state was unused. A pooled connection is not pinged before
+each use. The single-use rules, the sessions' rules and the recovery from a connection the
+server ended hold there as on SQLite.
 
-The refusal tests are the SQLite ones, run again against a Padu on PostgreSQL.
+The refusal, session and write tests are the SQLite ones, run again against a Padu on PostgreSQL.
 """
 
 from __future__ import annotations
 
-import pytest
-from sqlalchemy import text
+import datetime as dt
+from urllib.parse import urljoin
 
-from activities.db import make_engine
+import pytest
+from sqlalchemy import event, select, text
+
+from activities.core import Membership
+from activities.db import make_engine, utcnow
+from lti_tool.models import LaunchSession
 from tests.padu_server import PaduServer
 
-from .conftest import Connected, populate
+from .conftest import INSTRUCTOR, Connected, populate
+from .test_launch import test_a_launch_of_a_set_up_activity_goes_straight_to_its_page
 from .test_launch_refusals import (
     test_a_replayed_id_token_and_state_are_refused,
     test_a_state_older_than_its_lifetime_is_refused_and_a_younger_one_launches,
@@ -22,15 +30,23 @@ from .test_launch_refusals import (
     test_a_wrong_state_is_refused,
     test_an_altered_state_is_refused_and_leaves_the_genuine_one_usable,
 )
+from .test_launch_sessions import (
+    test_a_relaunch_in_another_course_leaves_the_first_session_alone,
+    test_a_second_activity_opened_with_the_same_role_leaves_the_first_session_alone,
+    test_a_teacher_relaunched_as_learner_loses_staff_access_with_the_old_token,
+)
 from .test_launch_writes import (
+    test_a_launch_now_and_then_sweeps_the_expired_nonces_and_keeps_its_own,
     test_a_launch_refused_after_its_checks_keeps_nothing_but_its_used_up_state,
     test_a_platform_removed_behind_the_cache_is_refused_not_a_500,
     test_a_refused_launch_still_uses_up_its_state,
+    test_a_relaunch_writes_what_the_platform_changed,
 )
 
 pytestmark = pytest.mark.postgres
 
 __all__ = [
+    "test_a_launch_of_a_set_up_activity_goes_straight_to_its_page",
     "test_a_replayed_id_token_and_state_are_refused",
     "test_a_state_older_than_its_lifetime_is_refused_and_a_younger_one_launches",
     "test_a_state_signed_with_another_secret_is_refused",
@@ -40,6 +56,11 @@ __all__ = [
     "test_a_launch_refused_after_its_checks_keeps_nothing_but_its_used_up_state",
     "test_a_platform_removed_behind_the_cache_is_refused_not_a_500",
     "test_a_refused_launch_still_uses_up_its_state",
+    "test_a_relaunch_in_another_course_leaves_the_first_session_alone",
+    "test_a_second_activity_opened_with_the_same_role_leaves_the_first_session_alone",
+    "test_a_teacher_relaunched_as_learner_loses_staff_access_with_the_old_token",
+    "test_a_launch_now_and_then_sweeps_the_expired_nonces_and_keeps_its_own",
+    "test_a_relaunch_writes_what_the_platform_changed",
 ]
 
 
@@ -68,20 +89,14 @@ def test_a_pooled_connection_the_server_ended_is_replaced_without_an_error(postg
         engine.dispose()
 
 
-def test_a_relaunch_is_two_statements_each_its_own_transaction(connected, monkeypatch):
-    """A relaunch that changes nothing reads (course, person, membership, activity, Moodle
-    connection) and then writes the launch session and uses up its state in one statement,
-    both in autocommit: no ``BEGIN`` and no ``COMMIT`` round trip (``sessions.start_session``)."""
-    import requests
-    from sqlalchemy import event
-
+def _statements_of_a_relaunch(connected, *, sub="4") -> tuple[list[tuple[str, bool]], object, str, dict]:
+    """A relaunch by ``sub``, who launched before: each statement it ran (first word, and whether
+    in autocommit), its response, and the form posted (to replay)."""
     from lti_tool.lti1p3 import launch as launch_module
 
     from .test_launch_writes import _launch_parts
 
-    monkeypatch.setattr(launch_module, "SWEEP_ONE_IN", 10**12)  # no sweep of expired nonces in this launch
-    connected.launch("4")
-    browser, action, fields = _launch_parts(connected)
+    browser, action, fields = _launch_parts(connected, user=sub)
     seen: list[tuple[str, bool]] = []
 
     def statement(_conn, cursor, sql, _params, _context, _many):
@@ -89,14 +104,65 @@ def test_a_relaunch_is_two_statements_each_its_own_transaction(connected, monkey
 
     engine = connected.padu.runtime.engine
     event.listen(engine, "before_cursor_execute", statement)
+    sweep = launch_module.SWEEP_ONE_IN
+    launch_module.SWEEP_ONE_IN = 10**12  # no sweep of expired nonces in this launch
     try:
         posted = browser.session.post(action, data=fields, allow_redirects=False)
     finally:
+        launch_module.SWEEP_ONE_IN = sweep
         event.remove(engine, "before_cursor_execute", statement)
+    return seen, (browser, posted), action, fields
+
+
+def test_a_relaunch_is_one_statement_in_autocommit(connected):
+    """A relaunch that changes nothing reads (course, person, membership, activity, Moodle
+    connection), writes the launch session and uses up its state in one statement, in
+    autocommit: no ``BEGIN`` and no ``COMMIT`` round trip (``sessions._launch_on_postgresql``)."""
+    connected.launch("4")
+    seen, (browser, posted), action, fields = _statements_of_a_relaunch(connected)
     assert posted.status_code == 303
-    assert seen == [("SELECT", True), ("WITH", True)], seen
+    assert seen == [("WITH", True)], seen
     # What the one statement wrote was committed: the session opens on another connection.
-    landing = browser.session.get(requests.compat.urljoin(action, posted.headers["Location"]))
+    landing = browser.session.get(urljoin(action, posted.headers["Location"]))
     assert landing.status_code == 200
     replay = browser.session.post(action, data=fields, allow_redirects=False)
+    assert replay.status_code == 400 and "state_invalid" in replay.text
+
+
+def test_a_relaunch_a_day_later_with_another_role_is_still_one_statement(connected):
+    """The membership's new role and launch mark, and the end of the sessions of the old role,
+    are part of the relaunch's one statement; nothing is committed apart."""
+    teacher, _page = connected.launch("4")
+    with connected.padu.session() as db:
+        db.execute(text("UPDATE membership SET last_launch_at = now() - interval '1 day'"))
+        db.commit()
+    connected.lms.enrolments[("2", "4")] = [INSTRUCTOR]
+    seen, (browser, posted), action, _fields = _statements_of_a_relaunch(connected)
+    assert posted.status_code == 303 and seen == [("WITH", True)], seen
+    with connected.padu.session() as db:
+        role, marked = db.execute(select(Membership.role, Membership.last_launch_at)).one()
+        sessions = db.execute(select(LaunchSession.role, LaunchSession.expires_at).order_by(LaunchSession.created_at)).all()
+    assert role == "staff" and utcnow() - marked < dt.timedelta(minutes=1)
+    (old_role, old_end), (new_role, new_end) = sessions
+    assert (old_role, new_role) == ("learner", "staff")
+    assert old_end <= utcnow() < new_end  # the learner's session ended with the relaunch
+
+
+def test_a_first_launch_in_a_course_and_of_a_new_link_open_their_session(connected):
+    """No row to compare yet (a first launch), or a link not bound yet: the one statement uses
+    up the state and the rest follows in a transaction, committed once."""
+    _browser, first = connected.launch("4")
+    assert first.status_code == 200 and "Budi" in first.text
+    connected.lms.add_resource_link(course_id="2", resource_link_id="8", title="Tugas baru")
+    browser = connected.lti_browser()
+    fields = connected.lms.login_initiation_form(connected.client_id, "4", connected.padu.url + "/lti/launch",
+                                                 resource_link_id="8")
+    response = browser.session.post(connected.padu.url + "/lti/login", data=fields, allow_redirects=False)
+    action, form = browser.authorize(response.headers["Location"])
+    landing = browser.session.post(action, data=form)
+    assert landing.status_code == 200 and "Tugas baru" in landing.text
+    with connected.padu.session() as db:
+        links = set(db.scalars(select(LaunchSession.activity_id)))
+        assert len(links) == 2 and None not in links
+    replay = browser.session.post(action, data=form, allow_redirects=False)
     assert replay.status_code == 400 and "state_invalid" in replay.text

@@ -16,7 +16,8 @@ An explicit token (query, form field, header) always wins over the cookie, and a
 request never rewrites a cookie that belongs to someone else: otherwise a link
 carrying another person's ``?s=`` would log the browser in as them (session
 fixation, login CSRF). Only a launch, or a cookie that is absent or the same
-person's, gets the cookie set.
+person's, gets the cookie set; a request that already carries this very cookie gets
+no ``Set-Cookie`` (sending it again would change nothing).
 """
 
 from __future__ import annotations
@@ -171,11 +172,10 @@ def _cookie_owner(token: str) -> tuple[int, int] | None:
     return (row.platform_id, row.person_id) if row is not None else None
 
 
-def _may_set_cookie(launch: LaunchSession, token: str) -> bool:
-    """Whether this request may (re)set the cookie to ``token``: only over no cookie, a
-    cookie naming no session, or one of the same person on the same platform."""
-    cookie = request.cookies.get(COOKIE_NAME)
-    if not cookie or cookie == token:
+def _may_set_cookie(launch: LaunchSession, cookie: str | None) -> bool:
+    """Whether this request may replace ``cookie``, the one it carries, with its session's
+    token: only if it is absent, names no session, or one of the same person on the same platform."""
+    if not cookie:
         return True
     owner = _cookie_owner(cookie)
     return owner is None or owner == (launch.platform_id, launch.person_id)
@@ -227,7 +227,11 @@ class LaunchSessionInterface(SessionInterface):
             launch = db().merge(session.launch)
             launch.data = dict(session)
             db().commit()
-        if not flags.get("padu_cookie_set") and _may_set_cookie(session.launch, session.token):
+        # A request carrying this very cookie gets no Set-Cookie: its max_age (the session's
+        # whole lifetime, counted from when it was set) already outlasts the session, so the
+        # ~200 bytes on every page, to phones on weak connections, would change nothing.
+        cookie = request.cookies.get(COOKIE_NAME)
+        if cookie != session.token and not flags.get("padu_cookie_set") and _may_set_cookie(session.launch, cookie):
             set_cookie(response, session.token)
 
 

@@ -45,11 +45,12 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Literal, overload
 from urllib.parse import urlencode, urlparse
 
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from config import Settings
@@ -107,8 +108,12 @@ def _field(params: Mapping[str, str], name: str, required: bool = True) -> str |
     return value
 
 
-def begin_login(session: Session, settings: Settings, params: Mapping[str, str]) -> str:
-    """Check the login initiation and return the authorization URL to redirect to."""
+def begin_login(engine: Engine, session: Callable[[], Session], settings: Settings, params: Mapping[str, str]) -> str:
+    """Check the login initiation and return the authorization URL to redirect to.
+
+    ``session`` is called only if the platform must be read from ``engine``'s database,
+    not when the registry's cache has it (:func:`registry.find_platform`).
+    """
     issuer = _field(params, "iss")
     login_hint = _field(params, "login_hint")
     target_link_uri = _field(params, "target_link_uri")
@@ -123,7 +128,7 @@ def begin_login(session: Session, settings: Settings, params: Mapping[str, str])
     if (target.scheme, target.netloc) != (ours.scheme, ours.netloc):
         raise LoginRequestInvalid(f"target_link_uri {target_link_uri!r} is not on {settings.base_url}")
 
-    platform = find_platform(session, issuer, client_id)
+    platform = find_platform(engine, session, issuer, client_id)
     if deployment_id and deployment_id not in platform.deployment_ids:
         raise LoginRequestInvalid(f"deployment {deployment_id!r} is not registered for {issuer} / {platform.client_id}")
 

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from urllib.parse import urlparse
 
 from sqlalchemy import bindparam, inspect, select
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -29,7 +30,8 @@ def _check_url(name: str, value: str) -> str:
 #: removing one here forgets them all at once; another process (``padu platform add``)
 #: is seen within this time.
 CACHE_SECONDS = 30.0
-#: Each platform is held under its id and under its issuer and client_id.
+#: Each platform is held under its database's engine and its id, and under that engine and its
+#: issuer and client_id.
 _platforms = MemoryCache(max_entries=1_000)
 
 
@@ -37,15 +39,19 @@ def forget_cached_platforms() -> None:
     _platforms.clear()
 
 
-def _cached(session: Session, key: object, load: Callable[[], Platform | None]) -> Platform | None:
-    """The platform under ``key``, from this process's cache or from ``load`` in ``session``.
+def _cached(engine: Engine, key: object, load: Callable[[], Platform | None]) -> Platform | None:
+    """The platform under ``key`` in ``engine``'s database, from this process's cache or from ``load``.
 
     Every login and launch looks its platform up (two queries with its deployments);
     the cache holds a detached copy, shared read-only by the requests that hit it: a
     login and a launch only read a platform (merging the copy into each request's
     session cost more than the query it saves). Nothing may add it to a session.
+
+    Keyed by the engine itself (Padu makes one per database in a process), which the
+    cache keeps alive: rendering its URL as the key cost 2 µs a look-up, and would mix
+    up two databases whose URLs differ only in the password (rendered as ``***``).
     """
-    cache_key = (str(session.get_bind().engine.url), key)
+    cache_key = (engine, key)
     hit: Platform | None = _platforms.get(cache_key)
     if hit is not None:
         return hit
@@ -70,7 +76,7 @@ def _detached_copy(platform: Platform) -> Platform:
 
 def get_platform(session: Session, platform_id: int) -> Platform | None:
     """The platform with this id, or None; cached like :func:`find_platform`."""
-    return _cached(session, platform_id, lambda: session.get(Platform, platform_id))
+    return _cached(session.get_bind().engine, platform_id, lambda: session.get(Platform, platform_id))
 
 
 #: Built once: building a statement costs more than a cache hit (each login looks one up).
@@ -78,19 +84,23 @@ _BY_ISSUER_AND_CLIENT = select(Platform).where(Platform.issuer == bindparam("iss
                                                Platform.client_id == bindparam("client_id"))
 
 
-def find_platform(session: Session, issuer: str, client_id: str | None) -> Platform:
-    """The registration for ``issuer`` and ``client_id``.
+def find_platform(engine: Engine, session: Callable[[], Session], issuer: str, client_id: str | None) -> Platform:
+    """The registration for ``issuer`` and ``client_id`` in ``engine``'s database.
+
+    ``session`` gives the session to read it in, and is called only when the cache
+    cannot answer: a login (anyone may ask for one) whose platform is cached makes no
+    session at all (making and closing one cost more than the cache look-up).
 
     LTI 1.3 §5.1.1 makes ``client_id`` optional in the login initiation; without
     it the issuer must be registered exactly once.
     """
     if client_id:
-        platform = _cached(session, (issuer, client_id),
-                           lambda: session.scalar(_BY_ISSUER_AND_CLIENT, {"issuer": issuer, "client_id": client_id}))
+        platform = _cached(engine, (issuer, client_id),
+                           lambda: session().scalar(_BY_ISSUER_AND_CLIENT, {"issuer": issuer, "client_id": client_id}))
         if platform is None:
             raise UnknownPlatform(f"no registration for issuer {issuer!r} and client_id {client_id!r}")
         return platform
-    platforms = list(session.scalars(select(Platform).where(Platform.issuer == issuer)))
+    platforms = list(session().scalars(select(Platform).where(Platform.issuer == issuer)))
     if len(platforms) != 1:
         raise UnknownPlatform(f"issuer {issuer!r} has {len(platforms)} registrations and no client_id was sent")
     return platforms[0]

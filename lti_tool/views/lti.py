@@ -36,7 +36,8 @@ def login():
                     runtime.settings.login_rate_per_minute, request.remote_addr)
         return render_template("too_many_logins.html"), 429, {"Retry-After": str(wait)}
     params = request.form if request.method == "POST" else request.args
-    return bare_redirect(begin_login(db(), runtime.settings, params), 302)
+    # ``db``, not ``db()``: the request's session is made only if the platform is not cached.
+    return bare_redirect(begin_login(runtime.engine, db, runtime.settings, params), 302)
 
 
 @bp.route("/lti/launch", methods=["POST"])

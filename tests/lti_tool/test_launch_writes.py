@@ -85,6 +85,30 @@ def test_a_login_writes_nothing(connected):
     assert not [s for s in login if s in WRITES or s == "COMMIT"], login
 
 
+def test_a_login_whose_platform_is_cached_makes_no_database_session(connected, monkeypatch):
+    """Anyone may ask for a login: one whose platform is cached makes no session, let alone
+    takes a connection (``registry.find_platform``). A session made and closed unused never
+    took a connection either, so the checkouts alone would not show the session."""
+    connected.launch("4")  # the platform is cached now, as in a running Padu
+    runtime = connected.padu.runtime
+    made, checkouts = [], []
+    factory = runtime.session_factory
+    monkeypatch.setattr(runtime, "session_factory", lambda: made.append(1) or factory())
+
+    def checkout(*_args):
+        checkouts.append(1)
+
+    event.listen(runtime.engine, "checkout", checkout)
+    try:
+        fields = connected.lms.login_initiation_form(connected.client_id, "4", connected.padu.url + "/lti/launch",
+                                                     resource_link_id="1")
+        answer = requests.post(connected.padu.url + "/lti/login", data=fields, allow_redirects=False)
+    finally:
+        event.remove(runtime.engine, "checkout", checkout)
+    assert answer.status_code == 302
+    assert made == [] and checkouts == []
+
+
 def test_a_launch_refused_after_its_checks_keeps_nothing_but_its_used_up_state(connected, monkeypatch):
     """A launch whose state a concurrent launch used up after this one found it unused (on
     SQLite, where the nonce is recorded last): its checks pass and the session row is written

@@ -26,7 +26,6 @@ from sqlalchemy import (
     Update,
     and_,
     bindparam,
-    case,
     or_,
     select,
     update,
@@ -281,10 +280,7 @@ def record_launch(
                                                 "resource_link_id": resource_link_id}).first()
     if found is None:
         return record_first_launch(session, platform_id, lti_context_id, sub, role, facts)
-    now = utcnow()
-    _update_changed(connection, Membership, found.membership_id, role=(found.role, role.value),
-                    source=(found.source, "launch"),
-                    last_launch_at=(found.last_launch_at, now if launch_mark_due(found.last_launch_at, now) else None))
+    record_membership(connection, found, role)
     return record_relaunch(connection, found, role, facts)
 
 
@@ -299,10 +295,19 @@ def record_first_launch(session: Session, platform_id: int, lti_context_id: str,
     return LaunchRows(course.id, person.id, None, role_changed=True, course=course)
 
 
+def record_membership(connection: Connection, found: Row[Any], role: Role) -> None:
+    """A relaunch's membership, ``found`` being its :func:`launch_known` row: the role and source
+    ``launch`` written if they differ, and the launch mark when :func:`launch_mark_due`."""
+    now = utcnow()
+    _update_changed(connection, Membership, found.membership_id, role=(found.role, role.value),
+                    source=(found.source, "launch"),
+                    last_launch_at=(found.last_launch_at, now if launch_mark_due(found.last_launch_at, now) else None))
+
+
 def record_relaunch(connection: Connection, found: Row[Any], role: Role, facts: LaunchFacts) -> LaunchRows:
     """A relaunch, ``found`` being its :func:`launch_known` row: what the platform changed of
     the course, the person and the bound activity written (the membership is the caller's:
-    :func:`record_launch`, or on PostgreSQL :func:`membership_at_launch` within the launch's
+    :func:`record_membership`, or on PostgreSQL :func:`mark_launch` within the launch's
     statement)."""
     _update_changed(connection, Course, found.course_id, label=(found.label, facts.label),
                     title=(found.title, facts.title), memberships_url=(found.memberships_url, facts.memberships_url))
@@ -318,25 +323,21 @@ def record_relaunch(connection: Connection, found: Row[Any], role: Role, facts: 
 
 def launch_mark_due(last_launch_at: dt.datetime | None, now: dt.datetime) -> bool:
     """Whether a launch moves a membership's ``last_launch_at``: to the minute, like a session's
-    ``last_seen_at``, so that a relaunch within it writes nothing. (:func:`membership_at_launch`
-    says the same in SQL.)"""
+    ``last_seen_at``, so that a relaunch within it writes nothing. (:func:`mark_launch` says
+    the same in SQL.)"""
     return last_launch_at is None or now - last_launch_at >= LAUNCH_MARK_INTERVAL
 
 
-def membership_at_launch(membership_id: Any) -> Update:
-    """The membership ``membership_id`` (an expression) as a launch with role ``:the_role`` at
-    ``:the_now`` leaves it, in SQL: what :func:`record_launch` writes after comparing in Python,
-    for a statement that cannot compare first. The role, source ``launch``, and
-    ``last_launch_at`` when :func:`launch_mark_due` (``:mark_since`` is ``:the_now`` minus
-    :data:`LAUNCH_MARK_INTERVAL`); no row updated when nothing differs."""
+def mark_launch(membership_id: Any) -> Update:
+    """The membership ``membership_id`` (an expression) marked as launched at ``:the_now`` when
+    :func:`launch_mark_due` (``:mark_since`` is ``:the_now`` minus :data:`LAUNCH_MARK_INTERVAL`),
+    in SQL: for a statement that cannot compare first; no row updated when not due."""
     now = bindparam("the_now", type_=Membership.last_launch_at.type)
-    due = or_(Membership.last_launch_at.is_(None), Membership.last_launch_at <= bindparam("mark_since"))
     return (
         update(Membership)
         .where(Membership.id == membership_id,
-               or_(Membership.role != bindparam("the_role"), Membership.source != "launch", due))
-        .values(role=bindparam("the_role"), source="launch",
-                last_launch_at=case((due, now), else_=Membership.last_launch_at), updated_at=now)
+               or_(Membership.last_launch_at.is_(None), Membership.last_launch_at <= bindparam("mark_since")))
+        .values(last_launch_at=now, updated_at=now)
     )
 
 

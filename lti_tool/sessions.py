@@ -31,7 +31,7 @@ from typing import Any
 from flask import Request, current_app, g, request
 from flask.sessions import SessionInterface, SessionMixin
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import Select, bindparam, exists, insert, literal, literal_column, or_, select, true, update
+from sqlalchemy import Select, and_, bindparam, exists, insert, literal, literal_column, or_, select, true, update
 from sqlalchemy.orm import lazyload
 from werkzeug.datastructures import CallbackDict
 from werkzeug.exceptions import HTTPException
@@ -46,8 +46,9 @@ from activities.core import (
     Person,
     bind_resource_link,
     launch_known,
-    membership_at_launch,
+    mark_launch,
     record_launch,
+    record_membership,
     record_relaunch,
 )
 from activities.db import WRITE_ON_ITS_OWN, utcnow
@@ -252,49 +253,42 @@ _NEW = "new_"
 
 
 def _launch_on_postgresql() -> Select[Any]:
-    """PostgreSQL: a whole relaunch in one statement, in autocommit (no ``BEGIN`` and
-    ``COMMIT`` round trips), without waiting for the disk (``commits.py``):
+    """PostgreSQL: a relaunch in one statement, in autocommit (no ``BEGIN`` and ``COMMIT``
+    round trips), without waiting for the disk (``commits.py``):
 
     - the state used up (``launch.NONCE_RECORDED``), and only if it is, the rest:
     - what the launch compares (``core.launch_known``: course, person, membership, bound
-      activity), returned for the caller to compare;
-    - the launch session opened with the found course, person and activity, when all are
-      there (a first launch in the course, or of an unbound link, leaves it to the caller);
-    - the membership's role, source and launch mark, as ``record_launch`` writes them;
-    - the person's live sessions in the course with another role ended, if their role changed.
+      activity), returned for the caller to compare and write what the platform changed;
+    - when the person's role in the course is the one this launch brings and the activity is
+      bound (or none is needed), the launch session opened and the membership's launch mark
+      moved (``core.mark_launch``).
 
     Always one row: the found columns (NULL before a first launch), ``used_up`` and ``opened``.
-    Each part sees the database as it was before the statement, so the session opened here is
-    not among those it ends (it has this launch's role anyway).
+    A launch that opened nothing here (a first launch in the course, one of an unbound link,
+    one with another role) goes on in a transaction: a new role's session opens in the
+    transaction that ends the person's sessions with the old one (``_END_OTHER_ROLES``).
+    Measured: ending them within this statement too cost more than all its other parts.
     """
     known = launch_known().cte("known")
     used_up = exists(select(NONCE_RECORDED.c.nonce))
+    relaunch = and_(used_up, or_(known.c.activity_id.is_not(None), bindparam("without_activity")),
+                    known.c.role == bindparam("the_role"), known.c.source == "launch")
     # Every column, each from its parameter (``new_`` and its name) or from the read: a column
     # start_session gives no value fails loudly here, never written as NULL on PostgreSQL only.
     # No parameter of this statement is named as a column of a table it updates: SQLAlchemy
     # would add that column to the UPDATE's SET.
     columns = LaunchSession.__table__.columns
-    row = (select(*[known.c[column.key] if column.key in _FOUND_COLUMNS
-                    else bindparam(_NEW + column.key, type_=column.type) for column in columns])
-           .where(used_up, or_(known.c.activity_id.is_not(None), bindparam("without_activity"))))
+    row = select(*[known.c[column.key] if column.key in _FOUND_COLUMNS
+                   else bindparam(_NEW + column.key, type_=column.type) for column in columns]).where(relaunch)
     opened = (insert(LaunchSession).from_select([column.key for column in columns], row)
               .returning(LaunchSession.id).cte("opened"))
-    marked = membership_at_launch(known.c.membership_id).where(used_up).cte("marked")
-    ended = (
-        update(LaunchSession)
-        .where(LaunchSession.platform_id == bindparam("the_platform_id"), LaunchSession.course_id == known.c.course_id,
-               LaunchSession.person_id == known.c.person_id, LaunchSession.expires_at > bindparam("the_now"),
-               LaunchSession.role != bindparam("the_role"),
-               or_(known.c.role != bindparam("the_role"), known.c.source != "launch"), used_up)
-        .values(expires_at=bindparam("the_now"))
-        .cte("ended")
-    )
+    marked = mark_launch(known.c.membership_id).where(relaunch).cte("marked")
     one_row = select(literal(1).label("one")).subquery("one_row")
     return (
         select(known, used_up.label("used_up"), exists(select(opened.c.id)).label("opened"),
                literal_column(WITHOUT_DISK_WAIT_EXPRESSION).label("without_disk_wait"))
         .select_from(one_row.outerjoin(known, true()))
-        .add_cte(NONCE_RECORDED, opened, marked, ended)
+        .add_cte(NONCE_RECORDED, opened, marked)
         .execution_options(**{WRITE_ON_ITS_OWN: True})
     )
 
@@ -385,7 +379,9 @@ def start_session(verified: VerifiedLaunch, *, known_kinds: set[str], data: dict
             raise not_used_up(session, verified)
         disk_wait_dropped(session)
         sweep_nonces(session)
-        if found.course_id is not None:  # a relaunch: its membership and other sessions are done
+        if found.course_id is not None:  # a relaunch
+            if not found.opened:  # the membership is the statement's only when it opened the session
+                record_membership(connection, found, role)
             rows = record_relaunch(connection, found, role, facts)
             if found.opened:
                 return StartedSession(id=session_id, course_id=rows.course_id, platform_id=platform.id,
@@ -394,16 +390,16 @@ def start_session(verified: VerifiedLaunch, *, known_kinds: set[str], data: dict
     if rows is None:
         rows = record_launch(session, platform.id, context["id"], claims["sub"], role, facts,
                              resource_link_id=resource_link_id)
+    if rows.role_changed:
         # A newer launch in the same course is the truth about this person's roles:
         # their older sessions there with another role end, so an old staff token
         # cannot outlive a relaunch as learner. Sessions with the same role stay, so
         # a learner who opened two activities of the course (two tabs, or the
         # browser's back button on a phone) keeps both. A membership whose role this
         # launch confirms has no such sessions: the launch that set the role ended them.
-        if rows.role_changed:
-            connection.execute(  # Core: no ORM objects to keep in step with it
-                _END_OTHER_ROLES, {"the_platform_id": platform.id, "the_course_id": rows.course_id,
-                                   "the_person_id": rows.person_id, "the_now": now, "the_role": role.value})
+        connection.execute(  # Core: no ORM objects to keep in step with it
+            _END_OTHER_ROLES, {"the_platform_id": platform.id, "the_course_id": rows.course_id,
+                               "the_person_id": rows.person_id, "the_now": now, "the_role": role.value})
     activity_id, activity_kind = rows.activity_id, rows.activity_kind  # bound already (line item URLs brought up to date)
     if linked and activity_id is None:
         course = rows.course or session.get_one(Course, rows.course_id)  # read by record_launch a moment ago

@@ -91,7 +91,8 @@ def test_a_pooled_connection_the_server_ended_is_replaced_without_an_error(postg
 
 def _statements_of_a_relaunch(connected, *, sub="4") -> tuple[list[tuple[str, bool]], object, str, dict]:
     """A relaunch by ``sub``, who launched before: each statement it ran (first word, and whether
-    in autocommit), its response, and the form posted (to replay)."""
+    it ran in autocommit, read once it ran: a transaction's first write begins it), its
+    response, and the form posted (to replay)."""
     from lti_tool.lti1p3 import launch as launch_module
 
     from .test_launch_writes import _launch_parts
@@ -103,14 +104,14 @@ def _statements_of_a_relaunch(connected, *, sub="4") -> tuple[list[tuple[str, bo
         seen.append((sql.split(None, 1)[0].upper(), cursor.connection.autocommit))
 
     engine = connected.padu.runtime.engine
-    event.listen(engine, "before_cursor_execute", statement)
+    event.listen(engine, "after_cursor_execute", statement)
     sweep = launch_module.SWEEP_ONE_IN
     launch_module.SWEEP_ONE_IN = 10**12  # no sweep of expired nonces in this launch
     try:
         posted = browser.session.post(action, data=fields, allow_redirects=False)
     finally:
         launch_module.SWEEP_ONE_IN = sweep
-        event.remove(engine, "before_cursor_execute", statement)
+        event.remove(engine, "after_cursor_execute", statement)
     return seen, (browser, posted), action, fields
 
 
@@ -129,20 +130,35 @@ def test_a_relaunch_is_one_statement_in_autocommit(connected):
     assert replay.status_code == 400 and "state_invalid" in replay.text
 
 
-def test_a_relaunch_a_day_later_with_another_role_is_still_one_statement(connected):
-    """The membership's new role and launch mark, and the end of the sessions of the old role,
-    are part of the relaunch's one statement; nothing is committed apart."""
-    teacher, _page = connected.launch("4")
+def test_a_relaunch_a_day_later_is_still_one_statement(connected):
+    """The membership's launch mark, due once a minute, moves within the relaunch's statement."""
+    connected.launch("4")
     with connected.padu.session() as db:
         db.execute(text("UPDATE membership SET last_launch_at = now() - interval '1 day'"))
         db.commit()
-    connected.lms.enrolments[("2", "4")] = [INSTRUCTOR]
-    seen, (browser, posted), action, _fields = _statements_of_a_relaunch(connected)
+    seen, (_browser, posted), _action, _fields = _statements_of_a_relaunch(connected)
     assert posted.status_code == 303 and seen == [("WITH", True)], seen
     with connected.padu.session() as db:
-        role, marked = db.execute(select(Membership.role, Membership.last_launch_at)).one()
+        marked = db.scalars(select(Membership.last_launch_at)).one()
+    assert utcnow() - marked < dt.timedelta(minutes=1)
+
+
+def test_a_relaunch_with_another_role_opens_its_session_in_the_transaction_that_ends_the_old_ones(connected):
+    """The one statement uses up the state and reads; the new role, the end of the sessions of
+    the old one and the new session follow in one transaction: none of them without the others."""
+    connected.launch("4")
+    connected.lms.enrolments[("2", "4")] = [INSTRUCTOR]
+    seen, (_browser, posted), _action, _fields = _statements_of_a_relaunch(connected)
+    assert posted.status_code == 303
+    assert seen[0] == ("WITH", True), seen
+    # The membership's role, the old role's sessions ended, the new session, and the commit's
+    # ``SET LOCAL`` that spares it the wait for the disk (``commits.py``).
+    assert [word for word, _autocommit in seen[1:]] == ["UPDATE", "UPDATE", "INSERT", "SET"], seen
+    assert not any(autocommit for _word, autocommit in seen[1:]), seen
+    with connected.padu.session() as db:
+        role = db.scalars(select(Membership.role)).one()
         sessions = db.execute(select(LaunchSession.role, LaunchSession.expires_at).order_by(LaunchSession.created_at)).all()
-    assert role == "staff" and utcnow() - marked < dt.timedelta(minutes=1)
+    assert role == "staff"
     (old_role, old_end), (new_role, new_end) = sessions
     assert (old_role, new_role) == ("learner", "staff")
     assert old_end <= utcnow() < new_end  # the learner's session ended with the relaunch

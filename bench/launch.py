@@ -1,6 +1,7 @@
 """Launch benchmark: whole LTI launches per second, Padu beside the floor, in one run.
 
     python bench/launch.py [--seconds 4] [--rounds 3] [--concurrency 8 32] [--servers floor padu_serve ...]
+                           [--against DIR]
 
 A launch is what a learner's browser does: Moodle's login initiation posted to
 the tool (302 to auth.php with the tool's state and nonce), an id_token signed
@@ -21,6 +22,10 @@ Servers, all started once and loaded in turn, interleaved round by round:
   padu_serve:4x1``);
 - ``gunicorn_sqlite``: ``lti_tool.wsgi:app`` under the same gunicorn as the floor, SQLite;
 - ``gunicorn_postgres``: the same on a fresh PostgreSQL database (skipped when none answers).
+
+``--against DIR`` also runs each gunicorn server from another checkout of Padu (``git archive
+main | tar -x -C DIR``), as ``gunicorn_sqlite@against`` and ``gunicorn_postgres@against``, in the
+same rounds: on a shared machine a change is measured against what it changes only in one run.
 
 Figures per server and concurrency: launches/s, p50, p99, failed launches, the
 generator's CPU share (its CPU seconds over wall seconds × cores: near 1 would
@@ -62,6 +67,8 @@ LEARNER = "http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"
 LEARNERS = 40
 PADU_SERVERS = ("padu_serve", "gunicorn_sqlite", "gunicorn_postgres")
 SERVER_NAMES = ("floor", *PADU_SERVERS)
+#: The suffix of a server run from ``--against``'s tree.
+AGAINST = "@against"
 TARGETS = {"padu_gunicorn_ratio": 0.6, "padu_serve_ratio": 0.4, "padu_serve_p99_vs_floor_at_8": 3.0}
 
 
@@ -220,13 +227,13 @@ def generator_main(tools_json: str) -> None:
 class Gunicorn:
     """``gunicorn -w 2 -k sync`` on a free port, with the given app and environment."""
 
-    def __init__(self, app: str, env: dict, port: int, log_path: Path):
+    def __init__(self, app: str, env: dict, port: int, log_path: Path, tree: Path = REPO):
         self.url = f"http://127.0.0.1:{port}"
         self.log_path = log_path
         with open(log_path, "wb") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "gunicorn", "-w", "2", "-k", "sync", "-b", f"127.0.0.1:{port}", app],
-                env=env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
+                env=env, cwd=tree, stdout=log, stderr=subprocess.STDOUT)
         if wait_for_health(self.url, self.process, 60) is None:
             self.stop()
             raise RuntimeError(f"{app} did not start:\n" + log_path.read_text(errors="replace")[-2000:])
@@ -241,10 +248,10 @@ class Gunicorn:
                 self.process.wait()
 
 
-def _padu_env(data_dir: Path, base_url: str, database_url: str = "") -> dict:
+def _padu_env(data_dir: Path, base_url: str, database_url: str = "", tree: Path = REPO) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PADU_")}
     env.update(PADU_DATA_DIR=str(data_dir), PADU_BASE_URL=base_url, PADU_EMBEDDED_WORKER="false",
-               PYTHONPATH=str(REPO), PADU_LOGIN_RATE_PER_MINUTE="0", **LOOPBACK_ALLOWED_ENV)
+               PYTHONPATH=str(tree), PADU_LOGIN_RATE_PER_MINUTE="0", **LOOPBACK_ALLOWED_ENV)
     if database_url:
         env["PADU_DATABASE_URL"] = database_url
     return env
@@ -277,6 +284,12 @@ def _postgres_database() -> str | None:
             raise
         print(f"PostgreSQL not reachable, gunicorn_postgres skipped: {error}")
         return None
+
+
+def _upgrade_against(env: dict, tree: Path) -> None:
+    """The database of a server of ``--against``'s tree, made by that tree's own migrations."""
+    subprocess.run([sys.executable, "-c", "from config import load_settings; from lti_tool.migrations import upgrade; "
+                    "upgrade(load_settings())"], env=env, cwd=tree, check=True)
 
 
 def _server_name(name: str) -> str:
@@ -344,6 +357,9 @@ def main() -> None:  # noqa: C901 — setup, run, report, teardown in order
     parser.add_argument("--servers", nargs="+", default=list(SERVER_NAMES), type=_server_name,
                         help="floor, padu_serve, padu_serve:PxT (P processes, T threads each), gunicorn_sqlite, "
                              "gunicorn_postgres")
+    parser.add_argument("--against", type=Path,
+                        help="another Padu checkout (e.g. `git archive` of main, unpacked): each gunicorn server "
+                             "runs from it too, as NAME@against, in the same rounds")
     parser.add_argument("--generator", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.generator:
@@ -354,7 +370,10 @@ def main() -> None:  # noqa: C901 — setup, run, report, teardown in order
     servers: dict[str, object] = {}
     urls: dict[str, str] = {}
     envs: dict[str, dict] = {}
-    postgres_url = None
+    postgres_urls: list[str] = []
+    trees = {"": REPO}
+    if args.against:
+        trees[AGAINST] = args.against.resolve()
     generator = None
     try:
         for name in args.servers:
@@ -363,23 +382,34 @@ def main() -> None:  # noqa: C901 — setup, run, report, teardown in order
                 serve = ServeProcess(workdir / name.replace(":", "-"), threads=threads, processes=processes,
                                      embedded_worker="true", login_rate_per_minute="0")
                 servers[name], urls[name], envs[name] = serve, serve.url, serve.env
-        ports = {name: free_port() for name in ("floor", "gunicorn_sqlite", "gunicorn_postgres") if name in args.servers}
-        urls.update({name: f"http://127.0.0.1:{port}" for name, port in ports.items()})
-        if "gunicorn_sqlite" in ports:
-            envs["gunicorn_sqlite"] = _padu_env(workdir / "gunicorn-sqlite", urls["gunicorn_sqlite"])
-        if "gunicorn_postgres" in ports:
-            postgres_url = _postgres_database()
-            if postgres_url:
-                envs["gunicorn_postgres"] = _padu_env(workdir / "gunicorn-postgres", urls["gunicorn_postgres"],
-                                                      postgres_url)
-            else:
-                del ports["gunicorn_postgres"], urls["gunicorn_postgres"]
+        ports = {"floor": free_port()} if "floor" in args.servers else {}
+        gunicorns: dict[str, Path] = {}  # name -> the tree it runs from
+        for suffix, tree in trees.items():
+            for base in ("gunicorn_sqlite", "gunicorn_postgres"):
+                if base not in args.servers:
+                    continue
+                name = base + suffix
+                ports[name] = free_port()
+                urls[name] = f"http://127.0.0.1:{ports[name]}"
+                database = ""
+                if base == "gunicorn_postgres":
+                    database = _postgres_database() or ""
+                    if not database:
+                        del ports[name], urls[name]
+                        continue
+                    postgres_urls.append(database)
+                envs[name] = _padu_env(workdir / name.replace("_", "-").replace("@", "-"), urls[name], database, tree)
+                gunicorns[name] = tree
+        urls["floor"] = f"http://127.0.0.1:{ports['floor']}" if "floor" in ports else ""
+        urls = {name: url for name, url in urls.items() if url}
         from config import load_settings
         from lti_tool.migrations import upgrade
 
-        for name in ("gunicorn_sqlite", "gunicorn_postgres"):
-            if name in envs:
+        for name, tree in gunicorns.items():
+            if tree == REPO:
                 upgrade(load_settings(environ=envs[name]))
+            else:
+                _upgrade_against(envs[name], tree)
         tools = {name: urls[name] for name in urls}  # the client_id is the server's name
         generator = subprocess.Popen([sys.executable, __file__, "--generator", json.dumps(tools)],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=REPO)
@@ -390,9 +420,8 @@ def main() -> None:  # noqa: C901 — setup, run, report, teardown in order
             env = dict(os.environ, FLOOR_ISSUER=lms_url, FLOOR_CLIENT_ID="floor", FLOOR_BASE_URL=urls["floor"],
                        PYTHONPATH=str(REPO))
             servers["floor"] = Gunicorn("bench.floor:app", env, ports["floor"], workdir / "floor.log")
-        for name in ("gunicorn_sqlite", "gunicorn_postgres"):
-            if name in ports:
-                servers[name] = Gunicorn("lti_tool.wsgi:app", envs[name], ports[name], workdir / f"{name}.log")
+        for name, tree in gunicorns.items():
+            servers[name] = Gunicorn("lti_tool.wsgi:app", envs[name], ports[name], workdir / f"{name}.log", tree)
 
         def run(name: str, concurrency: int, seconds: float) -> dict:
             pid = servers[name].process.pid
@@ -410,7 +439,7 @@ def main() -> None:  # noqa: C901 — setup, run, report, teardown in order
                 result["postgres_cpu"] = postgres_after - postgres_before
             return result
 
-        names = [name for name in ("floor", *args.servers) if name in servers]
+        names = [name for base in ("floor", *args.servers) for name in (base, base + AGAINST) if name in servers]
         names = list(dict.fromkeys(names))
         for name in names:  # warm-up: keys fetched, learners' rows made, code paths loaded
             run(name, 8, 1.5)
@@ -460,10 +489,11 @@ def main() -> None:  # noqa: C901 — setup, run, report, teardown in order
                 generator.kill()
         for server in servers.values():
             server.stop()
-        if postgres_url:
+        if postgres_urls:
             from tests.services import drop_postgres_database
 
-            drop_postgres_database(postgres_url)
+            for database in postgres_urls:
+                drop_postgres_database(database)
         shutil.rmtree(workdir, ignore_errors=True)  # the servers' data and logs (a failed start printed its log)
 
 

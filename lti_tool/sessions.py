@@ -32,7 +32,7 @@ from flask import Request, current_app, g, request
 from flask.sessions import SessionInterface, SessionMixin
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import Select, and_, bindparam, exists, insert, literal, literal_column, or_, select, true, update
-from sqlalchemy.orm import lazyload
+from sqlalchemy.orm import Session, lazyload
 from werkzeug.datastructures import CallbackDict
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
@@ -44,6 +44,7 @@ from activities.core import (
     LaunchFacts,
     LaunchRows,
     Person,
+    Role,
     bind_resource_link,
     launch_known,
     mark_launch,
@@ -329,19 +330,101 @@ def start_session(verified: VerifiedLaunch, *, known_kinds: set[str], data: dict
     session again.
     """
     session = db()
-    platform = verified.platform
     role = map_roles(verified.roles)
     if role is None:
         raise Forbidden(f"roles {verified.roles!r} give no access to Padu")
-    context = verified.context
-    claims = verified.claims
+    now = utcnow()
+    values = _session_values(verified, role, now, data)
+    facts = _launch_facts(verified)
+    connection = session.connection()
+    rows: LaunchRows | None = None
+    if connection.dialect.name == "postgresql":
+        rows, opened = _relaunch_on_postgresql(session, verified, role, facts, values, now)
+        if opened and rows is not None:
+            return _started(values, rows, rows.activity_id, rows.activity_kind)
+    if rows is None:
+        rows = record_launch(session, verified.platform.id, verified.context["id"], verified.claims["sub"], role, facts,
+                             resource_link_id=_resource_link_id(verified))
+    if rows.role_changed:
+        # A newer launch in the same course is the truth about this person's roles:
+        # their older sessions there with another role end, so an old staff token
+        # cannot outlive a relaunch as learner. Sessions with the same role stay, so
+        # a learner who opened two activities of the course (two tabs, or the
+        # browser's back button on a phone) keeps both. A membership whose role this
+        # launch confirms has no such sessions: the launch that set the role ended them.
+        connection.execute(  # Core: no ORM objects to keep in step with it
+            _END_OTHER_ROLES, {"the_platform_id": verified.platform.id, "the_course_id": rows.course_id,
+                               "the_person_id": rows.person_id, "the_now": now, "the_role": role.value})
+    activity_id, activity_kind = rows.activity_id, rows.activity_kind  # bound already (line item URLs brought up to date)
+    if verified.message_type != DEEP_LINKING_REQUEST and activity_id is None:
+        activity = _bind_activity(session, verified, rows, facts, known_kinds)
+        activity_id, activity_kind = activity.id, activity.kind
+    # Core: the ORM's unit of work for one new row costs more than the INSERT itself.
+    connection.execute(_NEW_SESSION, values | {"course_id": rows.course_id, "person_id": rows.person_id,
+                                               "activity_id": activity_id})
+    if connection.dialect.name != "postgresql":  # there the state was used up first
+        use_up(session, verified)
+    return _started(values, rows, activity_id, activity_kind)
+
+
+def _relaunch_on_postgresql(session: Session, verified: VerifiedLaunch, role: Role, facts: LaunchFacts,
+                            values: dict[str, Any], now: dt.datetime) -> tuple[LaunchRows | None, bool]:
+    """:data:`_LAUNCH_ON_POSTGRESQL` run: the launch's rows (None before a person's first launch
+    in the course) and whether it opened the session. Raises if the state was used up before."""
+    connection = session.connection()
+    found = connection.execute(_LAUNCH_ON_POSTGRESQL, {_NEW + key: value for key, value in values.items()} | {
+        "the_platform_id": verified.platform.id, "sub": verified.claims["sub"], "context_id": verified.context["id"],
+        "resource_link_id": _resource_link_id(verified),
+        "without_activity": verified.message_type == DEEP_LINKING_REQUEST, "the_role": role.value,
+        "the_now": now, "mark_since": now - LAUNCH_MARK_INTERVAL} | nonce_values(verified)).one()
+    if not found.used_up:
+        raise not_used_up(session, verified)
+    disk_wait_dropped(session)
+    sweep_nonces(session)
+    if found.course_id is None:
+        return None, False
+    if not found.opened:  # the membership is the statement's only when it opened the session
+        record_membership(connection, found, role)
+    return record_relaunch(connection, found, role, facts), found.opened
+
+
+def _bind_activity(session: Session, verified: VerifiedLaunch, rows: LaunchRows, facts: LaunchFacts,
+                   known_kinds: set[str]) -> Activity:
+    """The activity of a resource link launched for the first time: the one its Deep Linking
+    made, else one bound as ``core.bind_resource_link`` says; with the launch's line item URLs."""
+    course = rows.course or session.get_one(Course, rows.course_id)  # read by record_launch a moment ago
+    custom = verified.custom
+    kind_hint = str(custom.get("padu_activity") or "")
+    activity = activity_for_new_link(session, current().settings.secret_key, course, verified)
+    activity = activity or bind_resource_link(
+        session, course, verified.resource_link["id"],
+        key=str(custom.get("padu_key") or "") or None,
+        kind_hint=kind_hint if kind_hint in known_kinds else "",
+        title=str(verified.resource_link.get("title") or ""),
+    )
+    # Compared first: an attribute set, even to its value, makes the commit flush the row.
+    if facts.lineitem_url and activity.lineitem_url != facts.lineitem_url:
+        activity.lineitem_url = facts.lineitem_url
+    if facts.lineitems_url and activity.lineitems_url != facts.lineitems_url:
+        activity.lineitems_url = facts.lineitems_url
+    return activity
+
+
+def _resource_link_id(verified: VerifiedLaunch) -> str | None:
+    """The launch's resource link (None for Deep Linking, or if the platform sent no string)."""
+    if verified.message_type == DEEP_LINKING_REQUEST:
+        return None
+    value = verified.resource_link.get("id")
+    return value if isinstance(value, str) else None
+
+
+def _launch_facts(verified: VerifiedLaunch) -> LaunchFacts:
+    """What the launch's claims say about its course, person and resource link."""
+    context, claims = verified.context, verified.claims
     ext = verified.claim("ext") or {}
-    linked = verified.message_type != DEEP_LINKING_REQUEST
-    resource_link_id = verified.resource_link.get("id") if linked else None
-    resource_link_id = resource_link_id if isinstance(resource_link_id, str) else None
-    ags = (verified.ags or {}) if linked else {}
+    ags = (verified.ags or {}) if verified.message_type != DEEP_LINKING_REQUEST else {}
     nrps = verified.nrps or {}
-    facts = LaunchFacts(
+    return LaunchFacts(
         label=str(context.get("label") or ""), title=str(context.get("title") or ""),
         memberships_url=_text(nrps.get("context_memberships_url")),
         lineitem_url=_text(ags.get("lineitem")), lineitems_url=_text(ags.get("lineitems")),
@@ -349,11 +432,13 @@ def start_session(verified: VerifiedLaunch, *, known_kinds: set[str], data: dict
         email=str(claims.get("email") or ""),
         username=str(ext.get("user_username") or "") if isinstance(ext, dict) else "",
     )
-    now = utcnow()
-    session_id = new_session_id()
-    values = dict(
-        id=session_id,
-        platform_id=platform.id,
+
+
+def _session_values(verified: VerifiedLaunch, role: Role, now: dt.datetime, data: dict | None) -> dict[str, Any]:
+    """The launch session's columns, but the course, person and activity (found or made later)."""
+    return dict(
+        id=new_session_id(),
+        platform_id=verified.platform.id,
         deployment_id=verified.deployment_id,
         message_type=verified.message_type,
         role=role.value,
@@ -368,64 +453,12 @@ def start_session(verified: VerifiedLaunch, *, known_kinds: set[str], data: dict
         last_seen_at=now,
         expires_at=now + dt.timedelta(seconds=current().settings.session_lifetime),
     )
-    connection = session.connection()
-    rows: LaunchRows | None = None
-    if connection.dialect.name == "postgresql":
-        found = connection.execute(_LAUNCH_ON_POSTGRESQL, {_NEW + key: value for key, value in values.items()} | {
-            "the_platform_id": platform.id, "sub": claims["sub"], "context_id": context["id"],
-            "resource_link_id": resource_link_id, "without_activity": not linked, "the_role": role.value,
-            "the_now": now, "mark_since": now - LAUNCH_MARK_INTERVAL} | nonce_values(verified)).one()
-        if not found.used_up:
-            raise not_used_up(session, verified)
-        disk_wait_dropped(session)
-        sweep_nonces(session)
-        if found.course_id is not None:  # a relaunch
-            if not found.opened:  # the membership is the statement's only when it opened the session
-                record_membership(connection, found, role)
-            rows = record_relaunch(connection, found, role, facts)
-            if found.opened:
-                return StartedSession(id=session_id, course_id=rows.course_id, platform_id=platform.id,
-                                      activity_id=rows.activity_id, moodle_connected=rows.moodle_connected,
-                                      activity_kind=rows.activity_kind)
-    if rows is None:
-        rows = record_launch(session, platform.id, context["id"], claims["sub"], role, facts,
-                             resource_link_id=resource_link_id)
-    if rows.role_changed:
-        # A newer launch in the same course is the truth about this person's roles:
-        # their older sessions there with another role end, so an old staff token
-        # cannot outlive a relaunch as learner. Sessions with the same role stay, so
-        # a learner who opened two activities of the course (two tabs, or the
-        # browser's back button on a phone) keeps both. A membership whose role this
-        # launch confirms has no such sessions: the launch that set the role ended them.
-        connection.execute(  # Core: no ORM objects to keep in step with it
-            _END_OTHER_ROLES, {"the_platform_id": platform.id, "the_course_id": rows.course_id,
-                               "the_person_id": rows.person_id, "the_now": now, "the_role": role.value})
-    activity_id, activity_kind = rows.activity_id, rows.activity_kind  # bound already (line item URLs brought up to date)
-    if linked and activity_id is None:
-        course = rows.course or session.get_one(Course, rows.course_id)  # read by record_launch a moment ago
-        custom = verified.custom
-        kind_hint = str(custom.get("padu_activity") or "")
-        # A Deep Linking link's first launch makes its activity; every other launch binds as before.
-        activity = activity_for_new_link(session, current().settings.secret_key, course, verified)
-        activity = activity or bind_resource_link(
-            session, course, verified.resource_link["id"],
-            key=str(custom.get("padu_key") or "") or None,
-            kind_hint=kind_hint if kind_hint in known_kinds else "",
-            title=str(verified.resource_link.get("title") or ""),
-        )
-        # Compared first: an attribute set, even to its value, makes the commit flush the row.
-        if facts.lineitem_url and activity.lineitem_url != facts.lineitem_url:
-            activity.lineitem_url = facts.lineitem_url
-        if facts.lineitems_url and activity.lineitems_url != facts.lineitems_url:
-            activity.lineitems_url = facts.lineitems_url
-        activity_id, activity_kind = activity.id, activity.kind
-    # Core: the ORM's unit of work for one new row costs more than the INSERT itself.
-    connection.execute(_NEW_SESSION, values | {"course_id": rows.course_id, "person_id": rows.person_id,
-                                               "activity_id": activity_id})
-    if connection.dialect.name != "postgresql":  # there the state was used up first
-        use_up(session, verified)
-    return StartedSession(id=session_id, course_id=rows.course_id, platform_id=platform.id, activity_id=activity_id,
-                          moodle_connected=rows.moodle_connected, activity_kind=activity_kind)
+
+
+def _started(values: dict[str, Any], rows: LaunchRows, activity_id: int | None,
+             activity_kind: str | None) -> StartedSession:
+    return StartedSession(id=values["id"], course_id=rows.course_id, platform_id=values["platform_id"],
+                          activity_id=activity_id, moodle_connected=rows.moodle_connected, activity_kind=activity_kind)
 
 
 def _text(value: object) -> str:

@@ -61,7 +61,7 @@ from .lti1p3.launch import (
     DEEP_LINKING_REQUEST,
     NONCE_RECORDED,
     VerifiedLaunch,
-    nonce_values,
+    nonce_parameters,
     not_used_up,
     sweep_nonces,
     use_up,
@@ -373,10 +373,11 @@ def _relaunch_on_postgresql(session: Session, verified: VerifiedLaunch, role: Ro
     in the course) and whether it opened the session. Raises if the state was used up before."""
     connection = session.connection()
     found = connection.execute(_LAUNCH_ON_POSTGRESQL, {_NEW + key: value for key, value in values.items()} | {
-        "the_platform_id": verified.platform.id, "sub": verified.claims["sub"], "context_id": verified.context["id"],
+        "sub": verified.claims["sub"], "context_id": verified.context["id"],
         "resource_link_id": _resource_link_id(verified),
         "without_activity": verified.message_type == DEEP_LINKING_REQUEST, "the_role": role.value,
-        "the_now": now, "mark_since": now - LAUNCH_MARK_INTERVAL} | nonce_values(verified)).one()
+        "the_now": now, "mark_since": now - LAUNCH_MARK_INTERVAL,
+    } | nonce_parameters(verified.platform.id, verified.claims["nonce"])).one()
     if not found.used_up:
         raise not_used_up(session, verified)
     disk_wait_dropped(session)

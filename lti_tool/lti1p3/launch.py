@@ -183,9 +183,9 @@ def _not_usable(platform_kept: bool) -> exc.LtiError:
     return exc.StateInvalid("state was already used (its nonce is recorded)")
 
 
-def nonce_values(verified: VerifiedLaunch) -> dict[str, object]:
-    """The parameters of :data:`NONCE_RECORDED` besides ``the_platform_id``."""
-    return {"nonce": verified.claims["nonce"], "nonce_expires_at": utcnow() + NONCE_MEMORY}
+def nonce_parameters(platform_id: int, nonce: str) -> dict[str, object]:
+    """The parameters of :func:`_nonce_insert`'s statements (:data:`NONCE_RECORDED` among them)."""
+    return {"the_platform_id": platform_id, "nonce": nonce, "nonce_expires_at": utcnow() + NONCE_MEMORY}
 
 
 def not_used_up(session: Session, verified: VerifiedLaunch) -> exc.LtiError:
@@ -205,8 +205,7 @@ def _check_unused(session: Session, login: _Login) -> None:
 def _record_nonce(session: Session, platform_id: int, nonce: str) -> bool:
     """Record the state's nonce (:func:`_nonce_insert`); True if this request did."""
     connection = session.connection()  # Core: the ORM adds nothing to this
-    inserted = connection.execute(_RECORD_NONCE[connection.dialect.name], {
-        "the_platform_id": platform_id, "nonce": nonce, "nonce_expires_at": utcnow() + NONCE_MEMORY}).first()
+    inserted = connection.execute(_RECORD_NONCE[connection.dialect.name], nonce_parameters(platform_id, nonce)).first()
     return inserted is not None
 
 

@@ -286,8 +286,8 @@ def _postgres_database() -> str | None:
         return None
 
 
-def _upgrade_against(env: dict, tree: Path) -> None:
-    """The database of a server of ``--against``'s tree, made by that tree's own migrations."""
+def _upgrade(env: dict, tree: Path) -> None:
+    """A gunicorn server's database, made by its own tree's migrations (``--against``'s too)."""
     subprocess.run([sys.executable, "-c", "from config import load_settings; from lti_tool.migrations import upgrade; "
                     "upgrade(load_settings())"], env=env, cwd=tree, check=True)
 
@@ -400,16 +400,10 @@ def main() -> None:  # noqa: C901 — setup, run, report, teardown in order
                     postgres_urls.append(database)
                 envs[name] = _padu_env(workdir / name.replace("_", "-").replace("@", "-"), urls[name], database, tree)
                 gunicorns[name] = tree
-        urls["floor"] = f"http://127.0.0.1:{ports['floor']}" if "floor" in ports else ""
-        urls = {name: url for name, url in urls.items() if url}
-        from config import load_settings
-        from lti_tool.migrations import upgrade
-
+        if "floor" in ports:
+            urls["floor"] = f"http://127.0.0.1:{ports['floor']}"
         for name, tree in gunicorns.items():
-            if tree == REPO:
-                upgrade(load_settings(environ=envs[name]))
-            else:
-                _upgrade_against(envs[name], tree)
+            _upgrade(envs[name], tree)
         tools = {name: urls[name] for name in urls}  # the client_id is the server's name
         generator = subprocess.Popen([sys.executable, __file__, "--generator", json.dumps(tools)],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=REPO)

@@ -10,13 +10,16 @@ The refusal, session and write tests are the SQLite ones, run again against a Pa
 from __future__ import annotations
 
 import datetime as dt
+from typing import NamedTuple
 from urllib.parse import urljoin
 
 import pytest
+import requests
 from sqlalchemy import event, select, text
 
 from activities.core import Membership
 from activities.db import make_engine, utcnow
+from lti_tool.lti1p3 import launch as launch_module
 from lti_tool.models import LaunchSession
 from tests.padu_server import PaduServer
 
@@ -36,6 +39,7 @@ from .test_launch_sessions import (
     test_a_teacher_relaunched_as_learner_loses_staff_access_with_the_old_token,
 )
 from .test_launch_writes import (
+    _launch_parts,
     test_a_launch_now_and_then_sweeps_the_expired_nonces_and_keeps_its_own,
     test_a_launch_refused_after_its_checks_keeps_nothing_but_its_used_up_state,
     test_a_platform_removed_behind_the_cache_is_refused_not_a_500,
@@ -89,15 +93,21 @@ def test_a_pooled_connection_the_server_ended_is_replaced_without_an_error(postg
         engine.dispose()
 
 
-def _statements_of_a_relaunch(connected, *, sub="4") -> tuple[list[tuple[str, bool]], object, str, dict]:
-    """A relaunch by ``sub``, who launched before: each statement it ran (first word, and whether
-    it ran in autocommit, read once it ran: a transaction's first write begins it), its
-    response, and the form posted (to replay)."""
-    from lti_tool.lti1p3 import launch as launch_module
+class Relaunch(NamedTuple):
+    browser: object
+    action: str
+    fields: dict
+    posted: requests.Response
+    #: Each statement it ran: its first word, and whether it ran in autocommit (read once it
+    #: ran: a transaction's first write begins it).
+    seen: list[tuple[str, bool]]
 
-    from .test_launch_writes import _launch_parts
 
-    browser, action, fields = _launch_parts(connected, user=sub)
+def _relaunch(connected, monkeypatch) -> Relaunch:
+    """A relaunch by the learner who launched before, and the statements it ran; its form is
+    returned too, to replay."""
+    monkeypatch.setattr(launch_module, "SWEEP_ONE_IN", 10**12)  # no sweep of expired nonces in this launch
+    browser, action, fields = _launch_parts(connected)
     seen: list[tuple[str, bool]] = []
 
     def statement(_conn, cursor, sql, _params, _context, _many):
@@ -105,51 +115,50 @@ def _statements_of_a_relaunch(connected, *, sub="4") -> tuple[list[tuple[str, bo
 
     engine = connected.padu.runtime.engine
     event.listen(engine, "after_cursor_execute", statement)
-    sweep = launch_module.SWEEP_ONE_IN
-    launch_module.SWEEP_ONE_IN = 10**12  # no sweep of expired nonces in this launch
     try:
         posted = browser.session.post(action, data=fields, allow_redirects=False)
     finally:
-        launch_module.SWEEP_ONE_IN = sweep
         event.remove(engine, "after_cursor_execute", statement)
-    return seen, (browser, posted), action, fields
+    return Relaunch(browser, action, fields, posted, seen)
 
 
-def test_a_relaunch_is_one_statement_in_autocommit(connected):
+def test_a_relaunch_is_one_statement_in_autocommit(connected, monkeypatch):
     """A relaunch that changes nothing reads (course, person, membership, activity, Moodle
     connection), writes the launch session and uses up its state in one statement, in
     autocommit: no ``BEGIN`` and no ``COMMIT`` round trip (``sessions._launch_on_postgresql``)."""
     connected.launch("4")
-    seen, (browser, posted), action, fields = _statements_of_a_relaunch(connected)
-    assert posted.status_code == 303
-    assert seen == [("WITH", True)], seen
+    relaunch = _relaunch(connected, monkeypatch)
+    assert relaunch.posted.status_code == 303
+    assert relaunch.seen == [("WITH", True)], relaunch.seen
     # What the one statement wrote was committed: the session opens on another connection.
-    landing = browser.session.get(urljoin(action, posted.headers["Location"]))
+    landing = relaunch.browser.session.get(urljoin(relaunch.action, relaunch.posted.headers["Location"]))
     assert landing.status_code == 200
-    replay = browser.session.post(action, data=fields, allow_redirects=False)
+    replay = relaunch.browser.session.post(relaunch.action, data=relaunch.fields, allow_redirects=False)
     assert replay.status_code == 400 and "state_invalid" in replay.text
 
 
-def test_a_relaunch_a_day_later_is_still_one_statement(connected):
+def test_a_relaunch_a_day_later_is_still_one_statement(connected, monkeypatch):
     """The membership's launch mark, due once a minute, moves within the relaunch's statement."""
     connected.launch("4")
     with connected.padu.session() as db:
         db.execute(text("UPDATE membership SET last_launch_at = now() - interval '1 day'"))
         db.commit()
-    seen, (_browser, posted), _action, _fields = _statements_of_a_relaunch(connected)
-    assert posted.status_code == 303 and seen == [("WITH", True)], seen
+    relaunch = _relaunch(connected, monkeypatch)
+    assert relaunch.posted.status_code == 303 and relaunch.seen == [("WITH", True)], relaunch.seen
     with connected.padu.session() as db:
         marked = db.scalars(select(Membership.last_launch_at)).one()
     assert utcnow() - marked < dt.timedelta(minutes=1)
 
 
-def test_a_relaunch_with_another_role_opens_its_session_in_the_transaction_that_ends_the_old_ones(connected):
+def test_a_relaunch_with_another_role_opens_its_session_in_the_transaction_that_ends_the_old_ones(connected,
+                                                                                                   monkeypatch):
     """The one statement uses up the state and reads; the new role, the end of the sessions of
     the old one and the new session follow in one transaction: none of them without the others."""
     connected.launch("4")
     connected.lms.enrolments[("2", "4")] = [INSTRUCTOR]
-    seen, (_browser, posted), _action, _fields = _statements_of_a_relaunch(connected)
-    assert posted.status_code == 303
+    relaunch = _relaunch(connected, monkeypatch)
+    seen = relaunch.seen
+    assert relaunch.posted.status_code == 303
     assert seen[0] == ("WITH", True), seen
     # The membership's role, the old role's sessions ended, the new session, and the commit's
     # ``SET LOCAL`` that spares it the wait for the disk (``commits.py``).

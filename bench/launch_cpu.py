@@ -5,9 +5,14 @@
 A launch here is what ``bench/launch.py`` does over HTTP, through Flask's test
 client: the login initiation (302), an id_token signed by the test platform
 (``tests/lms``) with Padu's nonce, the launch POST (303), and the first page (200).
-Signing the id_token is the platform's work, not Padu's, and is left out of the
-figure; everything Padu does (state, nonce, JWT check, course/person/membership/
-activity, launch session, first page) is in it.
+The figure is the CPU of those three requests, as Flask's test client makes them:
+everything Padu does (state, nonce, JWT check, course/person/membership/activity,
+launch session, first page) is in it; the platform's work (signing the id_token)
+and the browser's (reading the redirects) are not.
+
+Each round also says where the CPU went: Padu's per request (the login, the launch
+POST, the first page) and, with ``--postgres``, the PostgreSQL backend's per request
+(read from ``/proc`` between requests, so only when the server runs on this host).
 
 ``--against DIR`` measures another checkout of Padu (e.g. ``git archive main`` unpacked)
 too, interleaved round by round with this one, in child processes: only figures from
@@ -24,17 +29,32 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 REPO = Path(__file__).resolve().parents[1]
+PHASES = ("login", "launch", "page")
 LEARNER = "http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"
 LEARNERS = 40
 
 
+def _backend_pids(database_url: str) -> list[int]:
+    """The PostgreSQL backends serving ``database_url``'s database (Padu's pooled connections)."""
+    import psycopg
+
+    with psycopg.connect(database_url, autocommit=True, connect_timeout=5) as connection:
+        return [pid for (pid,) in connection.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")]
+
+
 def measure(launches: int, database_url: str) -> dict:
-    """Run in the tree on ``sys.path`` first: ms of CPU per launch (Padu's share only)."""
+    """Run in the tree on ``sys.path`` first: ms of CPU per launch (Padu's share only), in all
+    and per request, and the PostgreSQL backends' per request (None on SQLite or another host)."""
+    sys.path.append(str(REPO))  # this file's own helpers, whichever tree is measured
     from activities.db import Base
+    from bench.proc_cpu import cpu_seconds
     from config import load_settings
     from lti_tool.app import create_app
     from lti_tool.lti1p3.registry import add_platform
@@ -74,44 +94,63 @@ def measure(launches: int, database_url: str) -> dict:
         else:
             freeze_startup_objects()
 
-        def launch(user: str) -> float:
-            """One launch, from a fresh browser (no cookie: as ``bench/launch.py``'s generator);
-            returns the CPU seconds spent signing (the platform's share)."""
+        padu = dict.fromkeys(PHASES, 0.0)  # CPU seconds per request, Padu's
+        postgres = dict.fromkeys(PHASES, 0.0)  # and its PostgreSQL backends'
+        backends: list[int] = []
+
+        def timed(phase: str, request: Callable[[], Any]) -> Any:
+            """``request()``'s answer, its CPU added to ``phase``'s; the backends' read outside it."""
+            before = sum(cpu_seconds(pid) or 0.0 for pid in backends)
+            started = time.process_time()
+            answer = request()
+            padu[phase] += time.process_time() - started
+            if backends:
+                postgres[phase] += sum(cpu_seconds(pid) or 0.0 for pid in backends) - before
+            return answer
+
+        def launch(user: str) -> None:
+            """One launch, from a fresh browser (no cookie: as ``bench/launch.py``'s generator)."""
             client = app.test_client()
             form = lms.login_initiation_form(client_id, user, base + "/lti/launch", resource_link_id="1")
-            answer = client.post("/lti/login", data=form)
+            answer = timed("login", lambda: client.post("/lti/login", data=form))
             assert answer.status_code == 302, answer.status_code
             auth = parse_qs(urlsplit(answer.headers["Location"]).query)
-            signing = time.process_time()
             intent = lms.intents.pop(json.loads(auth["lti_message_hint"][0])["launchid"])
-            id_token = lms.sign(lms.make_id_token_payload(intent, auth["nonce"][0]))
-            signing = time.process_time() - signing
-            answer = client.post("/lti/launch", data={"id_token": id_token, "state": auth["state"][0]})
+            form = {"id_token": lms.sign(lms.make_id_token_payload(intent, auth["nonce"][0])),
+                    "state": auth["state"][0]}
+            answer = timed("launch", lambda: client.post("/lti/launch", data=form))
             assert answer.status_code == 303, (answer.status_code, answer.text[:300])
             page = urlsplit(answer.headers["Location"])
-            answer = client.get(page.path + "?" + page.query)
+            answer = timed("page", lambda: client.get(page.path + "?" + page.query))
             assert answer.status_code == 200, answer.status_code
-            return signing
 
         for user in users:  # the rows exist and the platform's keys are cached: the steady state
             launch(user)
-        signing = 0.0
-        started = time.process_time()
+        if database_url:  # read only where its processes are this host's
+            pids = _backend_pids(database_url)
+            backends = pids if pids and all(cpu_seconds(pid) is not None for pid in pids) else []
+        padu.update(dict.fromkeys(PHASES, 0.0))
         for n in range(launches):
-            signing += launch(users[n % len(users)])
-        spent = time.process_time() - started - signing
+            launch(users[n % len(users)])
         runtime.engine.dispose()
     lms.stop()
-    return {"cpu_ms_per_launch": round(1000 * spent / launches, 3)}
+    return {"cpu_ms_per_launch": round(1000 * sum(padu.values()) / launches, 3),
+            "padu_ms": {phase: round(1000 * padu[phase] / launches, 3) for phase in PHASES},
+            "postgres_ms": {phase: round(1000 * postgres[phase] / launches, 3) for phase in PHASES}
+            if backends else None}
 
 
-def _child(tree: Path, launches: int, database_url: str) -> float:
+def _child(tree: Path, launches: int, database_url: str) -> dict:
     env = dict(os.environ, PYTHONPATH=str(tree))
     output = subprocess.run(
         [sys.executable, str(REPO / "bench" / "launch_cpu.py"), "--child", "--launches", str(launches),
          "--database", database_url],
         cwd=tree, env=env, check=True, capture_output=True, text=True).stdout
-    return float(json.loads(output.strip().splitlines()[-1])["cpu_ms_per_launch"])
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def _per_request(figures: dict[str, float] | None) -> str:
+    return ", ".join(f"{phase} {figures[phase]:.2f}" for phase in PHASES) if figures else "-"
 
 
 def main() -> None:
@@ -131,7 +170,7 @@ def main() -> None:
     trees = {"this": REPO}
     if args.against:
         trees["against"] = args.against.resolve()
-    figures: dict[str, list[float]] = {name: [] for name in trees}
+    runs: dict[str, list[dict]] = {name: [] for name in trees}
     for round_number in range(args.rounds):
         for name, tree in trees.items():
             database = ""
@@ -141,16 +180,23 @@ def main() -> None:
 
                 database = postgres_database()
             try:
-                figures[name].append(_child(tree, args.launches, database))
+                run = _child(tree, args.launches, database)
             finally:
                 if database:
                     drop_postgres_database(database)
-            print(f"round {round_number + 1}: {name:8} {figures[name][-1]:6.2f} ms CPU per launch", flush=True)
+            runs[name].append(run)
+            print(f"round {round_number + 1}: {name:8} {run['cpu_ms_per_launch']:6.2f} ms CPU per launch "
+                  f"({_per_request(run['padu_ms'])})"
+                  + (f"; PostgreSQL {_per_request(run['postgres_ms'])}" if run["postgres_ms"] else ""), flush=True)
     result: dict = {"database": "postgresql" if args.postgres else "sqlite", "launches": args.launches,
                     "rounds": args.rounds}
-    for name, values in figures.items():
-        result[f"{name}_cpu_ms_median"] = round(statistics.median(values), 2)
-        result[f"{name}_cpu_ms_min"] = round(min(values), 2)
+    for name, values in runs.items():
+        result[f"{name}_cpu_ms_median"] = round(statistics.median(run["cpu_ms_per_launch"] for run in values), 2)
+        result[f"{name}_cpu_ms_min"] = round(min(run["cpu_ms_per_launch"] for run in values), 2)
+        for kind in ("padu_ms", "postgres_ms"):
+            if all(run[kind] for run in values):
+                result[f"{name}_{kind}_median"] = {
+                    phase: round(statistics.median(run[kind][phase] for run in values), 3) for phase in PHASES}
     if args.against:
         result["this_vs_against"] = round(result["this_cpu_ms_median"] / result["against_cpu_ms_median"], 3)
         print(f"median: this {result['this_cpu_ms_median']} ms, against {result['against_cpu_ms_median']} ms")

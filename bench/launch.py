@@ -29,7 +29,8 @@ same rounds: on a shared machine a change is measured against what it changes on
 
 Figures per server and concurrency: launches/s, p50, p99, failed launches, the
 generator's CPU share (its CPU seconds over wall seconds × cores: near 1 would
-mean the generator, not the server, was the limit), ``ratio_to_floor``, and the
+mean the generator, not the server, was the limit), ``ratio_to_floor`` (and
+``ratio_by_round``: each round's, against the floor's in the same round), and the
 CPU each launch cost: the server's processes (``server_cpu_ms``; for
 ``gunicorn_postgres`` with its PostgreSQL backends, ``postgres_cpu_ms``, when the
 server runs on this host) and the generator's (``generator_cpu_ms``). On a
@@ -325,6 +326,15 @@ def _per_launch(seconds: list[float | None], launches: int) -> float | None:
     return round(1000 * sum(value for value in seconds if value is not None) / launches, 2)
 
 
+def _ratios_by_round(runs: list[dict], floor_runs: list[dict]) -> list[float]:
+    """Each round's launches/s over the floor's in the same round: how far one run's ratio can be
+    trusted on a machine whose speed drifts (a target met "reliably" is met in every round)."""
+    def rate(run: dict) -> float:
+        return len(run["latencies"]) / run["wall"] if run["wall"] else 0.0
+
+    return [round(rate(run) / rate(floor), 2) for run, floor in zip(runs, floor_runs, strict=True) if rate(floor)]
+
+
 def _summary(runs: list[dict]) -> dict:
     latencies = sorted(x for run in runs for x in run["latencies"])
     wall = sum(run["wall"] for run in runs)
@@ -448,14 +458,18 @@ def main() -> None:  # noqa: C901 — setup, run, report, teardown in order
             for name in names:
                 summary = _summary(runs[name])
                 summary.update(server=name, concurrency=concurrency)
+                spread = ""
                 if floor and floor["launches_per_s"]:
                     summary["ratio_to_floor"] = round(summary["launches_per_s"] / floor["launches_per_s"], 2)
+                    if name != "floor":
+                        summary["ratio_by_round"] = _ratios_by_round(runs[name], runs["floor"])
+                        spread = f" (rounds {min(summary['ratio_by_round'])}–{max(summary['ratio_by_round'])})"
                     if summary["p99_ms"] and floor["p99_ms"]:
                         summary["p99_vs_floor"] = round(summary["p99_ms"] / floor["p99_ms"], 2)
                 results.append(summary)
                 print(f"c={concurrency:<3} {name:<18} {summary['launches_per_s']:>7.1f} launches/s  "
                       f"p50 {summary['p50_ms']} ms  p99 {summary['p99_ms']} ms  failed {summary['failed']}  "
-                      f"ratio_to_floor {summary.get('ratio_to_floor', '-')}  "
+                      f"ratio_to_floor {summary.get('ratio_to_floor', '-')}{spread}  "
                       f"generator CPU {summary['generator_cpu_share']:.0%}  CPU/launch: server "
                       f"{_ms(summary['server_cpu_ms'])}"
                       + (f" + PostgreSQL {_ms(summary['postgres_cpu_ms'])}" if summary["postgres_cpu_ms"] else "")

@@ -76,9 +76,10 @@ class Load:
                 form = first_form(browser.get(answer.headers["Location"], timeout=30).text, "ltiAuthForm")
                 answer = browser.post(form["action"], data=form["fields"], allow_redirects=False, timeout=30)
                 self._count("launch", answer.status_code)
-                if answer.status_code != 303:
+                if answer.status_code == 303:  # its page not made with it (an outage met it): asked for apart
+                    answer = browser.get(padu.url + answer.headers["Location"], timeout=30)
+                elif answer.status_code != 200:  # 200: the launch answered with its page (first_page.py)
                     continue
-                answer = browser.get(padu.url + answer.headers["Location"], timeout=30)
                 self._count("page", answer.status_code)
                 if answer.status_code == 200:
                     with self._lock:

@@ -4,14 +4,15 @@
 
 A launch here is what ``bench/launch.py`` does over HTTP, through Flask's test
 client: the login initiation (302), an id_token signed by the test platform
-(``tests/lms``) with Padu's nonce, the launch POST (303), and the first page (200).
+(``tests/lms``) with Padu's nonce, and the launch POST, which answers with the first
+page (a checkout from before ``lti_tool/first_page.py``: a 303, then the page's GET).
 The figure is the CPU of those three requests, as Flask's test client makes them:
 everything Padu does (state, nonce, JWT check, course/person/membership/activity,
 launch session, first page) is in it; the platform's work (signing the id_token)
 and the browser's (reading the redirects) are not.
 
 Each round also says where the CPU went: Padu's per request (the login, the launch
-POST, the first page) and, with ``--postgres``, the PostgreSQL backend's per request
+POST, and the first page's GET where the launch answered 303) and, with ``--postgres``, the PostgreSQL backend's per request
 (read from ``/proc`` between requests, so only when the server runs on this host).
 
 ``--against DIR`` measures another checkout of Padu (e.g. ``git archive main`` unpacked)
@@ -119,6 +120,8 @@ def measure(launches: int, database_url: str) -> dict:
             form = {"id_token": lms.sign(lms.make_id_token_payload(intent, auth["nonce"][0])),
                     "state": auth["state"][0]}
             answer = timed("launch", lambda: client.post("/lti/launch", data=form))
+            if answer.status_code == 200:  # the first page, answered by the launch (lti_tool/first_page.py)
+                return
             assert answer.status_code == 303, (answer.status_code, answer.text[:300])
             page = urlsplit(answer.headers["Location"])
             answer = timed("page", lambda: client.get(page.path + "?" + page.query))

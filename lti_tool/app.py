@@ -12,6 +12,7 @@ from flask import Flask, abort, g, render_template, request, session
 from flask_babel import Babel, get_locale
 from flask_compress import Compress
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from markupsafe import Markup
 from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -19,7 +20,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from activities.db import loaded
 from config import Settings, load_settings
 
-from . import activity_types, static_files
+from . import activity_types, first_page, static_files
 from .frame_ancestors import PlatformOrigins, directive_value, origin
 from .i18n import install_template_gettext, select_locale
 from .logsafe import clean
@@ -33,8 +34,9 @@ from .sessions import TOKEN_PARAM
 log = logging.getLogger("padu")
 csrf = CSRFProtect()
 #: The Content-Security-Policy of every page, around its ``frame-ancestors`` sources.
-_CSP_BEFORE_FRAMERS = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-                       "form-action *; frame-ancestors ")
+#: Scripts from Padu's own files, and the one inline line of a launch's first page (first_page.py).
+_CSP_BEFORE_FRAMERS = ("default-src 'self'; img-src 'self' data:; style-src 'self'; "
+                       f"script-src 'self' {first_page.SCRIPT_HASH_SOURCE}; form-action *; frame-ancestors ")
 _CSP_AFTER_FRAMERS = "; base-uri 'none'; object-src 'none'"
 
 
@@ -80,6 +82,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     Babel(app, locale_selector=select_locale)
     install_template_gettext(app)
     app.jinja_env.globals["get_locale"] = get_locale
+    # base.html: a launch's first page puts its own URL in the browser's history (first_page.py).
+    app.jinja_env.globals["first_page_url"] = first_page.url_answered
+    app.jinja_env.globals["first_page_script"] = Markup(first_page.SCRIPT)
     app.teardown_appcontext(close_db)
 
     @app.url_defaults

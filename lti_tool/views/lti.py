@@ -10,6 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from .. import activity_types
 from ..app import csrf
+from ..first_page import first_page
 from ..lti1p3 import keys
 from ..lti1p3.commits import commit_without_disk_wait
 from ..lti1p3.exceptions import LtiError
@@ -20,7 +21,7 @@ from ..moodle import sync as moodle_sync
 from ..rate_limit import login_retry_after
 from ..responses import bare_redirect
 from ..runtime import current, db
-from ..sessions import set_cookie, start_session, token_for
+from ..sessions import COOKIE_NAME, set_cookie, start_session, token_for
 
 log = logging.getLogger(__name__)
 bp = Blueprint("lti", __name__)
@@ -62,15 +63,17 @@ def launch():
     if log.isEnabledFor(logging.INFO):  # describe() costs a JSON dump: only when it is written
         log.info("launch accepted: %s", describe(verified.claims))
     token = token_for(row)
-    # 303 after the POST: a reload of the landing page never re-posts the id_token.
     if verified.message_type == DEEP_LINKING_REQUEST:
-        response = bare_redirect(url_for("deep_linking.choose", s=token), 303)
+        location = url_for("deep_linking.choose", s=token)
     else:
         # Straight to a set-up activity's own page: on a phone's weak connection the hop
         # through ``setup.open_activity`` was a round trip of its own.
         activity_type = activity_types.get(row.activity_kind or "")
         endpoint = activity_type.home_endpoint if activity_type is not None else "setup.open_activity"
-        response = bare_redirect(url_for(endpoint, activity_id=row.activity_id, s=token), 303)
+        location = url_for(endpoint, activity_id=row.activity_id, s=token)
+    # The page itself, not a 303 to it: one round trip fewer (first_page.py). Should the page not
+    # be made (an outage met it), the 303: the browser asks for it where a reload can retry.
+    response = first_page(location, (COOKIE_NAME, token)) or bare_redirect(location, 303)
     # A launch is the one moment the browser's owner is known: it may replace any cookie.
     set_cookie(response, token)
     return response

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import html
 import json
+import re
+from urllib.parse import urljoin
 
 import requests
 
@@ -36,12 +39,25 @@ class LtiBrowser:
 
     def launch(self, lms, client_id: str, user_id: str, **kwargs) -> requests.Response:
         action, fields = self.login_and_authorize(lms, client_id, user_id, **kwargs)
-        return self.session.post(action, data=fields)
+        return as_shown(self.session.post(action, data=fields))
 
     def submit_autopost_form(self, response: requests.Response) -> requests.Response:
         """Do what an auto-submitting page's script does: post its first form."""
         form = first_form(response.text)
-        return self.session.post(form["action"], data=form["fields"])
+        return as_shown(self.session.post(form["action"], data=form["fields"]))
+
+
+#: The line of script by which a launch's first page puts its own URL in the history (lti_tool/first_page.py).
+_OWN_URL = re.compile(r'<script data-url="([^"]+)">history\.replaceState\(')
+
+
+def as_shown(response: requests.Response) -> requests.Response:
+    """``response`` with the URL a browser shows once the page's scripts ran: a launch's first
+    page, answered to the launch POST, names itself (its ``url`` is the page's, not ``/lti/launch``)."""
+    match = _OWN_URL.search(response.text) if "html" in response.headers.get("Content-Type", "") else None
+    if match:
+        response.url = urljoin(response.url, html.unescape(match.group(1)))
+    return response
 
 
 def message_hint(hint: str) -> dict:

@@ -32,6 +32,7 @@ from activities.meetings.models import Meeting
 from lti_tool.lti1p3.registry import add_platform
 from lti_tool.models import Platform
 from tests.lms import LtiBrowser, TestPlatform
+from tests.lms.browser import as_shown
 from tests.lti_tool.coaching.conftest import PDF
 from tests.lti_tool.coaching.conftest import SETTINGS as COACHING_SETTINGS
 from tests.lti_tool.conftest import INSTRUCTOR, LEARNER, LIS, Connected, populate
@@ -124,7 +125,7 @@ def launch_into(connected: Connected, user_id: str, resource_link_id: str, cours
     started = browser.session.post(connected.padu.url + "/lti/login", data=fields, allow_redirects=False)
     assert started.status_code == 302, started.text[:300]
     action, fields = browser.authorize(started.headers["Location"])
-    return browser, browser.session.post(action, data=fields)
+    return browser, as_shown(browser.session.post(action, data=fields))
 
 
 def _second_platform(padu: PaduServer) -> Connected:

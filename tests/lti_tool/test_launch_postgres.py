@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import NamedTuple
-from urllib.parse import urljoin
 
 import pytest
 import requests
@@ -21,10 +20,11 @@ from activities.core import Membership
 from activities.db import make_engine, utcnow
 from lti_tool.lti1p3 import launch as launch_module
 from lti_tool.models import LaunchSession
+from tests.lms.browser import as_shown
 from tests.padu_server import PaduServer
 
 from .conftest import INSTRUCTOR, Connected, populate
-from .test_launch import test_a_launch_of_a_set_up_activity_goes_straight_to_its_page
+from .test_launch import test_a_launch_answers_with_its_activity_s_own_page
 from .test_launch_refusals import (
     test_a_replayed_id_token_and_state_are_refused,
     test_a_state_older_than_its_lifetime_is_refused_and_a_younger_one_launches,
@@ -50,7 +50,7 @@ from .test_launch_writes import (
 pytestmark = pytest.mark.postgres
 
 __all__ = [
-    "test_a_launch_of_a_set_up_activity_goes_straight_to_its_page",
+    "test_a_launch_answers_with_its_activity_s_own_page",
     "test_a_replayed_id_token_and_state_are_refused",
     "test_a_state_older_than_its_lifetime_is_refused_and_a_younger_one_launches",
     "test_a_state_signed_with_another_secret_is_refused",
@@ -98,8 +98,8 @@ class Relaunch(NamedTuple):
     action: str
     fields: dict
     posted: requests.Response
-    #: Each statement it ran: its first word, and whether it ran in autocommit (read once it
-    #: ran: a transaction's first write begins it).
+    #: Each statement the launch ran: its first word, and whether it ran in autocommit (read
+    #: once it ran: a transaction's first write begins it); then its first page's.
     seen: list[tuple[str, bool]]
 
 
@@ -125,13 +125,14 @@ def _relaunch(connected, monkeypatch) -> Relaunch:
 def test_a_relaunch_is_one_statement_in_autocommit(connected, monkeypatch):
     """A relaunch that changes nothing reads (course, person, membership, activity, Moodle
     connection), writes the launch session and uses up its state in one statement, in
-    autocommit: no ``BEGIN`` and no ``COMMIT`` round trip (``sessions._launch_on_postgresql``)."""
+    autocommit: no ``BEGIN`` and no ``COMMIT`` round trip (``sessions._launch_on_postgresql``).
+    Its first page, which the launch answers with, reads its session in one more."""
     connected.launch("4")
     relaunch = _relaunch(connected, monkeypatch)
-    assert relaunch.posted.status_code == 303
-    assert relaunch.seen == [("WITH", True)], relaunch.seen
+    assert relaunch.posted.status_code == 200
+    assert relaunch.seen == [("WITH", True), ("SELECT", True)], relaunch.seen
     # What the one statement wrote was committed: the session opens on another connection.
-    landing = relaunch.browser.session.get(urljoin(relaunch.action, relaunch.posted.headers["Location"]))
+    landing = relaunch.browser.session.get(as_shown(relaunch.posted).url)
     assert landing.status_code == 200
     replay = relaunch.browser.session.post(relaunch.action, data=relaunch.fields, allow_redirects=False)
     assert replay.status_code == 400 and "state_invalid" in replay.text
@@ -144,7 +145,8 @@ def test_a_relaunch_a_day_later_is_still_one_statement(connected, monkeypatch):
         db.execute(text("UPDATE membership SET last_launch_at = now() - interval '1 day'"))
         db.commit()
     relaunch = _relaunch(connected, monkeypatch)
-    assert relaunch.posted.status_code == 303 and relaunch.seen == [("WITH", True)], relaunch.seen
+    assert relaunch.posted.status_code == 200
+    assert relaunch.seen == [("WITH", True), ("SELECT", True)], relaunch.seen  # the launch, then its page
     with connected.padu.session() as db:
         marked = db.scalars(select(Membership.last_launch_at)).one()
     assert utcnow() - marked < dt.timedelta(minutes=1)
@@ -158,12 +160,13 @@ def test_a_relaunch_with_another_role_opens_its_session_in_the_transaction_that_
     connected.lms.enrolments[("2", "4")] = [INSTRUCTOR]
     relaunch = _relaunch(connected, monkeypatch)
     seen = relaunch.seen
-    assert relaunch.posted.status_code == 303
+    assert relaunch.posted.status_code == 200
     assert seen[0] == ("WITH", True), seen
     # The membership's role, the old role's sessions ended, the new session, and the commit's
-    # ``SET LOCAL`` that spares it the wait for the disk (``commits.py``).
-    assert [word for word, _autocommit in seen[1:]] == ["UPDATE", "UPDATE", "INSERT", "SET"], seen
-    assert not any(autocommit for _word, autocommit in seen[1:]), seen
+    # ``SET LOCAL`` that spares it the wait for the disk (``commits.py``); then the first page's read.
+    assert [word for word, _autocommit in seen[1:5]] == ["UPDATE", "UPDATE", "INSERT", "SET"], seen
+    assert not any(autocommit for _word, autocommit in seen[1:5]), seen
+    assert seen[5:] == [("SELECT", True)], seen
     with connected.padu.session() as db:
         role = db.scalars(select(Membership.role)).one()
         sessions = db.execute(select(LaunchSession.role, LaunchSession.expires_at).order_by(LaunchSession.created_at)).all()
@@ -184,7 +187,7 @@ def test_a_first_launch_in_a_course_and_of_a_new_link_open_their_session(connect
                                                  resource_link_id="8")
     response = browser.session.post(connected.padu.url + "/lti/login", data=fields, allow_redirects=False)
     action, form = browser.authorize(response.headers["Location"])
-    landing = browser.session.post(action, data=form)
+    landing = as_shown(browser.session.post(action, data=form))
     assert landing.status_code == 200 and "Tugas baru" in landing.text
     with connected.padu.session() as db:
         links = set(db.scalars(select(LaunchSession.activity_id)))

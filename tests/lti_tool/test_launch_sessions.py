@@ -15,6 +15,7 @@ from activities.readiness.settings import default_settings
 from lti_tool.models import LaunchSession
 from lti_tool.sessions import COOKIE_NAME
 from tests.lms import TestPlatform
+from tests.lms.browser import as_shown
 from tests.lti_tool.conftest import LEARNER, Connected, populate
 from tests.lti_tool.readiness.helpers import BUDI, DEWI, TEACHER, link, post_form, set_up_readiness, token_of
 
@@ -35,7 +36,7 @@ def _launch_link(connected, sub: str, *, course_id: str, resource_link_id: str):
                                                  resource_link_id=resource_link_id, course_id=course_id)
     response = browser.session.post(connected.padu.url + "/lti/login", data=fields, allow_redirects=False)
     action, form = browser.authorize(response.headers["Location"])
-    return browser.session.post(action, data=form)
+    return as_shown(browser.session.post(action, data=form))
 
 
 # -- finding 9: a relaunch ends the older sessions and brings its own roles -----------
@@ -264,7 +265,7 @@ def test_padu_key_within_the_same_platform_still_copies_settings(connected):
                                                  resource_link_id="8", course_id="3")
     response = browser.session.post(connected.padu.url + "/lti/login", data=fields, allow_redirects=False)
     action, form = browser.authorize(response.headers["Location"])
-    page = browser.session.post(action, data=form)
+    page = as_shown(browser.session.post(action, data=form))
     assert page.status_code == 200 and "/readiness/" in page.url
     with connected.padu.session() as db:
         copy = db.scalars(select(Activity).where(Activity.resource_link_id == "8")).one()

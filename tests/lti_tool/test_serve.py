@@ -91,6 +91,7 @@ def test_the_access_log_has_the_requests_but_no_session_or_registration_token(tm
         browser, landing = connected.launch("4")
         assert landing.status_code == 200
         token = re.search(r"[?&]s=([^&\"#]+)", landing.url).group(1)
+        browser.session.get(landing.url, timeout=10)  # the page again, by its address (a reload)
         browser.session.get(padu.url + "/lti/config", params={"s": token, "page": "2"}, timeout=10)
         browser.session.get(padu.url + "/lti/register", timeout=10,
                             params={"openid_configuration": lms.url + "/missing", "registration_token": "reg-SECRET-1"})

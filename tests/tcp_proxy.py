@@ -77,6 +77,13 @@ class TcpProxy:
             listener, self._listener = self._listener, None
             connections, self._connections = self._connections, []
         if listener is not None:
+            # Shut down first: on Linux, closing a socket another thread waits in accept() on
+            # leaves it listening (that thread holds it) until a connection comes: new connections
+            # were then queued, not refused, and restore() met "address already in use".
+            try:
+                listener.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
             listener.close()
         for sock in connections:
             try:

@@ -38,7 +38,7 @@ SCRIPT = 'history.replaceState(null, "", document.currentScript.dataset.url);'
 SCRIPT_HASH_SOURCE = "'sha256-" + base64.b64encode(hashlib.sha256(SCRIPT.encode()).digest()).decode() + "'"
 
 #: Redirects of the app's own followed to the page, at most (a browser follows 20).
-_MOST_REDIRECTS = 2
+MOST_REDIRECTS = 2
 _REDIRECTS = (301, 302, 303, 307, 308)
 #: Request headers that belong to the POST, not to the GET a browser would send after it.
 _POST_ONLY = ("CONTENT_TYPE", "HTTP_ORIGIN", "HTTP_COOKIE", "werkzeug.request")
@@ -52,7 +52,7 @@ def first_page(location: str, cookie: tuple[str, str]) -> Response | None:
     ``cookie`` is the launch session's (name, value): the GET after a 303 would carry it,
     so the page sees it and does not set it again (the launch's answer sets it).
     """
-    for _hop in range(_MOST_REDIRECTS + 1):
+    for _hop in range(MOST_REDIRECTS + 1):
         response = _get(location, cookie)
         target = response.headers.get("Location", "")
         if response.status_code not in _REDIRECTS or not target.startswith("/") or target.startswith("//"):

@@ -9,11 +9,10 @@ import hashlib
 import re
 
 import pytest
-from flask import redirect
+from flask import g, redirect, request
 
-from lti_tool import first_page as first_page_module
 from lti_tool.app import create_app
-from lti_tool.first_page import ENVIRON_KEY, SCRIPT, SCRIPT_HASH_SOURCE, first_page
+from lti_tool.first_page import ENVIRON_KEY, MOST_REDIRECTS, SCRIPT, SCRIPT_HASH_SOURCE, first_page
 from tests.lms.browser import as_shown
 from tests.lti_tool.conftest import Connected
 
@@ -34,8 +33,6 @@ def app(settings):
 
     @app.get("/test/seen")
     def seen():
-        from flask import g, request
-
         return {"method": request.method, "form": dict(request.form), "cookie": request.headers.get("Cookie"),
                 "own_url": request.environ.get(ENVIRON_KEY), "launch_flag": g.get("launch_flag")}
 
@@ -45,8 +42,6 @@ def app(settings):
 
 def _in_a_launch(app, location: str):
     """``first_page(location)`` as the launch view calls it: inside the launch's POST."""
-    from flask import g
-
     with app.test_request_context("/lti/launch", method="POST", data={"id_token": "x", "state": "y"},
                                   headers={"Cookie": "someone_else=1", "Origin": "https://moodle.example"}):
         g.launch_flag = "the launch's own"
@@ -70,7 +65,7 @@ def test_the_app_s_own_redirects_are_followed_to_the_page(app):
 def test_anything_but_a_page_is_left_to_the_303(app):
     """More redirects than a launch's page makes, a redirect away from Padu, a 404: the launch
     answers with its 303 instead, and the browser meets what the page answers where a reload retries it."""
-    assert _in_a_launch(app, f"/test/hop/{first_page_module._MOST_REDIRECTS + 1}") is None
+    assert _in_a_launch(app, f"/test/hop/{MOST_REDIRECTS + 1}") is None
     assert _in_a_launch(app, "/test/away") is None
     assert _in_a_launch(app, "/test/nowhere") is None
 

@@ -24,6 +24,7 @@ def _launch_page(connected: Connected, user_id: str) -> str:
 
 
 def test_a_whole_window_launch_shows_the_page_s_address_and_reloads_it(connected, chromium_context):
+    connected.lms.launch_presentation = {"document_target": "window"}  # as Moodle says on a phone
     page = chromium_context.new_page()
     refused_by_policy: list[str] = []
     page.on("console", lambda message: refused_by_policy.append(message.text)
@@ -39,9 +40,12 @@ def test_a_whole_window_launch_shows_the_page_s_address_and_reloads_it(connected
     shown = page.url
     assert "s=" in shown  # the launch session rides in the address, as in every link Padu renders
     heading = page.locator("h1").first.inner_text()
+    # Outside Moodle's frame, the page's way back to the course (the launch's return URL).
+    assert page.locator("a.back").get_attribute("href").startswith(connected.lms.url + "/mod/lti/return.php")
 
     reloaded = page.reload()
     assert reloaded is not None and reloaded.request.method == "GET" and reloaded.status == 200
     assert page.url == shown and page.locator("h1").first.inner_text() == heading
+    assert page.locator("a.back").count() == 1
     assert launch_posts == ["POST"]  # the id_token was not posted again
     assert serious_violations(page) == []

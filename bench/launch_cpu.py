@@ -12,8 +12,9 @@ launch session, first page) is in it; the platform's work (signing the id_token)
 and the browser's (reading the redirects) are not.
 
 Each round also says where the CPU went: Padu's per request (the login, the launch
-POST, and the first page's GET where the launch answered 303) and, with ``--postgres``, the PostgreSQL backend's per request
-(read from ``/proc`` between requests, so only when the server runs on this host).
+POST, and the first page's GET where the launch answered 303) and, with ``--postgres``,
+the PostgreSQL backend's per request (read from ``/proc`` between requests, so only
+when the server runs on this host).
 
 ``--against DIR`` measures another checkout of Padu (e.g. ``git archive main`` unpacked)
 too, interleaved round by round with this one, in child processes: only figures from
@@ -132,7 +133,8 @@ def measure(launches: int, database_url: str) -> dict:
         if database_url:  # read only where its processes are this host's
             pids = _backend_pids(database_url)
             backends = pids if pids and all(cpu_seconds(pid) is not None for pid in pids) else []
-        padu.update(dict.fromkeys(PHASES, 0.0))
+        for figures in (padu, postgres):  # the steady state only
+            figures.update(dict.fromkeys(PHASES, 0.0))
         for n in range(launches):
             launch(users[n % len(users)])
         runtime.engine.dispose()

@@ -66,8 +66,9 @@ def launch():
     if verified.message_type == DEEP_LINKING_REQUEST:
         location = url_for("deep_linking.choose", s=token)
     else:
-        # Straight to a set-up activity's own page: on a phone's weak connection the hop
-        # through ``setup.open_activity`` was a round trip of its own.
+        # Straight to a set-up activity's own page: the hop through ``setup.open_activity`` would be
+        # one more request made for the first page (first_page.py follows it), or, after a 303, a
+        # round trip of its own on a phone's weak connection.
         activity_type = activity_types.get(row.activity_kind or "")
         endpoint = activity_type.home_endpoint if activity_type is not None else "setup.open_activity"
         location = url_for(endpoint, activity_id=row.activity_id, s=token)
